@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "citycert",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "citycert", targets: ["citycert"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Leaf: JSON value, exact numbers, parser with locations, pointer, serializer.
+        .target(name: "CityCertJSON", swiftSettings: strictSettings),
+        .target(name: "CityCertJSONPath", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        .target(name: "CityCertJSONSchema", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        // Protocols and plain values shared by runner, transport and reports; no I/O.
+        .target(name: "CityCertCore", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        .target(
+            name: "CityCertProfile",
+            dependencies: [
+                "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "CityCertRunner",
+            dependencies: ["CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema"],
+            swiftSettings: strictSettings),
+        .systemLibrary(
+            name: "CCityCertCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CityCertCurl", dependencies: ["CityCertCore", "CCityCertCurl"], swiftSettings: strictSettings),
+        .target(name: "CityCertReports", dependencies: ["CityCertCore", "CityCertJSON"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "citycert",
+            dependencies: [
+                "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertCurl", "CityCertReports",
+                "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+        .target(name: "CityCertTestSupport", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+
+        .testTarget(name: "CityCertJSONTests", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertJSONPathTests", dependencies: ["CityCertJSONPath", "CityCertJSON", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertJSONSchemaTests", dependencies: ["CityCertJSONSchema", "CityCertJSON", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertProfileTests",
+            dependencies: ["CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertRunnerTests",
+            dependencies: ["CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertCurl", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertCurlTests", dependencies: ["CityCertCurl", "CityCertCore", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertReportsTests",
+            dependencies: ["CityCertReports", "CityCertCore", "CityCertJSON", "CityCertJSONSchema", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertEndToEndTests", dependencies: ["CityCertTestSupport", "CityCertJSON"],
+            swiftSettings: strictSettings),
+    ]
+)

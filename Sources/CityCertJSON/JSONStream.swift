@@ -1,0 +1,239 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One document read from a stream: a JSON Lines record or an element of a top-level array.
+public struct JSONRecord: Sendable {
+    /// 0-based position of the record in the file.
+    public let index: Int
+    /// Where the record starts in the file.
+    public let origin: SourceLocation
+    /// The parsed document, or why it does not parse.
+    public let document: Result<JSONDocument, JSONParseError>
+}
+
+/// An I/O or framing error that ends a stream.
+public struct JSONStreamError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public let location: SourceLocation?
+    public var description: String {
+        if let location { return "\(path):\(location): \(message)" }
+        return "\(path): \(message)"
+    }
+}
+
+/// Reads JSON documents from files in bounded memory: JSON Lines record by record, or the elements of a
+/// top-level array one at a time. Memory is bounded by the largest single record (`maxRecordBytes`).
+public struct JSONStreamReader: Sendable {
+    public var options: JSONParseOptions
+    public var maxRecordBytes: Int
+    public var chunkSize: Int
+
+    public init(options: JSONParseOptions = JSONParseOptions(), maxRecordBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) {
+        self.options = options
+        self.maxRecordBytes = maxRecordBytes
+        self.chunkSize = chunkSize
+    }
+
+    final class FileReader {
+        let fd: Int32
+        let path: String
+        let chunkSize: Int
+        var buffer: [UInt8] = []
+        var start = 0
+        var eof = false
+        var consumed = 0  // bytes discarded before buffer[0]
+
+        init(path: String, chunkSize: Int) throws(JSONStreamError) {
+            self.path = path
+            self.chunkSize = chunkSize
+            fd = open(path, O_RDONLY)
+            if fd < 0 { throw JSONStreamError(path: path, message: "cannot open: \(String(cString: strerror(errno)))", location: nil) }
+        }
+
+        deinit { close(fd) }
+
+        /// Drops the bytes before `start`, then appends the next chunk. Returns how many bytes were
+        /// dropped (callers subtract it from the indices they hold), or nil at end of file.
+        func fill() throws(JSONStreamError) -> Int? {
+            if eof { return nil }
+            let shift = start
+            if shift > 0 {
+                consumed += shift
+                buffer.removeFirst(shift)
+                start = 0
+            }
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: chunkSize))
+            let n = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + old, chunkSize) }
+            if n < 0 {
+                buffer.removeLast(chunkSize)
+                throw JSONStreamError(path: path, message: "read failed: \(String(cString: strerror(errno)))", location: nil)
+            }
+            buffer.removeLast(chunkSize - n)
+            if n == 0 {
+                eof = true
+                return nil
+            }
+            return shift
+        }
+    }
+
+    func parse(_ bytes: [UInt8], index: Int, origin: SourceLocation) -> JSONRecord {
+        let document: Result<JSONDocument, JSONParseError>
+        do throws(JSONParseError) {
+            document = .success(try JSONDocument(bytes: bytes, options: options, origin: origin))
+        } catch {
+            document = .failure(error)
+        }
+        return JSONRecord(index: index, origin: origin, document: document)
+    }
+
+    /// Calls `body` for every non-blank line of a JSON Lines file.
+    public func forEachLine(path: String, _ body: (JSONRecord) throws -> Void) throws {
+        let reader = try FileReader(path: path, chunkSize: chunkSize)
+        var lineNumber = 1
+        var index = 0
+        var scanPos = 0
+        while true {
+            var newline: Int? = nil
+            var i = scanPos
+            let count = reader.buffer.count
+            while i < count {
+                if reader.buffer[i] == 0x0A {
+                    newline = i
+                    break
+                }
+                i += 1
+            }
+            let end: Int
+            if let newline {
+                end = newline
+            } else {
+                if count - reader.start > maxRecordBytes {
+                    throw JSONStreamError(
+                        path: path, message: "line longer than \(maxRecordBytes) bytes",
+                        location: SourceLocation(line: lineNumber, column: 1, offset: reader.consumed + reader.start))
+                }
+                scanPos = count
+                if let shift = try reader.fill() {
+                    scanPos -= shift
+                    continue
+                }
+                if reader.start >= reader.buffer.count { return }
+                end = reader.buffer.count
+            }
+            let lineBytes = Array(reader.buffer[reader.start..<end])
+            let origin = SourceLocation(line: lineNumber, column: 1, offset: reader.consumed + reader.start)
+            reader.start = min(end + 1, reader.buffer.count)
+            scanPos = reader.start
+            lineNumber += 1
+            if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            try body(parse(lineBytes, index: index, origin: origin))
+            index += 1
+        }
+    }
+
+    /// Calls `body` for every element of a file whose top-level value is an array; a file whose
+    /// top-level value is anything else is passed whole as record 0 (subject to `maxRecordBytes`).
+    public func forEachArrayElement(path: String, _ body: (JSONRecord) throws -> Void) throws {
+        let reader = try FileReader(path: path, chunkSize: chunkSize)
+        var line = 1
+        var column = 1
+        var p = 0  // absolute index into reader.buffer
+
+        func byte() throws -> UInt8? {
+            while p >= reader.buffer.count {
+                guard let shift = try reader.fill() else { return nil }
+                p -= shift
+            }
+            return reader.buffer[p]
+        }
+        func advance(_ b: UInt8) {
+            p += 1
+            if b == 0x0A {
+                line += 1
+                column = 1
+            } else if b & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        func skipWS() throws {
+            while let b = try byte(), b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { advance(b) }
+        }
+        func here() -> SourceLocation { SourceLocation(line: line, column: column, offset: reader.consumed + p) }
+
+        try skipWS()
+        guard let first = try byte() else { throw JSONStreamError(path: path, message: "empty file: expected a JSON value", location: here()) }
+        if first != UInt8(ascii: "[") {
+            // Not an array: read the whole file as one document.
+            while try reader.fill() != nil {
+                if reader.buffer.count - reader.start > maxRecordBytes {
+                    throw JSONStreamError(path: path, message: "document larger than \(maxRecordBytes) bytes", location: nil)
+                }
+            }
+            let bytes = Array(reader.buffer[reader.start...])
+            try body(parse(bytes, index: 0, origin: SourceLocation(line: 1, column: 1, offset: reader.consumed + reader.start)))
+            return
+        }
+        advance(first)
+        reader.start = p
+        var index = 0
+        try skipWS()
+        if let b = try byte(), b == UInt8(ascii: "]") {
+            advance(b)
+            try skipWS()
+            if try byte() != nil { throw JSONStreamError(path: path, message: "unexpected data after the top-level array", location: here()) }
+            return
+        }
+        while true {
+            try skipWS()
+            reader.start = p
+            let origin = here()
+            var depth = 0
+            var inString = false
+            var escaped = false
+            // Scan one element.
+            scan: while true {
+                guard let b = try byte() else {
+                    throw JSONStreamError(path: path, message: "unexpected end of file inside the top-level array", location: here())
+                }
+                if inString {
+                    if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+                } else {
+                    switch b {
+                    case 0x22: inString = true
+                    case UInt8(ascii: "["), UInt8(ascii: "{"):
+                        depth += 1
+                        if depth > options.maxDepth {
+                            throw JSONStreamError(path: path, message: "nesting deeper than \(options.maxDepth) levels", location: here())
+                        }
+                    case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                        if depth == 0 { break scan }
+                        depth -= 1
+                    case UInt8(ascii: ","):
+                        if depth == 0 { break scan }
+                    default: break
+                    }
+                }
+                advance(b)
+                if p - reader.start > maxRecordBytes {
+                    throw JSONStreamError(path: path, message: "array element larger than \(maxRecordBytes) bytes", location: origin)
+                }
+            }
+            try body(parse(Array(reader.buffer[reader.start..<p]), index: index, origin: origin))
+            index += 1
+            let terminator = try byte()!
+            advance(terminator)
+            reader.start = p
+            if terminator == UInt8(ascii: "]") {
+                try skipWS()
+                if try byte() != nil { throw JSONStreamError(path: path, message: "unexpected data after the top-level array", location: here()) }
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+/// A JSON value as RFC 8259 defines it, with exact numbers and objects that keep their key order.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// The JSON type name as JSON Schema spells it (`integer` is reported as `number`).
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    public var numberValue: JSONNumber? {
+        if case .number(let n) = self { return n }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The member `key` of an object, or nil.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    /// The element at `index` of an array, or nil.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let a) = self, index >= 0, index < a.count { return a[index] }
+        return nil
+    }
+
+    /// Convenience constructors for code that builds JSON.
+    public static func int(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
+    public static func double(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
+    public static func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(pairs)) }
+
+    /// JSON equality as JSON Schema and JSONPath define it: numbers compare by value (`1.0 == 1`),
+    /// objects compare member sets regardless of order.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .number(let n): hasher.combine(n)
+        case .string(let s): hasher.combine(s)
+        case .array(let a): hasher.combine(a)
+        case .object(let o): hasher.combine(o)
+        }
+    }
+}
+
+/// A JSON object: members in source order. Duplicate keys are kept in `entries` (the parser reports them);
+/// lookup by key returns the last occurrence, as ECMAScript `JSON.parse` does.
+public struct JSONObject: Sendable, Hashable, Sequence {
+    public private(set) var entries: [(key: String, value: JSONValue)]
+    private var index: IndexBox?
+
+    private final class IndexBox: @unchecked Sendable {
+        let positions: [String: Int]
+        init(_ positions: [String: Int]) { self.positions = positions }
+    }
+
+    private static let indexThreshold = 12
+
+    public init(_ pairs: [(String, JSONValue)] = []) {
+        entries = pairs.map { (key: $0.0, value: $0.1) }
+        index = nil
+        rebuildIndex()
+    }
+
+    private mutating func rebuildIndex() {
+        guard entries.count > Self.indexThreshold else {
+            index = nil
+            return
+        }
+        var positions = [String: Int](minimumCapacity: entries.count)
+        for (i, e) in entries.enumerated() { positions[e.key] = i }
+        index = IndexBox(positions)
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var keys: [String] { entries.map(\.key) }
+
+    /// Position in `entries` of the member that lookups by `key` see (the last one with that key).
+    public func position(of key: String) -> Int? {
+        if let index { return index.positions[key] }
+        var i = entries.count - 1
+        while i >= 0 {
+            if entries[i].key == key { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        get {
+            guard let p = position(of: key) else { return nil }
+            return entries[p].value
+        }
+        set {
+            if let p = position(of: key) {
+                if let newValue { entries[p].value = newValue } else { entries.remove(at: p); rebuildIndex() }
+            } else if let newValue {
+                entries.append((key: key, value: newValue))
+                rebuildIndex()
+            }
+        }
+    }
+
+    /// The members with duplicates collapsed to the last occurrence, in first-appearance order.
+    public var uniqueEntries: [(key: String, value: JSONValue)] {
+        var seen = Set<String>()
+        var result: [(key: String, value: JSONValue)] = []
+        for e in entries where !seen.contains(e.key) {
+            seen.insert(e.key)
+            result.append((key: e.key, value: self[e.key]!))
+        }
+        return result
+    }
+
+    public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
+        entries.makeIterator()
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        let l = lhs.uniqueEntries
+        let r = rhs.uniqueEntries
+        guard l.count == r.count else { return false }
+        for e in l {
+            guard let other = rhs[e.key], other == e.value else { return false }
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        // Order-independent: combine per-member hashes commutatively.
+        var acc = 0
+        for e in uniqueEntries {
+            var h = Hasher()
+            h.combine(e.key)
+            h.combine(e.value)
+            acc ^= h.finalize()
+        }
+        hasher.combine(acc)
+    }
+}

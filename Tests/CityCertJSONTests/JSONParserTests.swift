@@ -1,0 +1,118 @@
+import CityCertJSON
+import Testing
+
+@Suite struct JSONParserTests {
+    @Test(arguments: [
+        "[1,]", "{\"a\":1,}", "// c\n1", "/* c */ 1", "NaN", "Infinity", "-Infinity", "01", "-01", "1.", ".5", "1e",
+        "\"a\u{01}b\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "'a'", "{a:1}", "[1 2]", "tru", "nul", "",
+        "1 2", "\"\\x\"", "{\"a\" 1}", "[", "{", "\"abc",
+    ])
+    func rejectsNonRFC8259(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8WithLocation() throws {
+        let bytes: [UInt8] = Array("{\"ok\": 1,\n \"k".utf8) + [0xC3, 0x28] + Array("\": 2}".utf8)
+        let error = #expect(throws: JSONParseError.self) { try JSONDocument(bytes: bytes) }
+        #expect(error?.location.line == 2)
+        #expect(error?.message.contains("UTF-8") == true)
+    }
+
+    @Test func acceptsValidDocuments() throws {
+        let v = try JSONValue.parse(#"{"a": [1, 2.5, -0, 1e3, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {}}"#)
+        #expect(v["a"]?[7]?.stringValue == "x\né😀")
+        #expect(v["b"]?.objectValue?.isEmpty == true)
+        #expect(v["a"]?[3]?.numberValue?.lexeme == "1e3")
+    }
+
+    @Test func keepsKeyOrderAndReportsDuplicates() throws {
+        let doc = try JSONDocument(string: "{\"z\":1,\"a\":2,\"z\":3}")
+        #expect(doc.root.objectValue?.keys == ["z", "a", "z"])
+        #expect(doc.root["z"] == .int(3))
+        #expect(doc.duplicateKeys.count == 1)
+        #expect(doc.duplicateKeys.first?.key == "z")
+        #expect(doc.duplicateKeys.first?.location.column == 14)
+    }
+
+    @Test func locatesEveryValue() throws {
+        let text = "{\n  \"a\": [10, {\"b\": \"é\", \"c\": null}],\n  \"d\": true\n}"
+        let doc = try JSONDocument(string: text)
+        #expect(doc.location(of: .root)?.description == "1:1")
+        #expect(doc.location(of: try JSONPointer(parsing: "/a"))?.description == "2:8")
+        #expect(doc.location(of: try JSONPointer(parsing: "/a/1/c"))?.description == "2:29")
+        #expect(doc.location(of: try JSONPointer(parsing: "/d"))?.description == "3:8")
+        #expect(doc.location(of: try JSONPointer(parsing: "/nope")) == nil)
+    }
+
+    @Test func numbersAreExact() throws {
+        let one = try JSONValue.parse("1.0")
+        #expect(one == .int(1))
+        #expect(try JSONValue.parse("1e2") == .int(100))
+        #expect(try JSONValue.parse("100e-2") == .int(1))
+        let a = JSONDecimal(lexeme: "0.3")
+        #expect(a.isMultiple(of: JSONDecimal(lexeme: "0.1")))
+        #expect(!JSONDecimal(lexeme: "0.35").isMultiple(of: JSONDecimal(lexeme: "0.1")))
+        #expect(!JSONDecimal(lexeme: "1e308").isMultiple(of: JSONDecimal(lexeme: "0.123456789")))
+        #expect(JSONDecimal(lexeme: "12391239123").isMultiple(of: JSONDecimal(lexeme: "1e-8")))
+        #expect(JSONDecimal(lexeme: "-2.5") < JSONDecimal(lexeme: "-2.4"))
+        #expect(JSONDecimal(lexeme: "10") > JSONDecimal(lexeme: "9.99"))
+        #expect(JSONNumber(lexeme: "1.0").isInteger)
+        #expect(!JSONNumber(lexeme: "1.5").isInteger)
+        #expect(JSONNumber(lexeme: "2e3").int64 == 2000)
+    }
+
+    @Test func hostileDeepNestingIsAnError() {
+        let text = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+        #expect(error?.message.contains("nesting deeper than 512") == true)
+    }
+
+    @Test func hostileHugeNumberIsAnError() {
+        var bytes = [UInt8](repeating: UInt8(ascii: "7"), count: 100 << 20)
+        bytes[0] = UInt8(ascii: "1")
+        let error = #expect(throws: JSONParseError.self) { try JSONDocument(bytes: bytes) }
+        #expect(error?.message.contains("exceeds the limit") == true)
+    }
+
+    @Test func hostileTenMillionEscapesParseWithinLimits() throws {
+        var bytes: [UInt8] = [0x22]
+        bytes.reserveCapacity(20_000_002)
+        for _ in 0..<10_000_000 { bytes.append(contentsOf: [0x5C, 0x6E]) }
+        bytes.append(0x22)
+        let value = try JSONDocument(bytes: bytes).root
+        #expect(value.stringValue?.utf8.count == 10_000_000)
+        var small = JSONParseOptions()
+        small.maxStringBytes = 1 << 20
+        #expect(throws: JSONParseError.self) { try JSONDocument(bytes: bytes, options: small) }
+    }
+}
+
+@Suite struct JSONPointerTests {
+    @Test func roundTripsEscapes() throws {
+        let p = try JSONPointer(parsing: "/a~1b/m~0n/0")
+        #expect(p.tokens == ["a/b", "m~n", "0"])
+        #expect(p.description == "/a~1b/m~0n/0")
+        #expect(throws: JSONPointerError.self) { try JSONPointer(parsing: "a") }
+        #expect(throws: JSONPointerError.self) { try JSONPointer(parsing: "/~2") }
+        let v = try JSONValue.parse(#"{"a/b": {"m~n": [7]}}"#)
+        #expect(p.resolve(in: v) == .int(7))
+    }
+}
+
+@Suite struct JSONSerializerTests {
+    @Test func compactAndPretty() throws {
+        let v = try JSONValue.parse(#"{"b":[1,{"c":"\u0001"}],"a":null}"#)
+        #expect(JSONSerializer.string(v) == #"{"b":[1,{"c":"\u0001"}],"a":null}"#)
+        #expect(JSONSerializer.string(v, style: .pretty) == "{\n  \"b\": [\n    1,\n    {\n      \"c\": \"\\u0001\"\n    }\n  ],\n  \"a\": null\n}")
+    }
+
+    /// RFC 8785 section 3.2.3 example and number forms from its appendix.
+    @Test func canonicalForm() throws {
+        let v = try JSONValue.parse(#"{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false]}"#)
+        #expect(
+            JSONSerializer.string(v, style: .canonical)
+                == #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#)
+        let sorted = try JSONValue.parse(#"{"\u20ac": 1, "\r": 2, "1": 3, "\ud83d\ude00": 4, "\u0080": 5, "\u00f6": 6}"#)
+        #expect(JSONSerializer.string(sorted, style: .canonical) == "{\"\\r\":2,\"1\":3,\"\u{80}\":5,\"ö\":6,\"€\":1,\"😀\":4}")
+    }
+}
