@@ -20,8 +20,10 @@ let package = Package(
     targets: [
         // Leaf: JSON value, exact numbers, parser with locations, pointer, serializer.
         .target(name: "CityCertJSON", swiftSettings: strictSettings),
-        .target(name: "CityCertJSONPath", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
-        .target(name: "CityCertJSONSchema", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        // Leaf: time-bounded regular expressions (I-Regexp and ECMA-262 dialects over ICU).
+        .target(name: "CityCertRegex", swiftSettings: strictSettings),
+        .target(name: "CityCertJSONPath", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
+        .target(name: "CityCertJSONSchema", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
         // Protocols and plain values shared by runner, transport and reports; no I/O.
         .target(name: "CityCertCore", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
         .target(

@@ -1,0 +1,202 @@
+public import CityCertJSON
+
+extension JSONPath {
+    /// Selects the nodes of `root` that this query designates, in RFC 9535 order.
+    public func select(_ root: JSONValue) -> [JSONPathNode] {
+        let evaluator = Evaluator(root: root)
+        return evaluator.run(segments, from: [JSONPathNode(value: root, location: NormalizedPath())])
+    }
+
+    /// The selected values only (no paths), for assertions.
+    public func values(_ root: JSONValue) -> [JSONValue] { select(root).map(\.value) }
+}
+
+/// The result of a function or singular query: a value or Nothing (RFC 9535 2.4.1).
+enum ValueOrNothing {
+    case value(JSONValue)
+    case nothing
+}
+
+struct Evaluator {
+    let root: JSONValue
+
+    func run(_ segments: [Segment], from start: [JSONPathNode]) -> [JSONPathNode] {
+        var nodes = start
+        for segment in segments {
+            var next: [JSONPathNode] = []
+            for node in nodes {
+                if segment.descendant {
+                    descend(node) { n in apply(segment.selectors, to: n, into: &next) }
+                } else {
+                    apply(segment.selectors, to: node, into: &next)
+                }
+            }
+            nodes = next
+        }
+        return nodes
+    }
+
+    /// Visits `node` and then its descendants, in document order.
+    func descend(_ node: JSONPathNode, _ visit: (JSONPathNode) -> Void) {
+        visit(node)
+        switch node.value {
+        case .array(let a):
+            for (i, v) in a.enumerated() { descend(JSONPathNode(value: v, location: node.location.appending(.index(i))), visit) }
+        case .object(let o):
+            for e in o.uniqueEntries {
+                descend(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))), visit)
+            }
+        default: break
+        }
+    }
+
+    func apply(_ selectors: [Selector], to node: JSONPathNode, into out: inout [JSONPathNode]) {
+        for selector in selectors {
+            switch selector {
+            case .name(let name):
+                if case .object(let o) = node.value, let v = o[name] {
+                    out.append(JSONPathNode(value: v, location: node.location.appending(.name(name))))
+                }
+            case .wildcard:
+                switch node.value {
+                case .array(let a):
+                    for (i, v) in a.enumerated() { out.append(JSONPathNode(value: v, location: node.location.appending(.index(i)))) }
+                case .object(let o):
+                    for e in o.uniqueEntries { out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key)))) }
+                default: break
+                }
+            case .index(let index):
+                if case .array(let a) = node.value {
+                    let i = index < 0 ? a.count + index : index
+                    if i >= 0 && i < a.count { out.append(JSONPathNode(value: a[i], location: node.location.appending(.index(i)))) }
+                }
+            case .slice(let start, let end, let step):
+                if case .array(let a) = node.value {
+                    for i in Self.sliceIndices(count: a.count, start: start, end: end, step: step) {
+                        out.append(JSONPathNode(value: a[i], location: node.location.appending(.index(i))))
+                    }
+                }
+            case .filter(let expr):
+                switch node.value {
+                case .array(let a):
+                    for (i, v) in a.enumerated() where test(expr, current: v) {
+                        out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
+                    }
+                case .object(let o):
+                    for e in o.uniqueEntries where test(expr, current: e.value) {
+                        out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))))
+                    }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// RFC 9535 2.3.4.2.2 slice normalization.
+    static func sliceIndices(count len: Int, start: Int?, end: Int?, step: Int?) -> [Int] {
+        let step = step ?? 1
+        if step == 0 { return [] }
+        func normalize(_ i: Int) -> Int { i >= 0 ? i : len + i }
+        var result: [Int] = []
+        if step > 0 {
+            let lower = min(max(normalize(start ?? 0), 0), len)
+            let upper = min(max(normalize(end ?? len), 0), len)
+            var i = lower
+            while i < upper {
+                result.append(i)
+                i += step
+            }
+        } else {
+            let upper = min(max(normalize(start ?? len - 1), -1), len - 1)
+            let lower = min(max(normalize(end ?? -len - 1), -1), len - 1)
+            var i = upper
+            while lower < i {
+                result.append(i)
+                i += step
+            }
+        }
+        return result
+    }
+
+    func test(_ expr: LogicalExpr, current: JSONValue) -> Bool {
+        switch expr {
+        case .or(let terms): return terms.contains { test($0, current: current) }
+        case .and(let terms): return terms.allSatisfy { test($0, current: current) }
+        case .not(let e): return !test(e, current: current)
+        case .exists(let q): return !nodes(q, current: current).isEmpty
+        case .function(let f):
+            switch call(f, current: current) {
+            case .logical(let b): return b
+            case .nodes(let n): return !n.isEmpty
+            case .value: return false
+            }
+        case .comparison(let l, let op, let r):
+            return compare(evaluate(l, current: current), op, evaluate(r, current: current))
+        }
+    }
+
+    func nodes(_ q: Query, current: JSONValue) -> [JSONPathNode] {
+        let start = q.relative ? current : root
+        return run(q.segments, from: [JSONPathNode(value: start, location: NormalizedPath())])
+    }
+
+    func evaluate(_ c: Comparable, current: JSONValue) -> ValueOrNothing {
+        switch c {
+        case .literal(let v): return .value(v)
+        case .query(let q):
+            let n = nodes(q, current: current)
+            return n.count == 1 ? .value(n[0].value) : .nothing
+        case .function(let f):
+            if case .value(let v) = call(f, current: current) { return v }
+            return .nothing
+        }
+    }
+
+    func compare(_ a: ValueOrNothing, _ op: ComparisonOp, _ b: ValueOrNothing) -> Bool {
+        switch op {
+        case .eq: return equal(a, b)
+        case .ne: return !equal(a, b)
+        case .lt: return less(a, b)
+        case .le: return less(a, b) || equal(a, b)
+        case .gt: return less(b, a)
+        case .ge: return less(b, a) || equal(a, b)
+        }
+    }
+
+    func equal(_ a: ValueOrNothing, _ b: ValueOrNothing) -> Bool {
+        switch (a, b) {
+        case (.nothing, .nothing): return true
+        case (.value(let x), .value(let y)): return x == y
+        default: return false
+        }
+    }
+
+    func less(_ a: ValueOrNothing, _ b: ValueOrNothing) -> Bool {
+        guard case .value(let x) = a, case .value(let y) = b else { return false }
+        switch (x, y) {
+        case (.number(let m), .number(let n)): return m.decimal < n.decimal
+        case (.string(let s), .string(let t)): return s.unicodeScalars.lexicographicallyPrecedes(t.unicodeScalars)
+        default: return false
+        }
+    }
+
+    enum FunctionResult {
+        case value(ValueOrNothing)
+        case logical(Bool)
+        case nodes([JSONPathNode])
+    }
+
+    func call(_ f: FunctionCall, current: JSONValue) -> FunctionResult {
+        let args = f.arguments.map { argument(in: $0, current: current) }
+        return FunctionRegistry.implementations[f.name]!(args)
+    }
+
+    func argument(in a: FunctionArgument, current: JSONValue) -> FunctionResult {
+        switch a {
+        case .literal(let v): return .value(.value(v))
+        case .query(let q): return .nodes(nodes(q, current: current))
+        case .logical(let e): return .logical(test(e, current: current))
+        case .function(let f): return call(f, current: current)
+        }
+    }
+}

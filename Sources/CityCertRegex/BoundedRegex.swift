@@ -1,0 +1,74 @@
+import Foundation
+import Synchronization
+
+/// A compiled regular expression whose every match is bounded in time, so that a catastrophic
+/// pattern (`^(a+)+$` on a long string) ends with `.timedOut` instead of hanging the run.
+public final class BoundedRegex: @unchecked Sendable {
+    /// The pattern as the user wrote it, in its own dialect.
+    public let source: String
+    /// The ICU pattern it was translated to.
+    public let icuPattern: String
+    private let regex: NSRegularExpression
+
+    public enum Outcome: Sendable, Equatable {
+        case matched
+        case notMatched
+        case timedOut
+    }
+
+    public init(icuPattern: String, source: String) throws {
+        self.source = source
+        self.icuPattern = icuPattern
+        self.regex = try NSRegularExpression(pattern: icuPattern, options: [])
+    }
+
+    /// Default time bound per match.
+    public static let defaultTimeLimit: Double = 1.0
+
+    /// Whether the pattern matches somewhere in `subject` (it is anchored if the pattern says so).
+    public func firstMatch(in subject: String, timeLimit: Double = BoundedRegex.defaultTimeLimit) -> Outcome {
+        let ns = subject as NSString
+        let range = NSRange(location: 0, length: ns.length)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let limit = UInt64(timeLimit * 1_000_000_000)
+        var outcome = Outcome.notMatched
+        regex.enumerateMatches(in: subject, options: [.reportProgress], range: range) { match, _, stop in
+            if match != nil {
+                outcome = .matched
+                stop.pointee = true
+                return
+            }
+            if DispatchTime.now().uptimeNanoseconds - start > limit {
+                outcome = .timedOut
+                stop.pointee = true
+            }
+        }
+        return outcome
+    }
+
+    /// The captures of the first match (group 0 first), or nil.
+    public func captures(in subject: String) -> [String?]? {
+        let ns = subject as NSString
+        guard let m = regex.firstMatch(in: subject, options: [], range: NSRange(location: 0, length: ns.length)) else { return nil }
+        return (0..<m.numberOfRanges).map { i in
+            let r = m.range(at: i)
+            return r.location == NSNotFound ? nil : ns.substring(with: r)
+        }
+    }
+}
+
+/// A process-wide cache of compiled patterns, keyed by dialect and source.
+public final class RegexCache: Sendable {
+    public static let shared = RegexCache()
+    private let entries = Mutex<[String: BoundedRegex?]>([:])
+
+    public func regex(_ key: String, make: () -> BoundedRegex?) -> BoundedRegex? {
+        if let hit = entries.withLock({ $0[key] }) { return hit }
+        let made = make()
+        entries.withLock { dict in
+            if dict.count > 10_000 { dict.removeAll() }
+            dict[key] = .some(made)
+        }
+        return made
+    }
+}

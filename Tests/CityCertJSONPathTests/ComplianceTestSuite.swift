@@ -1,0 +1,79 @@
+import CityCertJSON
+import CityCertJSONPath
+import CityCertTestSupport
+import Testing
+
+/// One case of the RFC 9535 JSONPath Compliance Test Suite (Fixtures/jsonpath-cts/cts.json).
+struct CTSCase: CustomTestStringConvertible, Sendable {
+    let index: Int
+    let name: String
+    let selector: String
+    let document: JSONValue?
+    let invalid: Bool
+    /// Accepted (values, paths) alternatives.
+    let results: [([JSONValue], [String])]
+    var testDescription: String { "#\(index) \(name)" }
+
+    static let all: [CTSCase] = {
+        guard let bytes = try? Repository.read(Repository.fixture("jsonpath-cts/cts.json")),
+            let root = try? JSONValue.parse(bytes: bytes), let tests = root["tests"]?.arrayValue
+        else { return [] }
+        return tests.enumerated().map { i, t in
+            var results: [([JSONValue], [String])] = []
+            if let r = t["result"]?.arrayValue {
+                results = [(r, t["result_paths"]?.arrayValue?.compactMap(\.stringValue) ?? [])]
+            } else if let rs = t["results"]?.arrayValue {
+                let ps = t["results_paths"]?.arrayValue ?? []
+                results = rs.enumerated().map { j, r in (r.arrayValue ?? [], ps[j].arrayValue?.compactMap(\.stringValue) ?? []) }
+            }
+            return CTSCase(
+                index: i, name: t["name"]?.stringValue ?? "?", selector: t["selector"]?.stringValue ?? "",
+                document: t["document"], invalid: t["invalid_selector"]?.boolValue ?? false, results: results)
+        }
+    }()
+}
+
+@Suite struct JSONPathComplianceTests {
+    @Test func suiteIsComplete() {
+        #expect(CTSCase.all.count == 703)
+    }
+
+    @Test(arguments: CTSCase.all)
+    func cts(_ c: CTSCase) throws {
+        if c.invalid {
+            #expect(throws: JSONPathError.self, "selector \(c.selector) must be rejected") { try JSONPath(c.selector) }
+            return
+        }
+        let path = try JSONPath(c.selector)
+        let nodes = path.select(c.document ?? .null)
+        let values = nodes.map(\.value)
+        let paths = nodes.map(\.location.description)
+        let ok = c.results.contains { expected in
+            expected.0.count == values.count && zip(expected.0, values).allSatisfy { $0 == $1 }
+                && (expected.1.isEmpty || expected.1 == paths)
+        }
+        #expect(ok, "selector \(c.selector): got \(values) at \(paths), expected one of \(c.results.map { "\($0.0) at \($0.1)" })")
+    }
+}
+
+@Suite struct JSONPathUnitTests {
+    @Test func normalizedPathsAndPointers() throws {
+        let doc = try JSONValue.parse(#"{"a": [{"b'c": 1}, {"b'c": 2}]}"#)
+        let nodes = try JSONPath("$.a[*]['b\\'c']").select(doc)
+        #expect(nodes.map(\.location.description) == ["$['a'][0]['b\\'c']", "$['a'][1]['b\\'c']"])
+        #expect(nodes[1].location.pointer.description == "/a/1/b'c")
+    }
+
+    @Test func errorsArePositioned() {
+        let error = #expect(throws: JSONPathError.self) { try JSONPath("$.a[?@.b == ]") }
+        #expect(error?.position == 12)
+    }
+
+    @Test func catastrophicRegexIsBounded() throws {
+        let doc = JSONValue.array([.string(String(repeating: "a", count: 5000) + "!")])
+        let start = ContinuousClock.now
+        let nodes = try JSONPath(#"$[?match(@, '(a+)+')]"#).select(doc)
+        #expect(nodes.isEmpty)
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+}
