@@ -73,7 +73,8 @@ public enum JSONValue: Sendable, Hashable {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        // Code-point equality: Swift's `==` on String applies canonical equivalence, JSON does not.
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         default: return false
@@ -85,7 +86,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: hasher.combine(0)
         case .bool(let b): hasher.combine(b)
         case .number(let n): hasher.combine(n)
-        case .string(let s): hasher.combine(s)
+        case .string(let s): for b in s.utf8 { hasher.combine(b) }
         case .array(let a): hasher.combine(a)
         case .object(let o): hasher.combine(o)
         }

@@ -1,0 +1,391 @@
+import CityCertJSON
+import CityCertRegex
+import Foundation
+
+/// Checks one `format` value; returns false when the string is not of the format.
+typealias FormatChecker = @Sendable (String) -> Bool
+
+/// The registry of `format` checkers (JSON Schema 2020-12 section 7.3). Unknown formats always pass.
+enum FormatRegistry {
+    static let checkers: [String: FormatChecker] = [
+        "date-time": Formats.dateTime,
+        "date": Formats.date,
+        "time": Formats.time,
+        "duration": Formats.duration,
+        "email": { Formats.email($0, international: false) },
+        "idn-email": { Formats.email($0, international: true) },
+        "hostname": { Formats.hostname($0, international: false) },
+        "idn-hostname": { Formats.hostname($0, international: true) },
+        "ipv4": Formats.ipv4,
+        "ipv6": Formats.ipv6,
+        "uri": { Formats.uri($0, reference: false, iri: false) },
+        "uri-reference": { Formats.uri($0, reference: true, iri: false) },
+        "iri": { Formats.uri($0, reference: false, iri: true) },
+        "iri-reference": { Formats.uri($0, reference: true, iri: true) },
+        "uri-template": Formats.uriTemplate,
+        "uuid": Formats.uuid,
+        "regex": { ECMARegex.compile($0) != nil },
+        "json-pointer": Formats.jsonPointer,
+        "relative-json-pointer": Formats.relativeJSONPointer,
+    ]
+
+    static func checker(for format: String) -> FormatChecker? { checkers[format] }
+
+    /// The format names citycert asserts.
+    public static var names: [String] { checkers.keys.sorted() }
+}
+
+/// Format grammars, from RFC 3339, RFC 5321, RFC 1123, RFC 4291, RFC 3986/3987, RFC 6570, RFC 4122, RFC 6901.
+public enum Formats {
+    static func digits(_ s: ArraySlice<UInt8>) -> Int? {
+        guard !s.isEmpty, s.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return s.reduce(0) { $0 * 10 + Int($1 - 48) }
+    }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    /// RFC 3339 full-date.
+    public static func date(_ s: String) -> Bool { parseDate(Array(s.utf8)[...]) != nil }
+
+    static func parseDate(_ b: ArraySlice<UInt8>) -> (Int, Int, Int)? {
+        guard b.count == 10 else { return nil }
+        let s = b.startIndex
+        guard b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-"),
+            let y = digits(b[s..<(s + 4)]), let m = digits(b[(s + 5)..<(s + 7)]), let d = digits(b[(s + 8)..<(s + 10)])
+        else { return nil }
+        guard m >= 1, m <= 12, d >= 1 else { return nil }
+        let days = [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return d <= days ? (y, m, d) : nil
+    }
+
+    /// RFC 3339 full-time (an offset is required).
+    public static func time(_ s: String) -> Bool { parseTime(Array(s.utf8)[...]) }
+
+    static func parseTime(_ b: ArraySlice<UInt8>) -> Bool {
+        var i = b.startIndex
+        func two() -> Int? {
+            guard i + 2 <= b.endIndex, let v = digits(b[i..<(i + 2)]) else { return nil }
+            i += 2
+            return v
+        }
+        guard let h = two(), i < b.endIndex, b[i] == UInt8(ascii: ":") else { return false }
+        i += 1
+        guard let m = two(), i < b.endIndex, b[i] == UInt8(ascii: ":") else { return false }
+        i += 1
+        guard let sec = two() else { return false }
+        if i < b.endIndex, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < b.endIndex, b[i] >= 48, b[i] <= 57 { i += 1 }
+            if i == start { return false }
+        }
+        guard i < b.endIndex else { return false }
+        var offsetMinutes = 0
+        switch b[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            i += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let oh = two(), i < b.endIndex, b[i] == UInt8(ascii: ":") else { return false }
+            i += 1
+            guard let om = two(), oh <= 23, om <= 59 else { return false }
+            offsetMinutes = sign * (oh * 60 + om)
+        default:
+            return false
+        }
+        guard i == b.endIndex, h <= 23, m <= 59, sec <= 60 else { return false }
+        if sec == 60 {
+            // A leap second is only valid at 23:59:60 UTC.
+            let utc = ((h * 60 + m - offsetMinutes) % 1440 + 1440) % 1440
+            return utc == 23 * 60 + 59
+        }
+        return true
+    }
+
+    /// RFC 3339 date-time: full-date "T" full-time (case-insensitive T and Z).
+    public static func dateTime(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count > 11, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") else { return false }
+        return parseDate(b[0..<10]) != nil && parseTime(b[11...])
+    }
+
+    /// ISO 8601 duration as RFC 3339 appendix A restricts it: `P[nY[nM[nD]]][T[nH[nM[nS]]]]` with
+    /// contiguous units (no years and days without months), or `PnW` alone.
+    public static func duration(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.first == UInt8(ascii: "P"), b.count > 1 else { return false }
+        var i = 1
+        func units(_ allowed: [UInt8]) -> [Int]? {
+            var found: [Int] = []
+            while i < b.count, b[i] != UInt8(ascii: "T") {
+                let start = i
+                while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+                guard i > start, i < b.count, let pos = allowed.firstIndex(of: b[i]) else { return nil }
+                if let last = found.last, pos != last + 1 { return nil }
+                found.append(pos)
+                i += 1
+            }
+            return found
+        }
+        if let w = b.firstIndex(of: UInt8(ascii: "W")) {
+            return w == b.count - 1 && b.count > 2 && b[1..<w].allSatisfy { $0 >= 48 && $0 <= 57 }
+        }
+        guard let date = units(Array("YMD".utf8)) else { return false }
+        if i < b.count {
+            i += 1
+            guard let time = units(Array("HMS".utf8)), !time.isEmpty, i == b.count else { return false }
+            return true
+        }
+        return !date.isEmpty
+    }
+
+    public static func email(_ s: String, international: Bool) -> Bool {
+        guard let at = s.lastIndex(of: "@") else { return false }
+        let local = s[..<at]
+        let domain = String(s[s.index(after: at)...])
+        guard !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty else { return false }
+        if local.hasPrefix("\"") && local.hasSuffix("\"") && local.count >= 2 {
+            // quoted-string local part
+        } else {
+            if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") { return false }
+            let specials = Set("!#$%&'*+-/=?^_`{|}~.")
+            for c in local {
+                if c.isASCII {
+                    guard c.isLetter || c.isNumber || specials.contains(c) else { return false }
+                } else if !international {
+                    return false
+                }
+            }
+        }
+        if domain.hasPrefix("[") && domain.hasSuffix("]") {
+            let inner = String(domain.dropFirst().dropLast())
+            if inner.hasPrefix("IPv6:") { return ipv6(String(inner.dropFirst(5))) }
+            return ipv4(inner)
+        }
+        return hostname(domain, international: international)
+    }
+
+    public static func hostname(_ s: String, international: Bool) -> Bool {
+        var name = s
+        if international {
+            // Label separators allowed by IDNA (RFC 3490 3.1).
+            for sep in ["\u{3002}", "\u{FF0E}", "\u{FF61}"] { name = name.replacingAll(sep, with: ".") }
+        }
+        guard !name.isEmpty, name.utf8.count <= 253 || international else { return false }
+        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+            guard !label.isEmpty, label.utf8.count <= 63 || (international && label.unicodeScalars.count <= 63) else { return false }
+            guard !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
+            let lower = label.lowercased()
+            if lower.count >= 4, Array(lower)[2] == "-", Array(lower)[3] == "-", !lower.hasPrefix("xn--") { return false }
+            for u in label.unicodeScalars {
+                if u.isASCII {
+                    guard (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || u == "-" else { return false }
+                } else {
+                    guard international else { return false }
+                    if u.properties.generalCategory == .spaceSeparator || u.properties.generalCategory == .control { return false }
+                }
+            }
+        }
+        return true
+    }
+
+    public static func ipv4(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return false }
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+            if p.count > 1 && p.hasPrefix("0") { return false }
+            guard let v = Int(p), v <= 255 else { return false }
+        }
+        return true
+    }
+
+    public static func ipv6(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.allSatisfy({ $0 < 0x80 }), !s.contains("%") else { return false }
+        var text = s
+        var groupsNeeded = 8
+        if let lastColon = text.lastIndex(of: ":"), text[text.index(after: lastColon)...].contains(".") {
+            let v4 = String(text[text.index(after: lastColon)...])
+            guard ipv4(v4) else { return false }
+            text = String(text[...lastColon]) + "0"
+            groupsNeeded = 7
+        }
+        let doubleColons = text.components(separatedBy: "::").count - 1
+        guard doubleColons <= 1 else { return false }
+        func groups(_ part: String) -> [Substring]? {
+            if part.isEmpty { return [] }
+            let g = part.split(separator: ":", omittingEmptySubsequences: false)
+            for x in g {
+                guard !x.isEmpty, x.count <= 4, x.allSatisfy({ $0.isHexDigit }) else { return nil }
+            }
+            return g
+        }
+        if doubleColons == 1 {
+            let halves = text.components(separatedBy: "::")
+            guard let a = groups(halves[0]), let b = groups(halves[1]) else { return false }
+            return a.count + b.count < groupsNeeded
+        }
+        guard let g = groups(text) else { return false }
+        return g.count == groupsNeeded
+    }
+
+    static let unreserved = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~".unicodeScalars)
+    static let subDelims = Set("!$&'()*+,;=".unicodeScalars)
+
+    static func validChars(_ s: Substring, extra: String, iri: Bool) -> Bool {
+        let extraSet = Set(extra.unicodeScalars)
+        var it = Array(s.unicodeScalars)[...]
+        while let u = it.popFirst() {
+            if u == "%" {
+                guard it.count >= 2, it[it.startIndex].properties.isASCIIHexDigit, it[it.startIndex + 1].properties.isASCIIHexDigit else { return false }
+                it = it.dropFirst(2)
+                continue
+            }
+            if unreserved.contains(u) || subDelims.contains(u) || extraSet.contains(u) { continue }
+            if iri, u.value >= 0xA0, !(u.value >= 0xD800 && u.value <= 0xDFFF) { continue }
+            return false
+        }
+        return true
+    }
+
+    /// RFC 3986 URI / URI-reference (and RFC 3987 IRI when `iri`).
+    public static func uri(_ s: String, reference: Bool, iri: Bool) -> Bool {
+        let r = URIReference(s)
+        if !reference && r.scheme == nil { return false }
+        if let scheme = r.scheme {
+            guard let f = scheme.unicodeScalars.first, f.isASCII, f.properties.isAlphabetic else { return false }
+        } else if let first = r.path.split(separator: "/", omittingEmptySubsequences: false).first, first.contains(":") {
+            return false
+        }
+        if let auth = r.authority {
+            var hostPart = Substring(auth)
+            if let at = auth.lastIndex(of: "@") {
+                guard validChars(auth[..<at], extra: ":", iri: iri) else { return false }
+                hostPart = auth[auth.index(after: at)...]
+            }
+            if hostPart.hasPrefix("[") {
+                guard let close = hostPart.firstIndex(of: "]") else { return false }
+                let inner = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
+                guard ipv6(String(inner)) || inner.hasPrefix("v") || inner.hasPrefix("V") else { return false }
+                let rest = hostPart[hostPart.index(after: close)...]
+                if !rest.isEmpty { guard rest.hasPrefix(":"), rest.dropFirst().allSatisfy(\.isNumber) else { return false } }
+            } else {
+                var host = hostPart
+                if let colon = hostPart.lastIndex(of: ":") {
+                    guard hostPart[hostPart.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
+                    host = hostPart[..<colon]
+                }
+                guard validChars(host, extra: "", iri: iri) else { return false }
+            }
+        }
+        guard validChars(Substring(r.path), extra: ":@/", iri: iri) else { return false }
+        if let q = r.query, !validChars(Substring(q), extra: ":@/?", iri: iri) { return false }
+        if let f = r.fragment, !validChars(Substring(f), extra: ":@/?", iri: iri) { return false }
+        return true
+    }
+
+    /// RFC 6570 URI template syntax (section 2).
+    public static func uriTemplate(_ s: String) -> Bool {
+        let u = Array(s.unicodeScalars)
+        var i = 0
+        func isHex(_ c: Unicode.Scalar) -> Bool { c.properties.isASCIIHexDigit }
+        func varchar() -> Bool {
+            guard i < u.count else { return false }
+            let c = u[i]
+            if (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_" {
+                i += 1
+                return true
+            }
+            if c == "%", i + 2 < u.count, isHex(u[i + 1]), isHex(u[i + 2]) {
+                i += 3
+                return true
+            }
+            return false
+        }
+        while i < u.count {
+            let c = u[i]
+            if c == "{" {
+                i += 1
+                if i < u.count, "+#./;?&".unicodeScalars.contains(u[i]) { i += 1 }
+                while true {
+                    guard varchar() else { return false }
+                    while i < u.count {
+                        if u[i] == "." {
+                            i += 1
+                            guard varchar() else { return false }
+                        } else if !varchar() {
+                            break
+                        }
+                    }
+                    if i < u.count, u[i] == ":" {
+                        i += 1
+                        let start = i
+                        while i < u.count, u[i] >= "0", u[i] <= "9" { i += 1 }
+                        guard i > start, i - start <= 4, u[start] != "0" else { return false }
+                    } else if i < u.count, u[i] == "*" {
+                        i += 1
+                    }
+                    guard i < u.count else { return false }
+                    if u[i] == "," {
+                        i += 1
+                        continue
+                    }
+                    guard u[i] == "}" else { return false }
+                    i += 1
+                    break
+                }
+                continue
+            }
+            if c == "%" {
+                guard i + 2 < u.count, isHex(u[i + 1]), isHex(u[i + 2]) else { return false }
+                i += 3
+                continue
+            }
+            if c.value <= 0x20 || c.value == 0x7F || "\"<>\\^`|}".unicodeScalars.contains(c) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    public static func uuid(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count == 36 else { return false }
+        for (i, c) in b.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                if c != UInt8(ascii: "-") { return false }
+            } else if !Character(Unicode.Scalar(c)).isHexDigit {
+                return false
+            }
+        }
+        return true
+    }
+
+    public static func jsonPointer(_ s: String) -> Bool { (try? JSONPointer(parsing: s)) != nil }
+
+    public static func relativeJSONPointer(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        var i = 0
+        while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+        guard i > 0 else { return false }
+        if i > 1 && b[0] == 48 { return false }
+        let rest = String(decoding: b[i...], as: UTF8.self)
+        if rest == "#" { return true }
+        if rest.hasPrefix("+") || rest.hasPrefix("-") {
+            // Index manipulation (draft-bhutton-relative-json-pointer-00).
+            var j = i + 1
+            let start = j
+            while j < b.count, b[j] >= 48, b[j] <= 57 { j += 1 }
+            guard j > start, !(j - start > 1 && b[start] == 48) else { return false }
+            let tail = String(decoding: b[j...], as: UTF8.self)
+            return tail == "#" || jsonPointer(tail)
+        }
+        return jsonPointer(rest)
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        split(separator: Substring(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,55 @@
+public import CityCertJSON
+
+/// One validation failure (JSON Schema 2020-12 section 12 "basic" output unit).
+public struct SchemaValidationError: Sendable, Hashable, CustomStringConvertible {
+    /// Where in the instance.
+    public let instanceLocation: JSONPointer
+    /// The evaluation path through the schema, e.g. `/properties/a/type`.
+    public let keywordLocation: String
+    /// The keyword's absolute location: schema URI plus pointer.
+    public let absoluteKeywordLocation: String
+    /// The failing keyword.
+    public let keyword: String
+    public let message: String
+
+    public var description: String {
+        "\(instanceLocation.description.isEmpty ? "/" : instanceLocation.description): \(message) [\(keywordLocation)]"
+    }
+}
+
+/// A compiled JSON Schema: compile once, validate many instances, from any thread.
+public final class JSONSchema: Sendable {
+    let root: SchemaNode
+    public let draft: SchemaDraft
+    /// Whether some subschema uses `unevaluated*`, so annotations must be tracked.
+    let tracksAnnotations: Bool
+    let regexTimeLimit: Double
+
+    /// Compiles `document` (retrieved from `uri`, which is the base for relative references).
+    public init(
+        document: JSONValue, uri: String = "urn:citycert:schema", path: String? = nil, catalog: SchemaCatalog = SchemaCatalog(),
+        options: SchemaOptions = SchemaOptions()
+    ) throws {
+        let compiler = SchemaCompiler(catalog: catalog, options: options)
+        let index = try compiler.addDocument(document, uri: uri, path: path)
+        root = try compiler.node(at: Location(document: index, pointer: .root))
+        try compiler.link()
+        try compiler.compileDynamicTargets()
+        draft = root.draft
+        tracksAnnotations = compiler.nodes.values.contains { n in n.keywords.contains(where: \.runsLast) }
+        regexTimeLimit = options.regexTimeLimit
+    }
+
+    /// The fast boolean path: stops at the first failure and builds no messages.
+    public func isValid(_ instance: JSONValue) -> Bool {
+        var v = Validator(schema: self, collect: false)
+        return v.evaluate(root, instance).valid
+    }
+
+    /// Every failure, with instance and keyword locations. Empty when valid.
+    public func validate(_ instance: JSONValue) -> [SchemaValidationError] {
+        var v = Validator(schema: self, collect: true)
+        _ = v.evaluate(root, instance)
+        return v.errors
+    }
+}

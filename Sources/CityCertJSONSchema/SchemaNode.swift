@@ -1,0 +1,137 @@
+import CityCertJSON
+import CityCertRegex
+
+/// A schema resource: a schema object with an absolute base URI, as the dynamic scope sees it.
+final class SchemaResource: @unchecked Sendable {
+    let uri: String
+    /// `$dynamicAnchor` names defined in this resource.
+    var dynamicAnchors: [String: Location] = [:]
+    /// `$recursiveAnchor: true` at the resource root (2019-09).
+    var recursiveAnchor = false
+    /// The resource's root schema location.
+    let root: Location
+    /// Compiled nodes for the anchors above and the root, filled in after linking.
+    var dynamicAnchorNodes: [String: SchemaNode] = [:]
+    var rootNode: SchemaNode?
+
+    init(uri: String, root: Location) {
+        self.uri = uri
+        self.root = root
+    }
+}
+
+/// A place in one of the registry's documents.
+struct Location: Hashable, Sendable {
+    let document: Int
+    let pointer: JSONPointer
+}
+
+/// A resolved reference, filled in after the target is compiled (references may be cyclic).
+final class RefTarget: @unchecked Sendable {
+    var node: SchemaNode?
+    let uri: String
+    init(uri: String) { self.uri = uri }
+}
+
+/// One compiled schema object (or boolean schema).
+final class SchemaNode: @unchecked Sendable {
+    /// Set for boolean schemas (`true` / `false`).
+    var constant: Bool?
+    var keywords: [Keyword] = []
+    let resource: SchemaResource
+    /// `uri#pointer` of this schema, for absolute keyword locations.
+    let absoluteLocation: String
+    let draft: SchemaDraft
+
+    init(resource: SchemaResource, absoluteLocation: String, draft: SchemaDraft) {
+        self.resource = resource
+        self.absoluteLocation = absoluteLocation
+        self.draft = draft
+    }
+}
+
+/// A compiled keyword. The registry of keywords and their semantics live in `KeywordCompiler` and
+/// `Validator`; each case here holds exactly what validation needs.
+enum Keyword: @unchecked Sendable {
+    case type([String])
+    case enumeration([JSONValue])
+    case constant(JSONValue)
+    case multipleOf(JSONDecimal)
+    case maximum(JSONDecimal, exclusive: Bool, name: String)
+    case minimum(JSONDecimal, exclusive: Bool, name: String)
+    case maxLength(Int)
+    case minLength(Int)
+    case pattern(BoundedRegex)
+    case format(String, FormatChecker?)
+    case maxItems(Int)
+    case minItems(Int)
+    case uniqueItems
+    case prefixItems([SchemaNode], name: String)
+    /// Applies `schema` to every item from `start` on (2020 `items`, 2019 schema-form `items`, `additionalItems`).
+    case itemsFrom(Int, SchemaNode, name: String)
+    case contains(SchemaNode, min: Int, max: Int?, countsAsEvaluated: Bool)
+    case maxProperties(Int)
+    case minProperties(Int)
+    case required([String])
+    case properties([(String, SchemaNode)])
+    case patternProperties([(BoundedRegex, SchemaNode)])
+    case additionalProperties(SchemaNode, names: Set<String>, patterns: [BoundedRegex])
+    case dependentRequired([(String, [String])], name: String)
+    case dependentSchemas([(String, SchemaNode)], name: String)
+    case propertyNames(SchemaNode)
+    case ifThenElse(SchemaNode, then: SchemaNode?, else: SchemaNode?)
+    case allOf([SchemaNode])
+    case anyOf([SchemaNode])
+    case oneOf([SchemaNode])
+    case not(SchemaNode)
+    case ref(RefTarget)
+    case dynamicRef(RefTarget, anchor: String?)
+    case recursiveRef(RefTarget)
+    case unevaluatedItems(SchemaNode)
+    case unevaluatedProperties(SchemaNode)
+
+    var name: String {
+        switch self {
+        case .type: return "type"
+        case .enumeration: return "enum"
+        case .constant: return "const"
+        case .multipleOf: return "multipleOf"
+        case .maximum(_, _, let n), .minimum(_, _, let n): return n
+        case .maxLength: return "maxLength"
+        case .minLength: return "minLength"
+        case .pattern: return "pattern"
+        case .format: return "format"
+        case .maxItems: return "maxItems"
+        case .minItems: return "minItems"
+        case .uniqueItems: return "uniqueItems"
+        case .prefixItems(_, let n), .itemsFrom(_, _, let n): return n
+        case .contains: return "contains"
+        case .maxProperties: return "maxProperties"
+        case .minProperties: return "minProperties"
+        case .required: return "required"
+        case .properties: return "properties"
+        case .patternProperties: return "patternProperties"
+        case .additionalProperties: return "additionalProperties"
+        case .dependentRequired(_, let n), .dependentSchemas(_, let n): return n
+        case .propertyNames: return "propertyNames"
+        case .ifThenElse: return "if"
+        case .allOf: return "allOf"
+        case .anyOf: return "anyOf"
+        case .oneOf: return "oneOf"
+        case .not: return "not"
+        case .ref: return "$ref"
+        case .dynamicRef: return "$dynamicRef"
+        case .recursiveRef: return "$recursiveRef"
+        case .unevaluatedItems: return "unevaluatedItems"
+        case .unevaluatedProperties: return "unevaluatedProperties"
+        }
+    }
+
+    /// Keywords that read annotations of their siblings run last.
+    var runsLast: Bool {
+        switch self {
+        case .unevaluatedItems, .unevaluatedProperties: return true
+        default: return false
+        }
+    }
+}

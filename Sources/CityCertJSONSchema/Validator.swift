@@ -1,0 +1,465 @@
+import CityCertJSON
+import CityCertRegex
+
+/// What a subschema evaluated, for `unevaluatedProperties` / `unevaluatedItems`.
+struct Annotations {
+    var properties: Set<String> = []
+    var items: Set<Int> = []
+    var allItems = false
+
+    mutating func merge(_ other: Annotations) {
+        if !other.properties.isEmpty { properties.formUnion(other.properties) }
+        if !other.items.isEmpty { items.formUnion(other.items) }
+        allItems = allItems || other.allItems
+    }
+}
+
+/// Evaluates compiled schemas against an instance. One keyword's semantics per `case` below.
+struct Validator {
+    let schema: JSONSchema
+    let collect: Bool
+    var errors: [SchemaValidationError] = []
+    /// Instance path (tokens) and evaluation path (tokens), maintained only when collecting errors.
+    var instancePath: [String] = []
+    var keywordPath: [String] = []
+    /// Dynamic scope: the resources entered, outermost first.
+    var scope: [SchemaResource] = []
+    /// Guards against infinite `$ref` loops that consume no instance.
+    var depth = 0
+
+    init(schema: JSONSchema, collect: Bool) {
+        self.schema = schema
+        self.collect = collect
+    }
+
+    struct Outcome {
+        var valid: Bool
+        var annotations: Annotations
+    }
+
+    mutating func fail(_ node: SchemaNode, _ keyword: String, _ message: @autoclosure () -> String) {
+        guard collect else { return }
+        errors.append(
+            SchemaValidationError(
+                instanceLocation: JSONPointer(tokens: instancePath),
+                keywordLocation: "/" + (keywordPath + [keyword]).map { $0.replacingAll("~", with: "~0").replacingAll("/", with: "~1") }.joined(separator: "/"),
+                absoluteKeywordLocation: node.absoluteLocation + "/" + keyword, keyword: keyword, message: message()))
+    }
+
+    mutating func evaluate(_ node: SchemaNode, _ instance: JSONValue) -> Outcome {
+        if let c = node.constant {
+            if !c { fail(node, "false", "no value is allowed here (false schema)") }
+            return Outcome(valid: c, annotations: Annotations())
+        }
+        depth += 1
+        defer { depth -= 1 }
+        if depth > 4096 {
+            fail(node, "$ref", "schema recursion deeper than 4096 levels")
+            return Outcome(valid: false, annotations: Annotations())
+        }
+        let pushed = scope.last !== node.resource
+        if pushed { scope.append(node.resource) }
+        defer { if pushed { scope.removeLast() } }
+
+        var valid = true
+        var ann = Annotations()
+        for keyword in node.keywords {
+            if collect { keywordPath.append(keyword.name) }
+            let ok = apply(keyword, node, instance, &ann)
+            if collect { keywordPath.removeLast() }
+            if !ok {
+                valid = false
+                if !collect { break }
+            }
+        }
+        return Outcome(valid: valid, annotations: valid ? ann : Annotations())
+    }
+
+    /// Evaluates a subschema at a child instance location and evaluation sub-path.
+    mutating func evaluate(_ node: SchemaNode, _ instance: JSONValue, instanceToken: String?, schemaTokens: [String]) -> Outcome {
+        if collect {
+            if let t = instanceToken { instancePath.append(t) }
+            keywordPath.append(contentsOf: schemaTokens)
+        }
+        let r = evaluate(node, instance)
+        if collect {
+            if instanceToken != nil { instancePath.removeLast() }
+            keywordPath.removeLast(schemaTokens.count)
+        }
+        return r
+    }
+
+    /// Runs `node` without recording errors (for anyOf/oneOf/not/if branches, whose failures are not reported one by one).
+    mutating func probe(_ node: SchemaNode, _ instance: JSONValue, schemaTokens: [String]) -> (Outcome, [SchemaValidationError]) {
+        let saved = errors.count
+        let r = evaluate(node, instance, instanceToken: nil, schemaTokens: schemaTokens)
+        let branchErrors = Array(errors[saved...])
+        errors.removeSubrange(saved...)
+        return (r, branchErrors)
+    }
+
+    static func isType(_ value: JSONValue, _ name: String) -> Bool {
+        switch (name, value) {
+        case ("null", .null), ("boolean", .bool), ("object", .object), ("array", .array), ("number", .number), ("string", .string): return true
+        case ("integer", .number(let n)): return n.isInteger
+        default: return false
+        }
+    }
+
+    mutating func apply(_ keyword: Keyword, _ node: SchemaNode, _ instance: JSONValue, _ ann: inout Annotations) -> Bool {
+        switch keyword {
+        case .type(let names):
+            if names.contains(where: { Self.isType(instance, $0) }) { return true }
+            if node.draft == .draft4, names.contains("integer"), case .number(let n) = instance, n.isIntegerLexeme { return true }
+            fail(node, "type", "\(instance.typeName) is not of type \(names.joined(separator: " or "))")
+            return false
+        case .enumeration(let values):
+            if values.contains(instance) { return true }
+            fail(node, "enum", "\(Self.excerpt(instance)) is not one of \(Self.excerpt(.array(values)))")
+            return false
+        case .constant(let c):
+            if c == instance { return true }
+            fail(node, "const", "\(Self.excerpt(instance)) is not \(Self.excerpt(c))")
+            return false
+        case .multipleOf(let m):
+            guard case .number(let n) = instance else { return true }
+            if n.decimal.isMultiple(of: m) { return true }
+            fail(node, "multipleOf", "\(n) is not a multiple of \(m.text)")
+            return false
+        case .maximum(let m, let exclusive, let name):
+            guard case .number(let n) = instance else { return true }
+            let d = n.decimal
+            if exclusive ? d < m : d <= m { return true }
+            fail(node, name, "\(n) is \(exclusive ? "not less than" : "greater than") \(m.text)")
+            return false
+        case .minimum(let m, let exclusive, let name):
+            guard case .number(let n) = instance else { return true }
+            let d = n.decimal
+            if exclusive ? m < d : m <= d { return true }
+            fail(node, name, "\(n) is \(exclusive ? "not greater than" : "less than") \(m.text)")
+            return false
+        case .maxLength(let max):
+            guard case .string(let s) = instance else { return true }
+            let count = s.unicodeScalars.count
+            if count <= max { return true }
+            fail(node, "maxLength", "string of \(count) characters is longer than \(max)")
+            return false
+        case .minLength(let min):
+            guard case .string(let s) = instance else { return true }
+            let count = s.unicodeScalars.count
+            if count >= min { return true }
+            fail(node, "minLength", "string of \(count) characters is shorter than \(min)")
+            return false
+        case .pattern(let regex):
+            guard case .string(let s) = instance else { return true }
+            let limit = schema.regexTimeLimit
+            switch regex.firstMatch(in: s, timeLimit: limit) {
+            case .matched: return true
+            case .notMatched:
+                fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern '\(regex.source)'")
+            case .timedOut:
+                fail(node, "pattern", "matching the pattern '\(regex.source)' took longer than \(limit) s (catastrophic backtracking); counted as not matching")
+            }
+            return false
+        case .format(let name, let checker):
+            guard let checker, case .string(let s) = instance else { return true }
+            if checker(s) { return true }
+            fail(node, "format", "\(Self.excerpt(instance)) is not a valid \(name)")
+            return false
+        case .maxItems(let max):
+            guard case .array(let a) = instance else { return true }
+            if a.count <= max { return true }
+            fail(node, "maxItems", "array of \(a.count) items has more than \(max)")
+            return false
+        case .minItems(let min):
+            guard case .array(let a) = instance else { return true }
+            if a.count >= min { return true }
+            fail(node, "minItems", "array of \(a.count) items has fewer than \(min)")
+            return false
+        case .uniqueItems:
+            guard case .array(let a) = instance else { return true }
+            var seen = Set<JSONValue>()
+            for (i, v) in a.enumerated() where !seen.insert(v).inserted {
+                fail(node, "uniqueItems", "item \(i) duplicates an earlier item")
+                return false
+            }
+            return true
+        case .prefixItems(let schemas, let name):
+            guard case .array(let a) = instance else { return true }
+            var ok = true
+            for (i, s) in schemas.enumerated() where i < a.count {
+                if !evaluate(s, a[i], instanceToken: String(i), schemaTokens: [String(i)]).valid {
+                    ok = false
+                    if !collect { return false }
+                }
+                ann.items.insert(i)
+            }
+            if schemas.count >= a.count { ann.allItems = ann.allItems || ok }
+            _ = name
+            return ok
+        case .itemsFrom(let start, let s, _):
+            guard case .array(let a) = instance else { return true }
+            var ok = true
+            if start < a.count {
+                for i in start..<a.count where !evaluate(s, a[i], instanceToken: String(i), schemaTokens: []).valid {
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            if ok { ann.allItems = true }
+            return ok
+        case .contains(let s, let min, let max, let countsAsEvaluated):
+            guard case .array(let a) = instance else { return true }
+            var matches = 0
+            for (i, v) in a.enumerated() {
+                let (r, _) = probe(s, v, schemaTokens: [])
+                if r.valid {
+                    matches += 1
+                    if countsAsEvaluated { ann.items.insert(i) }
+                }
+            }
+            if matches < min {
+                fail(node, "contains", min == 1 ? "no item matches the 'contains' schema" : "only \(matches) item(s) match the 'contains' schema, at least \(min) required")
+                return false
+            }
+            if let max, matches > max {
+                fail(node, "maxContains", "\(matches) items match the 'contains' schema, at most \(max) allowed")
+                return false
+            }
+            return true
+        case .maxProperties(let max):
+            guard case .object(let o) = instance else { return true }
+            if o.count <= max { return true }
+            fail(node, "maxProperties", "object with \(o.count) properties has more than \(max)")
+            return false
+        case .minProperties(let min):
+            guard case .object(let o) = instance else { return true }
+            if o.count >= min { return true }
+            fail(node, "minProperties", "object with \(o.count) properties has fewer than \(min)")
+            return false
+        case .required(let names):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for n in names where o[n] == nil {
+                fail(node, "required", "required property '\(n)' is missing")
+                ok = false
+                if !collect { return false }
+            }
+            return ok
+        case .properties(let props):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for (name, s) in props {
+                guard let v = o[name] else { continue }
+                ann.properties.insert(name)
+                if !evaluate(s, v, instanceToken: name, schemaTokens: [name]).valid {
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            return ok
+        case .patternProperties(let props):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for e in o.uniqueEntries {
+                for (regex, s) in props where regex.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched {
+                    ann.properties.insert(e.key)
+                    if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: [regex.source]).valid {
+                        ok = false
+                        if !collect { return false }
+                    }
+                }
+            }
+            return ok
+        case .additionalProperties(let s, let names, let patterns):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for e in o.uniqueEntries where !names.contains(e.key) {
+                if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) { continue }
+                ann.properties.insert(e.key)
+                if s.constant == false {
+                    fail(node, "additionalProperties", "property '\(e.key)' is not allowed")
+                    ok = false
+                    if !collect { return false }
+                    continue
+                }
+                if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: []).valid {
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            return ok
+        case .dependentRequired(let deps, let name):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for (key, required) in deps where o[key] != nil {
+                for r in required where o[r] == nil {
+                    fail(node, name, "property '\(r)' is required when '\(key)' is present")
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            return ok
+        case .dependentSchemas(let deps, _):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for (key, s) in deps where o[key] != nil {
+                let r = evaluate(s, instance, instanceToken: nil, schemaTokens: [key])
+                if r.valid { ann.merge(r.annotations) } else {
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            return ok
+        case .propertyNames(let s):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for e in o.uniqueEntries where !evaluate(s, .string(e.key), instanceToken: e.key, schemaTokens: []).valid {
+                ok = false
+                if !collect { return false }
+            }
+            return ok
+        case .ifThenElse(let condition, let then, let otherwise):
+            let (r, _) = probe(condition, instance, schemaTokens: [])
+            if r.valid {
+                ann.merge(r.annotations)
+                guard let then else { return true }
+                let t = evaluateSibling(then, instance, sibling: "then")
+                if t.valid { ann.merge(t.annotations) }
+                return t.valid
+            }
+            guard let otherwise else { return true }
+            let e = evaluateSibling(otherwise, instance, sibling: "else")
+            if e.valid { ann.merge(e.annotations) }
+            return e.valid
+        case .allOf(let schemas):
+            var ok = true
+            for (i, s) in schemas.enumerated() {
+                let r = evaluate(s, instance, instanceToken: nil, schemaTokens: [String(i)])
+                if r.valid { ann.merge(r.annotations) } else {
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            return ok
+        case .anyOf(let schemas):
+            var ok = false
+            var branchErrors: [SchemaValidationError] = []
+            for (i, s) in schemas.enumerated() {
+                let (r, errs) = probe(s, instance, schemaTokens: [String(i)])
+                if r.valid {
+                    ok = true
+                    ann.merge(r.annotations)
+                    if !schema.tracksAnnotations { break }
+                } else {
+                    branchErrors += errs
+                }
+            }
+            if !ok { fail(node, "anyOf", "matches none of the \(schemas.count) alternatives" + Self.summary(branchErrors)) }
+            return ok
+        case .oneOf(let schemas):
+            var matched: [Int] = []
+            var branchErrors: [SchemaValidationError] = []
+            for (i, s) in schemas.enumerated() {
+                let (r, errs) = probe(s, instance, schemaTokens: [String(i)])
+                if r.valid {
+                    matched.append(i)
+                    ann.merge(r.annotations)
+                    if matched.count > 1 { break }
+                } else {
+                    branchErrors += errs
+                }
+            }
+            if matched.count == 1 { return true }
+            if matched.isEmpty {
+                fail(node, "oneOf", "matches none of the \(schemas.count) alternatives" + Self.summary(branchErrors))
+            } else {
+                fail(node, "oneOf", "matches more than one alternative (\(matched.map(String.init).joined(separator: ", ")))")
+            }
+            return false
+        case .not(let s):
+            let (r, _) = probe(s, instance, schemaTokens: [])
+            if !r.valid { return true }
+            fail(node, "not", "must not match the 'not' schema")
+            return false
+        case .ref(let target):
+            return evaluateRef(target.node!, instance, &ann)
+        case .dynamicRef(let target, let anchor):
+            var resolved = target.node!
+            if let anchor {
+                for resource in scope {
+                    if let n = resource.dynamicAnchorNodes[anchor] {
+                        resolved = n
+                        break
+                    }
+                }
+            }
+            return evaluateRef(resolved, instance, &ann)
+        case .recursiveRef(let target):
+            var resolved = target.node!
+            if resolved.resource.recursiveAnchor {
+                for resource in scope where resource.recursiveAnchor {
+                    if let n = resource.rootNode {
+                        resolved = n
+                        break
+                    }
+                }
+            }
+            return evaluateRef(resolved, instance, &ann)
+        case .unevaluatedItems(let s):
+            guard case .array(let a) = instance else { return true }
+            if ann.allItems { return true }
+            var ok = true
+            for i in a.indices where !ann.items.contains(i) {
+                if !evaluate(s, a[i], instanceToken: String(i), schemaTokens: []).valid {
+                    if s.constant == false { fail(node, "unevaluatedItems", "item \(i) is not allowed (unevaluated)") }
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            if ok { ann.allItems = true }
+            return ok
+        case .unevaluatedProperties(let s):
+            guard case .object(let o) = instance else { return true }
+            var ok = true
+            for e in o.uniqueEntries where !ann.properties.contains(e.key) {
+                if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: []).valid {
+                    if s.constant == false { fail(node, "unevaluatedProperties", "property '\(e.key)' is not allowed (unevaluated)") }
+                    ok = false
+                    if !collect { return false }
+                }
+            }
+            if ok { for e in o.entries { ann.properties.insert(e.key) } }
+            return ok
+        }
+    }
+
+    mutating func evaluateSibling(_ node: SchemaNode, _ instance: JSONValue, sibling: String) -> Outcome {
+        guard collect else { return evaluate(node, instance) }
+        let saved = keywordPath.removeLast()
+        keywordPath.append(sibling)
+        let r = evaluate(node, instance)
+        keywordPath.removeLast()
+        keywordPath.append(saved)
+        return r
+    }
+
+    mutating func evaluateRef(_ target: SchemaNode, _ instance: JSONValue, _ ann: inout Annotations) -> Bool {
+        let r = evaluate(target, instance)
+        if r.valid { ann.merge(r.annotations) }
+        return r.valid
+    }
+
+    static func summary(_ errors: [SchemaValidationError]) -> String {
+        guard !errors.isEmpty else { return "" }
+        let shown = errors.prefix(3).map { e in
+            (e.instanceLocation.description.isEmpty ? "" : e.instanceLocation.description + ": ") + e.message
+        }
+        return " (" + shown.joined(separator: "; ") + (errors.count > 3 ? "; …" : "") + ")"
+    }
+
+    static func excerpt(_ v: JSONValue) -> String {
+        let s = JSONSerializer.string(v)
+        return s.count > 80 ? String(s.prefix(77)) + "…" : s
+    }
+}
