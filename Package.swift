@@ -29,13 +29,13 @@ let package = Package(
         .target(
             name: "CityCertProfile",
             dependencies: [
-                "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema",
+                "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings),
         .target(
             name: "CityCertRunner",
-            dependencies: ["CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema"],
+            dependencies: ["CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex"],
             swiftSettings: strictSettings),
         .systemLibrary(
             name: "CCityCertCurl", pkgConfig: "libcurl",

@@ -12,6 +12,12 @@ public struct JSONRecord: Sendable {
     public let origin: SourceLocation
     /// The parsed document, or why it does not parse.
     public let document: Result<JSONDocument, JSONParseError>
+
+    public init(index: Int, origin: SourceLocation, document: Result<JSONDocument, JSONParseError>) {
+        self.index = index
+        self.origin = origin
+        self.document = document
+    }
 }
 
 /// An I/O or framing error that ends a stream.
@@ -66,18 +72,20 @@ public struct JSONStreamReader: Sendable {
                 buffer.removeFirst(shift)
                 start = 0
             }
-            let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: chunkSize))
-            let n = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + old, chunkSize) }
-            if n < 0 {
-                buffer.removeLast(chunkSize)
+            var failed = false
+            let chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { buf, count in
+                let n = read(fd, buf.baseAddress!, chunkSize)
+                failed = n < 0
+                count = max(0, n)
+            }
+            if failed {
                 throw JSONStreamError(path: path, message: "read failed: \(String(cString: strerror(errno)))", location: nil)
             }
-            buffer.removeLast(chunkSize - n)
-            if n == 0 {
+            if chunk.isEmpty {
                 eof = true
                 return nil
             }
+            buffer.append(contentsOf: chunk)
             return shift
         }
     }

@@ -42,7 +42,7 @@ struct Validator {
         errors.append(
             SchemaValidationError(
                 instanceLocation: JSONPointer(tokens: instancePath),
-                keywordLocation: "/" + (keywordPath + [keyword]).map { $0.replacingAll("~", with: "~0").replacingAll("/", with: "~1") }.joined(separator: "/"),
+                keywordLocation: "/" + (keyword == "false" ? keywordPath : keywordPath.dropLast() + [keyword]).map { $0.replacingAll("~", with: "~0").replacingAll("/", with: "~1") }.joined(separator: "/"),
                 absoluteKeywordLocation: node.absoluteLocation + "/" + keyword, keyword: keyword, message: message()))
     }
 

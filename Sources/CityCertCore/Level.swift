@@ -1,0 +1,33 @@
+/// How binding a requirement is (RFC 2119 words as the standards use them).
+public enum Level: String, Sendable, Codable, CaseIterable, Comparable {
+    case must = "MUST"
+    case should = "SHOULD"
+    case may = "MAY"
+
+    private var rank: Int {
+        switch self {
+        case .must: return 0
+        case .should: return 1
+        case .may: return 2
+        }
+    }
+    public static func < (a: Level, b: Level) -> Bool { a.rank < b.rank }
+}
+
+/// The result of a check or requirement. A failure is the target's fault; an error is a check that
+/// could not decide (transport broke, file unreadable); skipped ran nothing.
+public enum Outcome: String, Sendable, Codable, CaseIterable {
+    case passed
+    case failed
+    case error
+    case skipped
+
+    /// Combines check outcomes into a requirement outcome: any failure fails, else any error errs,
+    /// else passed if anything passed, else skipped.
+    public static func combine(_ outcomes: [Outcome]) -> Outcome {
+        if outcomes.contains(.failed) { return .failed }
+        if outcomes.contains(.error) { return .error }
+        if outcomes.contains(.passed) { return .passed }
+        return .skipped
+    }
+}

@@ -1,0 +1,166 @@
+/// Everything a run produced: the input to every report writer. Plain values, no behaviour beyond summaries.
+public struct RunReport: Sendable {
+    public struct ProfileInfo: Sendable {
+        public var id: String
+        public var title: String
+        public var version: String
+        public var sha256: String
+        public var standardName: String
+        public var standardVersion: String
+        public var standardURL: String?
+        public init(id: String, title: String, version: String, sha256: String, standardName: String, standardVersion: String, standardURL: String?) {
+            self.id = id
+            self.title = title
+            self.version = version
+            self.sha256 = sha256
+            self.standardName = standardName
+            self.standardVersion = standardVersion
+            self.standardURL = standardURL
+        }
+    }
+
+    public var profile: ProfileInfo
+    /// What was tested: base URL(s) and/or data paths, secrets redacted.
+    public var target: [String: String]
+    public var toolVersion: String
+    public var started: Double
+    public var finished: Double
+    /// TLS verification was turned off for this run.
+    public var insecure: Bool
+    public var readOnly: Bool
+    public var requirements: [RequirementResult]
+    /// Resources the run created and could not delete.
+    public var leftovers: [String]
+
+    public init(
+        profile: ProfileInfo, target: [String: String], toolVersion: String, started: Double, finished: Double, insecure: Bool, readOnly: Bool = false,
+        requirements: [RequirementResult], leftovers: [String] = []
+    ) {
+        self.profile = profile
+        self.target = target
+        self.toolVersion = toolVersion
+        self.started = started
+        self.finished = finished
+        self.insecure = insecure
+        self.readOnly = readOnly
+        self.requirements = requirements
+        self.leftovers = leftovers
+    }
+
+    /// CONFORMANT only when every MUST requirement passed (skipped MUSTs included in "not passed").
+    public var conformant: Bool {
+        requirements.allSatisfy { $0.level != .must || $0.outcome == .passed }
+    }
+
+    /// Counts per outcome and level.
+    public func count(_ outcome: Outcome, level: Level? = nil) -> Int {
+        requirements.filter { $0.outcome == outcome && (level == nil || $0.level == level) }.count
+    }
+}
+
+public struct RequirementResult: Sendable {
+    public var id: String
+    public var title: String
+    public var clause: String
+    public var url: String?
+    public var level: Level
+    public var tags: [String]
+    public var outcome: Outcome
+    /// Why skipped or errored, in one sentence.
+    public var reason: String?
+    public var checks: [CheckResult]
+    public var duration: Double
+
+    public init(
+        id: String, title: String, clause: String, url: String?, level: Level, tags: [String], outcome: Outcome, reason: String?,
+        checks: [CheckResult], duration: Double
+    ) {
+        self.id = id
+        self.title = title
+        self.clause = clause
+        self.url = url
+        self.level = level
+        self.tags = tags
+        self.outcome = outcome
+        self.reason = reason
+        self.checks = checks
+        self.duration = duration
+    }
+}
+
+public struct CheckResult: Sendable {
+    public var name: String
+    public var outcome: Outcome
+    public var message: String?
+    public var evidence: [Evidence]
+
+    public init(name: String, outcome: Outcome, message: String?, evidence: [Evidence]) {
+        self.name = name
+        self.outcome = outcome
+        self.message = message
+        self.evidence = evidence
+    }
+}
+
+/// What a verdict rests on.
+public enum Evidence: Sendable {
+    case exchange(ExchangeEvidence)
+    case finding(DataFinding)
+    case note(String)
+}
+
+/// One HTTP exchange as recorded (secrets already redacted).
+public struct ExchangeEvidence: Sendable {
+    public var step: String
+    public var method: String
+    public var url: String
+    public var requestHeaders: [(name: String, value: String)]
+    public var requestBodyExcerpt: String?
+    public var status: Int?
+    public var responseHeaders: [(name: String, value: String)]
+    public var responseBodyExcerpt: String?
+    public var httpVersion: String?
+    public var timings: HTTPTimings?
+    public var attempts: Int
+    /// Each failed expectation, or the transport error.
+    public var problems: [String]
+
+    public init(
+        step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBodyExcerpt: String?, status: Int?,
+        responseHeaders: [(name: String, value: String)], responseBodyExcerpt: String?, httpVersion: String?, timings: HTTPTimings?, attempts: Int,
+        problems: [String]
+    ) {
+        self.step = step
+        self.method = method
+        self.url = url
+        self.requestHeaders = requestHeaders
+        self.requestBodyExcerpt = requestBodyExcerpt
+        self.status = status
+        self.responseHeaders = responseHeaders
+        self.responseBodyExcerpt = responseBodyExcerpt
+        self.httpVersion = httpVersion
+        self.timings = timings
+        self.attempts = attempts
+        self.problems = problems
+    }
+}
+
+/// A finding in a data file: file, line:col, JSON pointer and what is wrong.
+public struct DataFinding: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var pointer: String
+    public var message: String
+    /// The schema keyword or assertion that failed.
+    public var rule: String
+
+    public init(file: String, line: Int, column: Int, pointer: String, message: String, rule: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.pointer = pointer
+        self.message = message
+        self.rule = rule
+    }
+}

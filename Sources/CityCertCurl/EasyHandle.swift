@@ -1,0 +1,176 @@
+internal import CCityCertCurl
+import CityCertCore
+import Foundation
+
+/// Collects one transfer's headers and body; the C callbacks reach it through an unretained pointer.
+final class TransferBox {
+    var status = 0
+    var headers: [(name: String, value: String)] = []
+    var body: [UInt8] = []
+    let limit: Int
+    var exceeded = false
+
+    init(limit: Int) { self.limit = limit }
+
+    func reset() {
+        status = 0
+        headers = []
+        body = []
+        exceeded = false
+    }
+}
+
+private let writeCallback: citycert_curl_data_cb = { ptr, size, count, userdata in
+    let box = Unmanaged<TransferBox>.fromOpaque(userdata!).takeUnretainedValue()
+    let n = size * count
+    if box.body.count + n > box.limit {
+        box.exceeded = true
+        return 0  // aborts the transfer with CURLE_WRITE_ERROR
+    }
+    if let ptr { ptr.withMemoryRebound(to: UInt8.self, capacity: n) { box.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) } }
+    return n
+}
+
+private let headerCallback: citycert_curl_data_cb = { ptr, size, count, userdata in
+    let box = Unmanaged<TransferBox>.fromOpaque(userdata!).takeUnretainedValue()
+    let n = size * count
+    guard let ptr else { return n }
+    let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    if line.hasPrefix("HTTP/") {
+        // A new response (after 100 Continue or an informational status): start over.
+        box.headers = []
+    } else if let colon = line.firstIndex(of: ":") {
+        box.headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+    }
+    return n
+}
+
+/// Process-wide libcurl initialization, done once.
+enum CurlGlobal {
+    static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+}
+
+/// An owning wrapper over one `CURL*` easy handle. It keeps its connection cache between transfers,
+/// so consecutive requests to the same origin reuse one connection.
+final class EasyHandle {
+    private let handle: UnsafeMutableRawPointer
+    private let box: TransferBox
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    init(maxBodyBytes: Int) throws(TransportError) {
+        _ = CurlGlobal.initialized
+        guard let h = curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
+        handle = h
+        box = TransferBox(limit: maxBodyBytes)
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    private func check(_ code: CURLcode, _ what: String) throws(TransportError) {
+        if code != CURLE_OK { throw TransportError(.invalidRequest, "\(what): \(String(cString: curl_easy_strerror(code)))") }
+    }
+
+    /// Performs one transfer (no redirect following: the transport decides about redirects).
+    func perform(_ request: HTTPRequest, settings: TransportSettings) throws(TransportError) -> HTTPResponse {
+        curl_easy_reset(handle)
+        box.reset()
+        errorBuffer[0] = 0
+        try check(citycert_setopt_string(handle, CURLOPT_URL, request.url), "URL")
+        try check(citycert_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        try check(citycert_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0), "FOLLOWLOCATION")
+        _ = citycert_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        try check(citycert_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout * 1000))), "CONNECTTIMEOUT")
+        try check(citycert_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.totalTimeout * 1000))), "TIMEOUT")
+        _ = citycert_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        _ = errorBuffer.withUnsafeMutableBufferPointer { citycert_setopt_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        if settings.insecure {
+            _ = citycert_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+            _ = citycert_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+        } else {
+            _ = citycert_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            _ = citycert_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        }
+        if let ca = settings.caBundle { try check(citycert_setopt_string(handle, CURLOPT_CAINFO, ca), "CA bundle") }
+        if let cert = settings.clientCertificate { try check(citycert_setopt_string(handle, CURLOPT_SSLCERT, cert), "client certificate") }
+        if let key = settings.clientKey { try check(citycert_setopt_string(handle, CURLOPT_SSLKEY, key), "client key") }
+        if let proxy = settings.proxy { try check(citycert_setopt_string(handle, CURLOPT_PROXY, proxy), "proxy") }
+
+        switch request.method {
+        case "GET": _ = citycert_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "HEAD": _ = citycert_setopt_long(handle, CURLOPT_NOBODY, 1)
+        default:
+            try check(citycert_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method), "method")
+        }
+        if let body = request.body {
+            _ = citycert_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            // COPYPOSTFIELDS copies: the Swift array need not outlive this call.
+            try body.withUnsafeBufferPointer { buf throws(TransportError) in
+                let raw = buf.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(bitPattern: 1)!
+                let ptr = UnsafeMutableRawPointer(mutating: raw)
+                try check(citycert_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, ptr), "body")
+            }
+            if request.method == "GET" || request.method == "HEAD" {
+                try check(citycert_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method), "method")
+            }
+        }
+
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for h in request.headers { list = curl_slist_append(list, "\(h.name): \(h.value)") }
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+        _ = citycert_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+
+        let opaque = Unmanaged.passUnretained(box).toOpaque()
+        _ = citycert_setopt_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback)
+        _ = citycert_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque)
+        _ = citycert_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = citycert_setopt_pointer(handle, CURLOPT_HEADERDATA, opaque)
+
+        let code = curl_easy_perform(handle)
+        if code != CURLE_OK { throw mapError(code, request) }
+
+        var status = 0
+        _ = citycert_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var version = 0
+        _ = citycert_getinfo_long(handle, CURLINFO_HTTP_VERSION, &version)
+        func time(_ info: CURLINFO) -> Double {
+            var v: curl_off_t = 0
+            _ = citycert_getinfo_offset(handle, info, &v)
+            return Double(v) / 1_000_000
+        }
+        let timings = HTTPTimings(
+            dns: time(CURLINFO_NAMELOOKUP_TIME_T), connect: time(CURLINFO_CONNECT_TIME_T), tls: time(CURLINFO_APPCONNECT_TIME_T),
+            firstByte: time(CURLINFO_STARTTRANSFER_TIME_T), total: time(CURLINFO_TOTAL_TIME_T))
+        let versionText: String
+        switch version {
+        case Int(CURL_HTTP_VERSION_1_0): versionText = "HTTP/1.0"
+        case Int(CURL_HTTP_VERSION_1_1): versionText = "HTTP/1.1"
+        case Int(CURL_HTTP_VERSION_2_0): versionText = "HTTP/2"
+        case 30: versionText = "HTTP/3"
+        default: versionText = "HTTP"
+        }
+        return HTTPResponse(status: status, headers: box.headers, body: box.body, httpVersion: versionText, timings: timings, effectiveURL: request.url)
+    }
+
+    private func mapError(_ code: CURLcode, _ request: HTTPRequest) -> TransportError {
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        switch code {
+        case CURLE_WRITE_ERROR where box.exceeded:
+            return TransportError(.bodyTooLarge, "response body exceeds the limit of \(box.limit) bytes")
+        case CURLE_OPERATION_TIMEDOUT:
+            return TransportError(.timeout, message)
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return TransportError(.connect, message)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE:
+            return TransportError(.tls, message)
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
+            return TransportError(.invalidRequest, message)
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return TransportError(.protocolError, message)
+        default:
+            return TransportError(.other, message)
+        }
+    }
+}

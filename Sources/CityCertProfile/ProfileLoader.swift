@@ -1,0 +1,530 @@
+public import CityCertCore
+import CityCertJSON
+import CityCertJSONPath
+import CityCertJSONSchema
+import CityCertRegex
+import Foundation
+import Yams
+
+/// Loads a profile file and compiles everything in it (templates, JSONPath, schemas, regexes) before any
+/// request is sent. Any problem is a `ProfileError` pointing at file:line:col.
+public struct ProfileLoader {
+    /// The profile format versions this loader reads.
+    public static let formatVersions = [1]
+
+    public init() {}
+
+    public func load(path: String) throws -> Profile {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ProfileError(file: path, line: 1, column: 1, message: "cannot read the profile: \(error.localizedDescription)")
+        }
+        guard data.count <= 8 << 20 else { throw ProfileError(file: path, line: 1, column: 1, message: "profile larger than 8 MiB") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "the profile is not valid UTF-8")
+        }
+        return try load(text: text, file: path, sha256: SHA256.hex(Array(data)))
+    }
+
+    public func load(text: String, file: String, sha256: String? = nil) throws -> Profile {
+        let source = YNode.YSource(file: file, text: text)
+        let root: Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else {
+                throw ProfileError(file: file, line: 1, column: 1, message: "the profile is empty")
+            }
+            root = n
+        } catch let e as YamlError {
+            throw Self.convert(e, file: file, source: source)
+        }
+        var builder = Builder(
+            source: source, folder: URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path)
+        return try builder.build(YNode(node: root, source: source), sha256: sha256 ?? SHA256.hex(Array(text.utf8)))
+    }
+
+    static func convert(_ e: YamlError, file: String, source: YNode.YSource) -> ProfileError {
+        func make(_ problem: String, _ mark: Mark) -> ProfileError {
+            let text = mark.line - 1 < source.lines.count && mark.line >= 1 ? String(source.lines[mark.line - 1]) : nil
+            return ProfileError(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)", lineText: text)
+        }
+        switch e {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return make(problem, mark)
+        default:
+            return ProfileError(file: file, line: 1, column: 1, message: "YAML: \(e)")
+        }
+    }
+}
+
+/// Parses a duration: `250ms`, `10s`, `2m`, or a bare number of seconds.
+func parseDuration(_ node: YNode, _ what: String) throws -> Double {
+    let s = try node.string(what).trimmingCharacters(in: .whitespaces)
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    for (suffix, factor) in units where s.hasSuffix(suffix) {
+        if let v = Double(s.dropLast(suffix.count)), v >= 0 { return v * factor }
+    }
+    if let v = Double(s), v >= 0 { return v }
+    throw node.error("\(what) must be a duration such as 500ms, 10s or 2m")
+}
+
+struct Builder {
+    let source: YNode.YSource
+    let folder: String
+    var known: Set<String> = Template.builtins
+    var schemas: [String: NamedSchema] = [:]
+    var catalog = SchemaCatalog()
+    var schemaOptions = SchemaOptions()
+    var requirementIDs: [String: SourceMark] = [:]
+
+    init(source: YNode.YSource, folder: String) {
+        self.source = source
+        self.folder = folder
+    }
+
+    /// Resolves a path from the profile; it must stay inside the profile's folder.
+    func sandboxed(_ relative: String, at node: YNode) throws -> String {
+        let full = URL(fileURLWithPath: folder).appendingPathComponent(relative).standardizedFileURL.path
+        guard full.hasPrefix(folder + "/") else {
+            throw node.error("'\(relative)' is outside the profile's folder", hint: "profiles may only read files inside \(folder)")
+        }
+        guard FileManager.default.fileExists(atPath: full) else { throw node.error("file not found: \(relative)") }
+        return full
+    }
+
+    mutating func build(_ root: YNode, sha256: String) throws -> Profile {
+        let top = try root.mapping(
+            "the profile",
+            allowed: ["citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog", "requirements", "cleanup"])
+        let formatNode = try top.required("citycert")
+        let format = try formatNode.int("citycert (the profile format version)")
+        guard ProfileLoader.formatVersions.contains(format) else {
+            throw formatNode.error("unsupported profile format version \(format)", hint: "this citycert reads format 1")
+        }
+        let id = try top.required("id").string("id")
+        let title = try top.required("title").string("title")
+        let version = try top.required("version").string("version")
+        let standardMap = try top.required("standard").mapping("standard", allowed: ["name", "version", "url"])
+        let standard = Standard(
+            name: try standardMap.required("name").string("standard.name"), version: try standardMap.required("version").string("standard.version"),
+            url: try standardMap["url"]?.string("standard.url"))
+
+        var inputs: [InputSpec] = []
+        if let inputsNode = top["inputs"] {
+            for (name, _, value) in try inputsNode.mapping("inputs").entries {
+                let m = try value.mapping("input '\(name)'", allowed: ["description", "required", "default", "secret"])
+                let def = try m["default"]?.string("default")
+                inputs.append(
+                    InputSpec(
+                        name: name, description: try m["description"]?.string("description"), required: try m["required"]?.bool("required") ?? (def == nil),
+                        defaultValue: def, secret: try m["secret"]?.bool("secret") ?? false))
+                known.insert(name)
+            }
+        }
+
+        var defaults = Defaults()
+        if let d = top["defaults"] {
+            let m = try d.mapping("defaults", allowed: ["timeout", "headers", "formats", "draft"])
+            if let t = m["timeout"] {
+                let tm = try t.mapping("timeout", allowed: ["connect", "total"])
+                if let c = tm["connect"] { defaults.connectTimeout = try parseDuration(c, "timeout.connect") }
+                if let c = tm["total"] { defaults.totalTimeout = try parseDuration(c, "timeout.total") }
+            }
+            if let h = m["headers"] { defaults.headers = try templates(h, "headers") }
+            if let f = m["formats"] { schemaOptions.formatAssertion = try f.bool("formats") }
+            if let dn = m["draft"] {
+                let name = try dn.string("draft")
+                guard let draft = SchemaDraft(name: name) else { throw dn.error("unknown JSON Schema draft '\(name)'", hint: "use 4, 6, 7, 2019-09 or 2020-12") }
+                schemaOptions.defaultDraft = draft
+            }
+        }
+
+        if let c = top["catalog"] { try loadCatalog(c) }
+        if let s = top["schemas"] {
+            for (name, _, value) in try s.mapping("schemas").entries {
+                schemas[name] = try compileSchema(value, name: name)
+            }
+        }
+
+        var requirements: [Requirement] = []
+        let reqNodes = try top.required("requirements").sequence("requirements")
+        for r in reqNodes { requirements.append(try requirement(r)) }
+        for r in requirements {
+            for need in r.needs where requirementIDs[need] == nil {
+                let hint = didYouMean(need, Array(requirementIDs.keys)).map { "did you mean '\($0)'?" }
+                throw ProfileError(file: r.mark.file, line: r.mark.line, column: r.mark.column, message: "requirement \(r.id) needs unknown requirement '\(need)'", hint: hint)
+            }
+        }
+        var cleanup: [HTTPStep] = []
+        if let c = top["cleanup"] {
+            for (i, s) in try c.sequence("cleanup").enumerated() { cleanup.append(try step(s, index: i)) }
+        }
+        return Profile(
+            file: source.file, folder: folder, sha256: sha256, formatVersion: format, id: id, title: title, version: version, standard: standard,
+            description: try top["description"]?.string("description"), inputs: inputs, defaults: defaults, requirements: requirements, cleanup: cleanup)
+    }
+
+    mutating func loadCatalog(_ node: YNode) throws {
+        if case .scalar = node.node {
+            try catalog.addMappings(fromFile: try sandboxed(try node.string("catalog"), at: node), sandbox: folder)
+            return
+        }
+        let m = try node.mapping("catalog", allowed: ["file", "index"])
+        if let f = m["file"] {
+            do {
+                try catalog.addMappings(fromFile: try sandboxed(try f.string("catalog.file"), at: f), sandbox: folder)
+            } catch let e as SchemaCompileError {
+                throw f.error(e.description)
+            }
+        }
+        if let idx = m["index"] {
+            for folderNode in idx.list() {
+                let path = try sandboxed(try folderNode.string("catalog.index"), at: folderNode)
+                do {
+                    try catalog.addFolder(path, baseURI: nil)
+                } catch {
+                    throw folderNode.error("cannot index schemas in this folder: \(error)")
+                }
+            }
+        }
+    }
+
+    func compileSchema(_ node: YNode, name: String) throws -> NamedSchema {
+        var options = schemaOptions
+        var document: JSONValue
+        var uri = "urn:citycert:profile-schema:" + name
+        var path: String? = nil
+        if case .mapping = node.node, let m = try? node.mapping("schema", allowed: ["file", "schema", "draft", "formats"]) {
+            if let d = m["draft"] {
+                let dn = try d.string("draft")
+                guard let draft = SchemaDraft(name: dn) else { throw d.error("unknown JSON Schema draft '\(dn)'") }
+                options.defaultDraft = draft
+            }
+            if let f = m["formats"] { options.formatAssertion = try f.bool("formats") }
+            if let f = m["file"] {
+                let full = try sandboxed(try f.string("file"), at: f)
+                do {
+                    document = try JSONDocument(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: full)))).root
+                } catch let e as JSONParseError {
+                    throw f.error("schema file is not valid JSON: \(full):\(e.location): \(e.message)")
+                }
+                uri = URL(fileURLWithPath: full).absoluteString
+                path = full
+            } else if let s = m["schema"] {
+                document = try s.json()
+            } else {
+                throw node.error("a schema needs 'file' or 'schema'")
+            }
+        } else {
+            document = try node.json()
+        }
+        do {
+            return NamedSchema(name: path.map { URL(fileURLWithPath: $0).lastPathComponent } ?? name, schema: try JSONSchema(document: document, uri: uri, path: path, catalog: catalog, options: options))
+        } catch let e as SchemaCompileError {
+            throw node.error("schema '\(name)' does not compile: \(e.description)")
+        }
+    }
+
+    func templates(_ node: YNode, _ what: String) throws -> [(name: String, value: Template)] {
+        try node.mapping(what).entries.map { name, _, v in (name, try template(v, what + "." + name)) }
+    }
+
+    func template(_ node: YNode, _ what: String) throws -> Template {
+        let s: String
+        if case .scalar(let sc) = node.node { s = sc.string } else { throw node.error("\(what) must be a string") }
+        let t: Template
+        do {
+            t = try Template(parsing: s)
+        } catch {
+            throw node.error(error.message)
+        }
+        for v in t.variables where !known.contains(v) {
+            let hint = didYouMean(v, Array(known)).map { "did you mean '{{\($0)}}'?" } ?? "declare it under 'inputs' or capture it in an earlier step"
+            throw node.error("unknown variable '{{\(v)}}'", hint: hint)
+        }
+        return t
+    }
+
+    /// Checks that every `{{var}}` in a JSON value's strings is known.
+    func checkTemplates(in value: JSONValue, at node: YNode) throws {
+        switch value {
+        case .string(let s) where s.contains("{{"):
+            let t: Template
+            do { t = try Template(parsing: s) } catch { throw node.error(error.message) }
+            for v in t.variables where !known.contains(v) { throw node.error("unknown variable '{{\(v)}}'") }
+        case .array(let a): for e in a { try checkTemplates(in: e, at: node) }
+        case .object(let o): for e in o { try checkTemplates(in: e.value, at: node) }
+        default: break
+        }
+    }
+
+    mutating func requirement(_ node: YNode) throws -> Requirement {
+        let m = try node.mapping("a requirement", allowed: ["id", "title", "clause", "url", "quote", "level", "tags", "needs", "checks"])
+        let idNode = try m.required("id")
+        let id = try idNode.string("id")
+        if let previous = requirementIDs[id] { throw idNode.error("duplicate requirement id '\(id)' (first at \(previous))") }
+        requirementIDs[id] = idNode.mark
+        let levelNode = try m.required("level")
+        let levelText = try levelNode.string("level")
+        guard let level = Level(rawValue: levelText.uppercased()) else {
+            throw levelNode.error("unknown level '\(levelText)'", hint: "use MUST, SHOULD or MAY")
+        }
+        var checks: [Check] = []
+        for (i, c) in try m.required("checks").sequence("checks").enumerated() {
+            checks.append(try check(c, requirement: id, index: i))
+        }
+        if checks.isEmpty { throw try m.required("checks").error("a requirement needs at least one check") }
+        return Requirement(
+            id: id, title: try m.required("title").string("title"), clause: try m.required("clause").string("clause"), url: try m["url"]?.string("url"),
+            quote: try m["quote"]?.string("quote"), level: level, tags: try m["tags"]?.sequence("tags").map { try $0.string("tag") } ?? [],
+            needs: try m["needs"]?.list().map { try $0.string("needs") } ?? [], checks: checks, mark: node.mark)
+    }
+
+    mutating func check(_ node: YNode, requirement: String, index: Int) throws -> Check {
+        let m = try node.mapping("a check", allowed: ["http", "data", "name"])
+        let name = try m["name"]?.string("name") ?? "\(requirement) check \(index + 1)"
+        if let h = m["http"] {
+            let hm = try h.mapping("an http check", allowed: ["steps"])
+            var steps: [HTTPStep] = []
+            for (i, s) in try hm.required("steps").sequence("steps").enumerated() { steps.append(try step(s, index: i)) }
+            return .http(HTTPCheck(name: name, steps: steps))
+        }
+        if let d = m["data"] { return .data(try dataCheck(d, name: name)) }
+        throw node.error("a check needs 'http' or 'data'")
+    }
+
+    mutating func step(_ node: YNode, index: Int) throws -> HTTPStep {
+        let m = try node.mapping(
+            "a step", allowed: ["name", "request", "expect", "capture", "eventually", "timeout", "redirects", "writes"])
+        let request = try m.required("request").mapping(
+            "request", allowed: ["method", "url", "headers", "query", "json", "yaml", "text", "file", "content_type"])
+        let method = try request["method"]?.string("method").uppercased() ?? "GET"
+        let url = try template(try request.required("url"), "url")
+        var body: RequestBody? = nil
+        let contentType = try request["content_type"]?.string("content_type")
+        if let j = request["json"] ?? request["yaml"] {
+            let v = try j.json()
+            try checkTemplates(in: v, at: j)
+            body = .json(v)
+        } else if let t = request["text"] {
+            body = .text(try template(t, "text"), contentType: contentType)
+        } else if let f = request["file"] {
+            body = .file(path: try sandboxed(try f.string("file"), at: f), contentType: contentType)
+        }
+        var connect: Double? = nil
+        var total: Double? = nil
+        if let t = m["timeout"] {
+            let tm = try t.mapping("timeout", allowed: ["connect", "total"])
+            connect = try tm["connect"].map { try parseDuration($0, "timeout.connect") }
+            total = try tm["total"].map { try parseDuration($0, "timeout.total") }
+        }
+        var redirects = RedirectPolicy.none
+        if let r = m["redirects"] {
+            let s = try r.string("redirects")
+            guard let p = RedirectPolicy(rawValue: s) else { throw r.error("redirects must be none, same-origin or any") }
+            redirects = p
+        }
+        let writes = try m["writes"]?.bool("writes") ?? !["GET", "HEAD", "OPTIONS"].contains(method)
+        let expect = try m["expect"].map { try expectations($0) } ?? Expectations()
+        var eventually: Eventually? = nil
+        if let e = m["eventually"] {
+            let em = try e.mapping("eventually", allowed: ["within", "every"])
+            eventually = Eventually(
+                within: try parseDuration(try em.required("within"), "within"), every: try em["every"].map { try parseDuration($0, "every") } ?? 0.5)
+        }
+        var captures: [Capture] = []
+        if let c = m["capture"] {
+            for (variable, _, spec) in try c.mapping("capture").entries {
+                captures.append(try capture(variable, spec))
+            }
+        }
+        for c in captures { known.insert(c.variable) }
+        return HTTPStep(
+            name: try m["name"]?.string("name") ?? "step \(index + 1)", method: method, url: url, headers: try request["headers"].map { try templates($0, "headers") } ?? [],
+            query: try request["query"].map { try templates($0, "query") } ?? [], body: body, connectTimeout: connect, totalTimeout: total, redirects: redirects,
+            writes: writes, expect: expect, captures: captures, eventually: eventually, mark: node.mark)
+    }
+
+    func capture(_ variable: String, _ spec: YNode) throws -> Capture {
+        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex"])
+        if let p = m["jsonpath"] { return Capture(variable: variable, source: .jsonPath(try jsonPath(p))) }
+        let regex = try m["regex"].map { try compileRegex($0) }
+        if let h = m["header"] { return Capture(variable: variable, source: .header(try h.string("header"), regex: regex)) }
+        if let regex { return Capture(variable: variable, source: .bodyRegex(regex)) }
+        throw spec.error("a capture needs 'jsonpath', 'header' or 'regex'")
+    }
+
+    func compileRegex(_ node: YNode) throws -> BoundedRegex {
+        let s = try node.string("regex")
+        guard let r = ECMARegex.compile(s) else { throw node.error("invalid regular expression '\(s)'") }
+        return r
+    }
+
+    func jsonPath(_ node: YNode) throws -> JSONPath {
+        let s = try node.string("path")
+        do {
+            return try JSONPath(s)
+        } catch {
+            throw ProfileError(
+                file: source.file, line: node.line, column: node.column + error.position + (node.node.scalar?.style == .plain ? 0 : 1),
+                message: "invalid JSONPath: \(error.message)", lineText: node.line - 1 < source.lines.count ? String(source.lines[node.line - 1]) : nil)
+        }
+    }
+
+    func expectations(_ node: YNode) throws -> Expectations {
+        let m = try node.mapping("expect", allowed: ["status", "headers", "body", "assert", "duration_below", "schema", "json"])
+        var e = Expectations()
+        if let s = m["status"] { e.status = try status(s) }
+        if let h = m["headers"] {
+            for (name, _, spec) in try h.mapping("headers").entries { e.headers.append(HeaderExpectation(name: name, predicate: try headerPredicate(spec, name))) }
+        }
+        if let j = m["json"] { e.bodyIsJSON = try j.bool("json") }
+        if let b = m["body"] {
+            let bm = try b.mapping("body", allowed: ["json", "schema"])
+            if let j = bm["json"] { e.bodyIsJSON = try j.bool("body.json") }
+            if let s = bm["schema"] { e.schema = try schemaRef(s) }
+        }
+        if let s = m["schema"] { e.schema = try schemaRef(s) }
+        if e.schema != nil { e.bodyIsJSON = true }
+        if let a = m["assert"] {
+            e.assertions = try a.sequence("assert").map { try assertion($0) }
+            if !e.assertions.isEmpty { e.bodyIsJSON = true }
+        }
+        if let d = m["duration_below"] { e.durationBelow = try parseDuration(d, "duration_below") }
+        return e
+    }
+
+    func schemaRef(_ node: YNode) throws -> NamedSchema {
+        if case .scalar(let s) = node.node {
+            guard let named = schemas[s.string] else {
+                let hint = didYouMean(s.string, Array(schemas.keys)).map { "did you mean '\($0)'?" } ?? "declare it under 'schemas'"
+                throw node.error("unknown schema '\(s.string)'", hint: hint)
+            }
+            return named
+        }
+        return try compileSchema(node, name: "inline schema at \(node.line):\(node.column)")
+    }
+
+    func status(_ node: YNode) throws -> StatusExpectation {
+        var codes: [Int] = []
+        var classes: [Int] = []
+        for item in node.list() {
+            let s = try item.string("status")
+            if s.count == 3, s.hasSuffix("xx"), let c = Int(s.prefix(1)), (1...5).contains(c) {
+                classes.append(c)
+            } else if let code = Int(s), (100...599).contains(code) {
+                codes.append(code)
+            } else {
+                throw item.error("invalid status '\(s)'", hint: "use a code such as 200, a list, or a class such as 2xx")
+            }
+        }
+        if !codes.isEmpty && !classes.isEmpty { throw node.error("mix either codes or classes in one status expectation") }
+        return classes.isEmpty ? .codes(codes) : .classes(classes)
+    }
+
+    func headerPredicate(_ node: YNode, _ name: String) throws -> HeaderPredicate {
+        if case .scalar(let s) = node.node {
+            if name.lowercased() == "content-type" { return try mediaType(s.string, node) }
+            return .equals(try template(node, "header \(name)"))
+        }
+        let m = try node.mapping("header \(name)", allowed: ["equals", "matches", "present", "absent", "media_type"])
+        if let e = m["equals"] { return .equals(try template(e, "equals")) }
+        if let r = m["matches"] { return .matches(try compileRegex(r)) }
+        if let p = m["present"] { return try p.bool("present") ? .present : .absent }
+        if let a = m["absent"] { return try a.bool("absent") ? .absent : .present }
+        if let t = m["media_type"] { return try mediaType(try t.string("media_type"), t) }
+        throw node.error("a header expectation needs equals, matches, present, absent or media_type")
+    }
+
+    func mediaType(_ text: String, _ node: YNode) throws -> HeaderPredicate {
+        let parts = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let type = parts.first, type.contains("/") else { throw node.error("'\(text)' is not a media type") }
+        var params: [(String, String)] = []
+        for p in parts.dropFirst() {
+            let kv = p.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw node.error("invalid media type parameter '\(p)'") }
+            params.append((kv[0].lowercased(), kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))))
+        }
+        return .mediaType(type: type.lowercased(), parameters: params)
+    }
+
+    static let predicateKeys = [
+        "exists", "equals", "not_equals", "one_of", "matches", "type", "count", "lt", "le", "gt", "ge", "contains", "format",
+    ]
+
+    func assertion(_ node: YNode) throws -> Assertion {
+        let m = try node.mapping("an assertion", allowed: ["path"] + Self.predicateKeys)
+        let pathNode = try m.required("path")
+        let path = try jsonPath(pathNode)
+        let predicateEntries = m.entries.filter { $0.0 != "path" }
+        guard predicateEntries.count == 1, let (key, _, value) = predicateEntries.first else {
+            throw node.error("an assertion needs exactly one predicate", hint: "one of: \(Self.predicateKeys.joined(separator: ", "))")
+        }
+        let predicate: Predicate
+        func number() throws -> JSONDecimal {
+            guard case .number(let n) = try value.json() else { throw value.error("\(key) needs a number") }
+            return n.decimal
+        }
+        switch key {
+        case "exists": predicate = .exists(try value.bool("exists"))
+        case "equals":
+            let v = try value.json()
+            try checkTemplates(in: v, at: value)
+            predicate = .equals(v)
+        case "not_equals": predicate = .notEquals(try value.json())
+        case "one_of":
+            guard case .array(let a) = try value.json() else { throw value.error("one_of needs a list") }
+            predicate = .oneOf(a)
+        case "matches": predicate = .matches(try compileRegex(value))
+        case "type":
+            let t = try value.string("type")
+            let types = ["null", "boolean", "number", "integer", "string", "array", "object"]
+            guard types.contains(t) else {
+                throw value.error("unknown type '\(t)'", hint: didYouMean(t, types).map { "did you mean '\($0)'?" })
+            }
+            predicate = .type(t)
+        case "count": predicate = .count(try value.int("count"))
+        case "lt": predicate = .lessThan(try number())
+        case "le": predicate = .lessOrEqual(try number())
+        case "gt": predicate = .greaterThan(try number())
+        case "ge": predicate = .greaterOrEqual(try number())
+        case "contains": predicate = .contains(try value.json())
+        case "format":
+            let f = try value.string("format")
+            let formats = ["date-time", "date", "time", "uri", "uri-reference", "uuid", "email", "hostname", "ipv4", "ipv6"]
+            guard formats.contains(f) else { throw value.error("unsupported format '\(f)'", hint: didYouMean(f, formats).map { "did you mean '\($0)'?" }) }
+            predicate = .format(f)
+        default: throw node.error("unknown predicate '\(key)'")
+        }
+        let rendered: String
+        if case .scalar(let s) = value.node { rendered = s.string } else { rendered = (try? JSONSerializer.string(value.json())) ?? "…" }
+        return Assertion(path: path, predicate: predicate, text: "\(path.text) \(key) \(rendered)", mark: node.mark)
+    }
+
+    func dataCheck(_ node: YNode, name: String) throws -> DataCheck {
+        let m = try node.mapping("a data check", allowed: ["files", "format", "select", "schema", "schema_keywords", "assert", "duplicate_keys"])
+        let files = try m.required("files").list().map { try $0.string("files") }
+        var format = DataFormat.auto
+        if let f = m["format"] {
+            let s = try f.string("format")
+            guard let df = DataFormat(rawValue: s) else { throw f.error("unknown data format '\(s)'", hint: "use json, jsonl, jsonld or auto") }
+            format = df
+        }
+        var duplicates = Outcome.passed
+        if let d = m["duplicate_keys"] {
+            let s = try d.string("duplicate_keys")
+            switch s {
+            case "fail": duplicates = .failed
+            case "ignore": duplicates = .passed
+            default: throw d.error("duplicate_keys must be fail or ignore")
+            }
+        }
+        return DataCheck(
+            name: name, files: files, format: format, select: try m["select"]?.sequence("select").map { try assertion($0) } ?? [],
+            schema: try m["schema"].map { try schemaRef($0) },
+            schemaKeywords: try m["schema_keywords"].map { Set(try $0.list().map { try $0.string("schema_keywords") }) }, assertions: try m["assert"]?.sequence("assert").map { try assertion($0) } ?? [],
+            duplicateKeys: duplicates, mark: node.mark)
+    }
+}

@@ -1,0 +1,220 @@
+public import CityCertCore
+public import CityCertJSON
+public import CityCertJSONPath
+public import CityCertJSONSchema
+public import CityCertRegex
+
+/// A place in a profile file, for messages.
+public struct SourceMark: Sendable, Hashable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let column: Int
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A loaded and fully compiled conformance profile: nothing in it is parsed again at run time.
+public struct Profile: Sendable {
+    public let file: String
+    public let folder: String
+    public let sha256: String
+    public let formatVersion: Int
+    public let id: String
+    public let title: String
+    public let version: String
+    public let standard: Standard
+    public let description: String?
+    public let inputs: [InputSpec]
+    public let defaults: Defaults
+    public let requirements: [Requirement]
+    /// Requirement ids of cleanup steps, run at the end even after failures.
+    public let cleanup: [HTTPStep]
+}
+
+public struct Standard: Sendable {
+    public let name: String
+    public let version: String
+    public let url: String?
+}
+
+/// A value the user supplies with `--input name=value` or an inputs file.
+public struct InputSpec: Sendable {
+    public let name: String
+    public let description: String?
+    public let required: Bool
+    public let defaultValue: String?
+    /// Secrets never appear in reports or logs.
+    public let secret: Bool
+}
+
+public struct Defaults: Sendable {
+    public var connectTimeout: Double = 10
+    public var totalTimeout: Double = 30
+    public var headers: [(name: String, value: Template)] = []
+}
+
+public struct Requirement: Sendable {
+    public let id: String
+    public let title: String
+    public let clause: String
+    public let url: String?
+    /// A short excerpt of the normative text.
+    public let quote: String?
+    public let level: Level
+    public let tags: [String]
+    public let needs: [String]
+    public let checks: [Check]
+    public let mark: SourceMark
+    /// True when some step of this requirement changes the target's data.
+    public var writes: Bool {
+        checks.contains { if case .http(let h) = $0 { return h.steps.contains(where: \.writes) } else { return false } }
+    }
+}
+
+public enum Check: Sendable {
+    case http(HTTPCheck)
+    case data(DataCheck)
+
+    public var name: String {
+        switch self {
+        case .http(let h): return h.name
+        case .data(let d): return d.name
+        }
+    }
+}
+
+public struct HTTPCheck: Sendable {
+    public let name: String
+    public let steps: [HTTPStep]
+}
+
+public struct HTTPStep: Sendable {
+    public let name: String
+    public let method: String
+    public let url: Template
+    public let headers: [(name: String, value: Template)]
+    public let query: [(name: String, value: Template)]
+    public let body: RequestBody?
+    public let connectTimeout: Double?
+    public let totalTimeout: Double?
+    public let redirects: RedirectPolicy
+    public let writes: Bool
+    public let expect: Expectations
+    public let captures: [Capture]
+    public let eventually: Eventually?
+    public let mark: SourceMark
+}
+
+public enum RequestBody: Sendable {
+    /// A JSON value whose strings may hold `{{templates}}`.
+    case json(JSONValue)
+    case text(Template, contentType: String?)
+    case file(path: String, contentType: String?)
+}
+
+public struct Eventually: Sendable {
+    public let within: Double
+    public let every: Double
+}
+
+public enum StatusExpectation: Sendable, CustomStringConvertible {
+    case codes([Int])
+    case classes([Int])  // 2 for 2xx
+
+    public func matches(_ status: Int) -> Bool {
+        switch self {
+        case .codes(let c): return c.contains(status)
+        case .classes(let c): return c.contains(status / 100)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .codes(let c): return c.map(String.init).joined(separator: " or ")
+        case .classes(let c): return c.map { "\($0)xx" }.joined(separator: " or ")
+        }
+    }
+}
+
+public enum HeaderPredicate: Sendable {
+    case equals(Template)
+    case matches(BoundedRegex)
+    case present
+    case absent
+    /// Compared as a media type: type/subtype case-insensitively, listed parameters must match.
+    case mediaType(type: String, parameters: [(String, String)])
+}
+
+public struct HeaderExpectation: Sendable {
+    public let name: String
+    public let predicate: HeaderPredicate
+}
+
+public struct Expectations: Sendable {
+    public var status: StatusExpectation?
+    public var headers: [HeaderExpectation] = []
+    public var bodyIsJSON = false
+    public var schema: NamedSchema?
+    public var assertions: [Assertion] = []
+    public var durationBelow: Double?
+}
+
+/// A compiled schema with the name or file it came from, for messages.
+public struct NamedSchema: Sendable {
+    public let name: String
+    public let schema: JSONSchema
+}
+
+/// A JSONPath assertion: `path` selects nodes, `predicate` judges them.
+public struct Assertion: Sendable {
+    public let path: JSONPath
+    public let predicate: Predicate
+    /// How the assertion reads in the profile, for messages: `$.id matches ^urn:`.
+    public let text: String
+    public let mark: SourceMark
+}
+
+public enum Predicate: Sendable {
+    case exists(Bool)
+    case equals(JSONValue)
+    case notEquals(JSONValue)
+    case oneOf([JSONValue])
+    case matches(BoundedRegex)
+    case type(String)
+    case count(Int)
+    case lessThan(JSONDecimal)
+    case lessOrEqual(JSONDecimal)
+    case greaterThan(JSONDecimal)
+    case greaterOrEqual(JSONDecimal)
+    case contains(JSONValue)
+    case format(String)
+}
+
+public struct Capture: Sendable {
+    public enum Source: Sendable {
+        case jsonPath(JSONPath)
+        case header(String, regex: BoundedRegex?)
+        case bodyRegex(BoundedRegex)
+    }
+    public let variable: String
+    public let source: Source
+}
+
+public enum DataFormat: String, Sendable {
+    case json, jsonl, jsonld, auto
+}
+
+public struct DataCheck: Sendable {
+    public let name: String
+    /// Globs matched against the paths given on the command line (and files under given folders).
+    public let files: [String]
+    public let format: DataFormat
+    /// Only documents for which every selector holds are checked (e.g. `$.type equals AirQualityObserved`).
+    public let select: [Assertion]
+    public let schema: NamedSchema?
+    /// When set, only schema errors from these keywords are findings (e.g. `[format]` for a format-only SHOULD).
+    public let schemaKeywords: Set<String>?
+    public let assertions: [Assertion]
+    /// How duplicate keys in a document are judged.
+    public let duplicateKeys: Outcome
+    public let mark: SourceMark
+}

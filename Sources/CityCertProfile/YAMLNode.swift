@@ -1,0 +1,110 @@
+import CityCertJSON
+import Yams
+
+/// A YAML node with its file and marks, and typed accessors that fail with pointed errors.
+struct YNode {
+    let node: Node
+    let source: YSource
+
+    final class YSource {
+        let file: String
+        let lines: [Substring]
+        init(file: String, text: String) {
+            self.file = file
+            self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        }
+    }
+
+    var line: Int { node.mark?.line ?? 1 }
+    var column: Int { node.mark?.column ?? 1 }
+    var mark: SourceMark { SourceMark(file: source.file, line: line, column: column) }
+
+    func error(_ message: String, hint: String? = nil) -> ProfileError {
+        let text = line - 1 < source.lines.count ? String(source.lines[line - 1]) : nil
+        return ProfileError(file: source.file, line: line, column: column, message: message, hint: hint, lineText: text)
+    }
+
+    func string(_ what: String) throws -> String {
+        guard case .scalar(let s) = node else { throw error("\(what) must be a string") }
+        return s.string
+    }
+
+    func bool(_ what: String) throws -> Bool {
+        guard case .scalar = node, let b = node.bool else { throw error("\(what) must be true or false") }
+        return b
+    }
+
+    func int(_ what: String) throws -> Int {
+        guard case .scalar = node, let i = node.int else { throw error("\(what) must be an integer") }
+        return i
+    }
+
+    func sequence(_ what: String) throws -> [YNode] {
+        guard case .sequence(let seq) = node else { throw error("\(what) must be a list") }
+        return seq.map { YNode(node: $0, source: source) }
+    }
+
+    /// A list, or a single item treated as a one-item list.
+    func list() -> [YNode] {
+        if case .sequence(let seq) = node { return seq.map { YNode(node: $0, source: source) } }
+        return [self]
+    }
+
+    /// Mapping entries in order; keys must be strings from `allowed` (a did-you-mean for typos).
+    func mapping(_ what: String, allowed: [String]? = nil) throws -> Mapping {
+        guard case .mapping(let m) = node else { throw error("\(what) must be a mapping") }
+        var entries: [(String, YNode, YNode)] = []
+        var seen = Set<String>()
+        for (k, v) in m {
+            let key = YNode(node: k, source: source)
+            guard case .scalar(let s) = k else { throw key.error("keys in \(what) must be strings") }
+            if let allowed, !allowed.contains(s.string) {
+                let hint = didYouMean(s.string, allowed).map { "did you mean '\($0)'?" } ?? "allowed keys: \(allowed.joined(separator: ", "))"
+                throw key.error("unknown key '\(s.string)' in \(what)", hint: hint)
+            }
+            guard seen.insert(s.string).inserted else { throw key.error("duplicate key '\(s.string)' in \(what)") }
+            entries.append((s.string, key, YNode(node: v, source: source)))
+        }
+        return Mapping(entries: entries, owner: self, what: what)
+    }
+
+    /// The node as JSON: plain scalars resolve to null, booleans and numbers as YAML 1.2 core schema does.
+    func json() throws -> JSONValue {
+        switch node {
+        case .scalar(let s):
+            if s.style != .plain { return .string(s.string) }
+            if node.null != nil { return .null }
+            if let b = node.bool { return .bool(b) }
+            if let i = node.int { return .number(JSONNumber(i)) }
+            if node.float != nil, let d = try? JSONValue.parse(s.string), case .number = d { return d }
+            if let f = node.float, f.isFinite, s.string.first != "." { return .number(JSONNumber(f)) }
+            return .string(s.string)
+        case .sequence(let seq):
+            return .array(try seq.map { try YNode(node: $0, source: source).json() })
+        case .mapping(let m):
+            var pairs: [(String, JSONValue)] = []
+            for (k, v) in m {
+                guard case .scalar(let ks) = k else { throw YNode(node: k, source: source).error("JSON object keys must be strings") }
+                pairs.append((ks.string, try YNode(node: v, source: source).json()))
+            }
+            return .object(JSONObject(pairs))
+        case .alias:
+            throw error("YAML aliases are not supported in profiles")
+        }
+    }
+
+    struct Mapping {
+        let entries: [(String, YNode, YNode)]
+        let owner: YNode
+        let what: String
+
+        subscript(_ key: String) -> YNode? { entries.first { $0.0 == key }?.2 }
+
+        func required(_ key: String) throws -> YNode {
+            guard let v = self[key] else { throw owner.error("\(what) is missing the required key '\(key)'") }
+            return v
+        }
+
+        func keyNode(_ key: String) -> YNode? { entries.first { $0.0 == key }?.1 }
+    }
+}

@@ -1,0 +1,111 @@
+public import CityCertCore
+import CityCertJSON
+
+/// The JSON report, format `citycert-report/1` (schema: Sources/CityCertReports/report.schema.json).
+public enum JSONReport {
+    public static let formatVersion = "citycert-report/1"
+
+    public static func render(_ report: RunReport) -> [UInt8] {
+        var bytes = JSONSerializer.bytes(value(report), style: .pretty)
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    static func value(_ r: RunReport) -> JSONValue {
+        var levels: [(String, JSONValue)] = []
+        for level in Level.allCases {
+            levels.append((level.rawValue, counts(r.requirements.filter { $0.level == level })))
+        }
+        return .object([
+            ("format", .string(formatVersion)),
+            ("tool", .object([("name", .string("citycert")), ("version", .string(r.toolVersion))])),
+            (
+                "profile",
+                .object([
+                    ("id", .string(r.profile.id)), ("title", .string(r.profile.title)), ("version", .string(r.profile.version)),
+                    ("sha256", .string(r.profile.sha256)),
+                    (
+                        "standard",
+                        .object([
+                            ("name", .string(r.profile.standardName)), ("version", .string(r.profile.standardVersion)),
+                            ("url", r.profile.standardURL.map(JSONValue.string) ?? .null),
+                        ])
+                    ),
+                ])
+            ),
+            ("target", .object(r.target.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("started", .string(Timestamp.iso(r.started))),
+            ("finished", .string(Timestamp.iso(r.finished))),
+            ("insecure", .bool(r.insecure)),
+            ("readOnly", .bool(r.readOnly)),
+            ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")),
+            ("summary", .object([("total", counts(r.requirements)), ("byLevel", .object(levels))])),
+            ("requirements", .array(r.requirements.map(requirement))),
+            ("leftovers", .array(r.leftovers.map(JSONValue.string))),
+        ])
+    }
+
+    static func counts(_ rs: [RequirementResult]) -> JSONValue {
+        .object(Outcome.allCases.map { o in (o.rawValue, .int(rs.filter { $0.outcome == o }.count)) })
+    }
+
+    static func ms(_ seconds: Double) -> JSONValue { .number(JSONNumber(lexeme: String(Int((seconds * 1000).rounded())))) }
+
+    static func requirement(_ q: RequirementResult) -> JSONValue {
+        .object([
+            ("id", .string(q.id)), ("title", .string(q.title)), ("level", .string(q.level.rawValue)), ("clause", .string(q.clause)),
+            ("url", q.url.map(JSONValue.string) ?? .null), ("tags", .array(q.tags.map(JSONValue.string))), ("outcome", .string(q.outcome.rawValue)),
+            ("reason", q.reason.map(JSONValue.string) ?? .null), ("durationMs", ms(q.duration)),
+            ("checks", .array(q.checks.map(check))),
+        ])
+    }
+
+    static func check(_ c: CheckResult) -> JSONValue {
+        .object([
+            ("name", .string(c.name)), ("outcome", .string(c.outcome.rawValue)), ("message", c.message.map(JSONValue.string) ?? .null),
+            ("evidence", .array(c.evidence.map(evidence))),
+        ])
+    }
+
+    static func headers(_ h: [(name: String, value: String)]) -> JSONValue {
+        .array(h.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })
+    }
+
+    static func evidence(_ e: Evidence) -> JSONValue {
+        switch e {
+        case .note(let text): return .object([("kind", .string("note")), ("text", .string(text))])
+        case .finding(let f):
+            return .object([
+                ("kind", .string("finding")), ("file", .string(f.file)), ("line", .int(f.line)), ("column", .int(f.column)),
+                ("pointer", .string(f.pointer)), ("message", .string(f.message)), ("rule", .string(f.rule)),
+            ])
+        case .exchange(let x):
+            var timings: JSONValue = .null
+            if let t = x.timings {
+                timings = .object([
+                    ("dnsMs", ms(t.dns)), ("connectMs", ms(t.connect)), ("tlsMs", ms(t.tls)), ("firstByteMs", ms(t.firstByte)), ("totalMs", ms(t.total)),
+                ])
+            }
+            return .object([
+                ("kind", .string("exchange")), ("step", .string(x.step)),
+                (
+                    "request",
+                    .object([
+                        ("method", .string(x.method)), ("url", .string(x.url)), ("headers", headers(x.requestHeaders)),
+                        ("bodyExcerpt", x.requestBodyExcerpt.map(JSONValue.string) ?? .null),
+                    ])
+                ),
+                (
+                    "response",
+                    x.status == nil
+                        ? .null
+                        : .object([
+                            ("status", .int(x.status!)), ("httpVersion", x.httpVersion.map(JSONValue.string) ?? .null), ("headers", headers(x.responseHeaders)),
+                            ("bodyExcerpt", x.responseBodyExcerpt.map(JSONValue.string) ?? .null),
+                        ])
+                ),
+                ("timings", timings), ("attempts", .int(x.attempts)), ("problems", .array(x.problems.map(JSONValue.string))),
+            ])
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import CityCertJSON
+import CityCertJSONPath
+import CityCertJSONSchema
+import CityCertProfile
+import CityCertRegex
+
+/// Judges JSONPath assertions. Returns the problems found, each with the pointer it concerns.
+enum AssertionEvaluator {
+    struct Problem {
+        let pointer: JSONPointer
+        let message: String
+    }
+
+    static func evaluate(_ a: Assertion, on root: JSONValue, variables: Variables?) -> [Problem] {
+        let nodes = a.path.select(root)
+        func each(_ test: (JSONValue) -> String?) -> [Problem] {
+            if nodes.isEmpty { return [Problem(pointer: .root, message: "\(a.path.text) selects nothing (expected \(a.text))")] }
+            return nodes.compactMap { n in test(n.value).map { Problem(pointer: n.location.pointer, message: $0) } }
+        }
+        func show(_ v: JSONValue) -> String {
+            let s = JSONSerializer.string(v)
+            return s.count > 120 ? String(s.prefix(117)) + "…" : s
+        }
+        switch a.predicate {
+        case .exists(let expected):
+            if expected && nodes.isEmpty { return [Problem(pointer: .root, message: "\(a.path.text) selects nothing, expected it to exist")] }
+            if !expected, let first = nodes.first {
+                return [Problem(pointer: first.location.pointer, message: "\(a.path.text) exists (\(show(first.value))), expected it to be absent")]
+            }
+            return []
+        case .equals(let expectedRaw):
+            let expected = variables?.render(expectedRaw) ?? expectedRaw
+            return each { $0 == expected ? nil : "\(show($0)) is not equal to \(show(expected))" }
+        case .notEquals(let v):
+            return nodes.compactMap { n in n.value == v ? Problem(pointer: n.location.pointer, message: "\(show(n.value)) must not equal \(show(v))") : nil }
+        case .oneOf(let options):
+            return each { v in options.contains(v) ? nil : "\(show(v)) is not one of \(show(.array(options)))" }
+        case .matches(let regex):
+            return each { v in
+                guard case .string(let s) = v else { return "\(show(v)) is not a string, cannot match '\(regex.source)'" }
+                switch regex.firstMatch(in: s) {
+                case .matched: return nil
+                case .notMatched: return "\(show(v)) does not match '\(regex.source)'"
+                case .timedOut: return "matching '\(regex.source)' timed out (catastrophic backtracking)"
+                }
+            }
+        case .type(let t):
+            return each { v in
+                let ok: Bool
+                switch (t, v) {
+                case ("integer", .number(let n)): ok = n.isInteger
+                default: ok = v.typeName == t
+                }
+                return ok ? nil : "\(show(v)) is \(v.typeName), expected \(t)"
+            }
+        case .count(let n):
+            return nodes.count == n ? [] : [Problem(pointer: .root, message: "\(a.path.text) selects \(nodes.count) node(s), expected \(n)")]
+        case .lessThan(let d): return compare(nodes, a) { $0 < d ? nil : "\($0.text) is not < \(d.text)" }
+        case .lessOrEqual(let d): return compare(nodes, a) { $0 <= d ? nil : "\($0.text) is not <= \(d.text)" }
+        case .greaterThan(let d): return compare(nodes, a) { $0 > d ? nil : "\($0.text) is not > \(d.text)" }
+        case .greaterOrEqual(let d): return compare(nodes, a) { $0 >= d ? nil : "\($0.text) is not >= \(d.text)" }
+        case .contains(let needle):
+            return each { v in
+                switch (v, needle) {
+                case (.array(let arr), _): return arr.contains(needle) ? nil : "\(show(v)) does not contain \(show(needle))"
+                case (.string(let s), .string(let n)): return s.contains(n) ? nil : "\(show(v)) does not contain \(show(needle))"
+                case (.object(let o), .string(let k)): return o[k] != nil ? nil : "object has no member \(show(needle))"
+                default: return "\(show(v)) cannot contain \(show(needle))"
+                }
+            }
+        case .format(let f):
+            return each { v in
+                guard case .string(let s) = v else { return "\(show(v)) is not a string, expected a \(f)" }
+                return FormatCheck.check(f, s) ? nil : "\(show(v)) is not a valid \(f)"
+            }
+        }
+    }
+
+    static func compare(_ nodes: [JSONPathNode], _ a: Assertion, _ test: (JSONDecimal) -> String?) -> [Problem] {
+        if nodes.isEmpty { return [Problem(pointer: .root, message: "\(a.path.text) selects nothing (expected \(a.text))")] }
+        return nodes.compactMap { n in
+            guard case .number(let num) = n.value else {
+                return Problem(pointer: n.location.pointer, message: "\(JSONSerializer.string(n.value)) is not a number")
+            }
+            return test(num.decimal).map { Problem(pointer: n.location.pointer, message: $0) }
+        }
+    }
+}
+
+/// The formats assertions may name, checked with the JSON Schema module's grammars.
+enum FormatCheck {
+    static func check(_ format: String, _ s: String) -> Bool {
+        switch format {
+        case "date-time": return Formats.dateTime(s)
+        case "date": return Formats.date(s)
+        case "time": return Formats.time(s)
+        case "uri": return Formats.uri(s, reference: false, iri: false)
+        case "uri-reference": return Formats.uri(s, reference: true, iri: false)
+        case "uuid": return Formats.uuid(s)
+        case "email": return Formats.email(s, international: false)
+        case "hostname": return Formats.hostname(s, international: false)
+        case "ipv4": return Formats.ipv4(s)
+        case "ipv6": return Formats.ipv6(s)
+        default: return true
+        }
+    }
+}

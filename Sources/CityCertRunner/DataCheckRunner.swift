@@ -1,0 +1,208 @@
+import CityCertCore
+import CityCertJSON
+import CityCertJSONSchema
+import CityCertProfile
+import Foundation
+import Synchronization
+
+/// Runs one data check over the matching files: streams documents, validates, locates every finding.
+struct DataCheckRunner {
+    let check: DataCheck
+    let files: [String]
+    let options: RunOptions
+
+    final class Collector: Sendable {
+        struct State {
+            var findings: [DataFinding] = []
+            var total = 0
+            var documents = 0
+            var errors: [String] = []
+        }
+        let state = Mutex(State())
+        let limit: Int
+        init(limit: Int) { self.limit = limit }
+
+        func add(_ f: DataFinding) {
+            state.withLock { s in
+                s.total += 1
+                if s.findings.count < limit { s.findings.append(f) }
+            }
+        }
+        func document() { state.withLock { $0.documents += 1 } }
+        func error(_ e: String) { state.withLock { $0.errors.append(e) } }
+    }
+
+    func run() async -> CheckResult {
+        if files.isEmpty {
+            return CheckResult(
+                name: check.name, outcome: .skipped,
+                message: "no input file matches \(check.files.joined(separator: ", "))", evidence: [])
+        }
+        let collector = Collector(limit: options.maxFindingsPerCheck)
+        let jobs = max(1, options.jobs)
+        if jobs == 1 || files.count == 1 {
+            for f in files { scan(f, collector) }
+        } else {
+            await withTaskGroup(of: Void.self) { group in
+                var next = 0
+                for _ in 0..<min(jobs, files.count) {
+                    let f = files[next]
+                    next += 1
+                    group.addTask { scan(f, collector) }
+                }
+                while await group.next() != nil, next < files.count {
+                    let f = files[next]
+                    next += 1
+                    group.addTask { scan(f, collector) }
+                }
+            }
+        }
+        let s = collector.state.withLock { $0 }
+        var evidence: [Evidence] = [.note("\(s.documents) document(s) checked in \(files.count) file(s)")]
+        let sorted = s.findings.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
+        evidence += sorted.map { .finding($0) }
+        if s.total > s.findings.count { evidence.append(.note("\(s.total - s.findings.count) more finding(s) not listed")) }
+        for e in s.errors { evidence.append(.note(e)) }
+        if !s.errors.isEmpty && s.total == 0 {
+            return CheckResult(name: check.name, outcome: .error, message: s.errors.first, evidence: evidence)
+        }
+        if s.total > 0 {
+            let first = sorted[0]
+            return CheckResult(
+                name: check.name, outcome: .failed,
+                message: "\(s.total) finding(s); first: \(first.file):\(first.line):\(first.column) \(first.pointer.isEmpty ? "/" : first.pointer): \(first.message)",
+                evidence: evidence)
+        }
+        if s.documents == 0 {
+            return CheckResult(name: check.name, outcome: .skipped, message: "no document in the matching files is selected by this check", evidence: evidence)
+        }
+        return CheckResult(name: check.name, outcome: .passed, message: nil, evidence: evidence)
+    }
+
+    func format(of file: String) -> DataFormat {
+        if check.format != .auto { return check.format }
+        let lower = file.lowercased()
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .jsonl }
+        if lower.hasSuffix(".jsonld") { return .jsonld }
+        return .json
+    }
+
+    func scan(_ file: String, _ collector: Collector) {
+        let reader = JSONStreamReader()
+        let handle: (JSONRecord) -> Void = { record in self.check(record, file: file, collector) }
+        do {
+            switch format(of: file) {
+            case .jsonl: try reader.forEachLine(path: file, handle)
+            default: try reader.forEachArrayElement(path: file, handle)
+            }
+        } catch {
+            collector.error("\(file): \(error)")
+        }
+    }
+
+    func check(_ record: JSONRecord, file: String, _ collector: Collector) {
+        let document: JSONDocument
+        switch record.document {
+        case .failure(let e):
+            collector.document()
+            collector.add(DataFinding(file: file, line: e.location.line, column: e.location.column, pointer: "", message: "not valid JSON: \(e.message)", rule: "json"))
+            return
+        case .success(let d): document = d
+        }
+        for s in check.select where !AssertionEvaluator.evaluate(s, on: document.root, variables: nil).isEmpty { return }
+        collector.document()
+        func locate(_ pointer: JSONPointer) -> SourceLocation { document.location(of: pointer) ?? record.origin }
+        if check.duplicateKeys == .failed {
+            for d in document.duplicateKeys {
+                collector.add(
+                    DataFinding(
+                        file: file, line: d.location.line, column: d.location.column, pointer: d.object.description,
+                        message: "duplicate key '\(d.key)'", rule: "duplicate-keys"))
+            }
+        }
+        if let s = check.schema, !s.schema.isValid(document.root) {
+            for e in s.schema.validate(document.root) where check.schemaKeywords?.contains(e.keyword) ?? true {
+                let loc = locate(e.instanceLocation)
+                collector.add(
+                    DataFinding(
+                        file: file, line: loc.line, column: loc.column, pointer: e.instanceLocation.description, message: e.message,
+                        rule: "schema \(s.name) \(e.keywordLocation)"))
+            }
+        }
+        for a in check.assertions {
+            for p in AssertionEvaluator.evaluate(a, on: document.root, variables: nil) {
+                let loc = locate(p.pointer)
+                collector.add(DataFinding(file: file, line: loc.line, column: loc.column, pointer: p.pointer.description, message: p.message, rule: a.text))
+            }
+        }
+    }
+}
+
+/// Expands command-line paths into files and matches globs against them.
+enum FileSelector {
+    /// Every regular file under the given paths (folders walked recursively), sorted.
+    static func expand(_ paths: [String]) -> [String] {
+        var out: [String] = []
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { continue }
+            if !isDir.boolValue {
+                out.append(p)
+                continue
+            }
+            guard let e = FileManager.default.enumerator(atPath: p) else { continue }
+            for case let rel as String in e {
+                let full = (p as NSString).appendingPathComponent(rel)
+                var d: ObjCBool = false
+                if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
+            }
+        }
+        return out.sorted()
+    }
+
+    /// Files whose path (or any suffix of it after a `/`) matches one of the globs.
+    static func select(_ files: [String], globs: [String]) -> [String] {
+        files.filter { f in
+            globs.contains { g in
+                if matches(g, f) { return true }
+                var rest = Substring(f)
+                while let slash = rest.firstIndex(of: "/") {
+                    rest = rest[rest.index(after: slash)...]
+                    if matches(g, String(rest)) { return true }
+                }
+                return false
+            }
+        }
+    }
+
+    /// Glob match: `*` within a path segment, `**` across segments, `?` one character.
+    static func matches(_ glob: String, _ path: String) -> Bool {
+        let g = Array(glob)
+        let p = Array(path)
+        func m(_ i: Int, _ j: Int) -> Bool {
+            if i == g.count { return j == p.count }
+            if g[i] == "*" {
+                if i + 1 < g.count, g[i + 1] == "*" {
+                    var next = i + 2
+                    if next < g.count, g[next] == "/" { next += 1 }
+                    var k = j
+                    while true {
+                        if m(next, k) { return true }
+                        if k == p.count { return false }
+                        k += 1
+                    }
+                }
+                var k = j
+                while true {
+                    if m(i + 1, k) { return true }
+                    if k == p.count || p[k] == "/" { return false }
+                    k += 1
+                }
+            }
+            if j == p.count { return false }
+            if g[i] == "?" ? p[j] != "/" : g[i] == p[j] { return m(i + 1, j + 1) }
+            return false
+        }
+        return m(0, 0)
+    }
+}

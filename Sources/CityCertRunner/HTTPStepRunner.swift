@@ -1,0 +1,251 @@
+import CityCertCore
+import CityCertJSON
+import CityCertJSONPath
+import CityCertJSONSchema
+import CityCertProfile
+import CityCertRegex
+import Foundation
+
+/// Runs the steps of one HTTP check: builds requests, sends them, judges expectations, captures variables.
+struct HTTPStepRunner {
+    let profile: Profile
+    let transport: any HTTPTransport
+    let variables: Variables
+    let options: RunOptions
+
+    static let excerptLimit = 2048
+    static let sensitiveHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"]
+
+    func run(_ check: HTTPCheck) async -> CheckResult {
+        var evidence: [Evidence] = []
+        for step in check.steps {
+            let (exchange, outcome) = await run(step)
+            evidence.append(.exchange(exchange))
+            if outcome != .passed {
+                let message = "\(step.name): " + exchange.problems.joined(separator: "; ")
+                return CheckResult(name: check.name, outcome: outcome, message: message, evidence: evidence)
+            }
+        }
+        return CheckResult(name: check.name, outcome: .passed, message: nil, evidence: evidence)
+    }
+
+    func request(for step: HTTPStep) throws(TransportError) -> HTTPRequest {
+        var url = variables.render(step.url)
+        if !step.query.isEmpty {
+            var allowed = CharacterSet.urlQueryAllowed
+            allowed.remove(charactersIn: "&=+?#")
+            let q = step.query.map { name, value in
+                (name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name) + "="
+                    + (variables.render(value).addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+            }.joined(separator: "&")
+            url += (url.contains("?") ? "&" : "?") + q
+        }
+        var headers: [(name: String, value: String)] = []
+        let stepNames = Set(step.headers.map { $0.name.lowercased() })
+        for h in profile.defaults.headers where !stepNames.contains(h.name.lowercased()) { headers.append((h.name, variables.render(h.value))) }
+        for h in step.headers { headers.append((h.name, variables.render(h.value))) }
+        var body: [UInt8]? = nil
+        func setContentType(_ type: String?) {
+            guard let type, !headers.contains(where: { $0.name.lowercased() == "content-type" }) else { return }
+            headers.append(("Content-Type", type))
+        }
+        switch step.body {
+        case .json(let v):
+            body = JSONSerializer.bytes(variables.render(v))
+            setContentType("application/json")
+        case .text(let t, let type):
+            body = Array(variables.render(t).utf8)
+            setContentType(type ?? "text/plain")
+        case .file(let path, let type):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TransportError(.invalidRequest, "cannot read body file \(path)")
+            }
+            body = Array(data)
+            setContentType(type)
+        case nil: break
+        }
+        return HTTPRequest(
+            method: step.method, url: url, headers: headers, body: body,
+            connectTimeout: step.connectTimeout ?? options.connectTimeout ?? profile.defaults.connectTimeout,
+            totalTimeout: step.totalTimeout ?? options.totalTimeout ?? profile.defaults.totalTimeout, redirects: step.redirects)
+    }
+
+    func run(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome) {
+        let started = Date()
+        var attempts = 0
+        while true {
+            attempts += 1
+            var (exchange, outcome, captures) = await attempt(step)
+            exchange.attempts = attempts
+            if outcome == .passed {
+                for (k, v) in captures { variables.set(k, v) }
+                return (exchange, outcome)
+            }
+            // Poll only on failed expectations, not on transport errors; stop when the time is up.
+            guard let e = step.eventually, outcome == .failed, Date().timeIntervalSince(started) + e.every < e.within else {
+                if step.eventually != nil && outcome == .failed {
+                    exchange.problems.append("still failing after \(attempts) attempt(s) within \(step.eventually!.within) s")
+                }
+                return (exchange, outcome)
+            }
+            try? await Task.sleep(nanoseconds: UInt64(e.every * 1_000_000_000))
+        }
+    }
+
+    func excerpt(_ bytes: [UInt8]?) -> String? {
+        guard let bytes, !bytes.isEmpty else { return nil }
+        var text = String(decoding: bytes.prefix(Self.excerptLimit), as: UTF8.self)
+        if bytes.count > Self.excerptLimit { text += "… (\(bytes.count) bytes)" }
+        return variables.redact(text)
+    }
+
+    func redactHeaders(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        headers.map { h in (h.name, Self.sensitiveHeaders.contains(h.name.lowercased()) ? "***" : variables.redact(h.value)) }
+    }
+
+    func attempt(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome, [(String, String)]) {
+        let request: HTTPRequest
+        do {
+            request = try self.request(for: step)
+        } catch {
+            return (
+                ExchangeEvidence(
+                    step: step.name, method: step.method, url: variables.redact(variables.render(step.url)), requestHeaders: [], requestBodyExcerpt: nil,
+                    status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil, attempts: 1, problems: [error.description]),
+                .error, []
+            )
+        }
+        var exchange = ExchangeEvidence(
+            step: step.name, method: request.method, url: variables.redact(request.url), requestHeaders: redactHeaders(request.headers),
+            requestBodyExcerpt: excerpt(request.body), status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil,
+            attempts: 1, problems: [])
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            exchange.problems.append("transport \(error.description)")
+            return (exchange, .error, [])
+        }
+        exchange.status = response.status
+        exchange.responseHeaders = redactHeaders(response.headers)
+        exchange.responseBodyExcerpt = excerpt(response.body)
+        exchange.httpVersion = response.httpVersion
+        exchange.timings = response.timings
+
+        let (problems, captures) = judge(step, response)
+        exchange.problems = problems
+        return (exchange, problems.isEmpty ? .passed : .failed, captures)
+    }
+
+    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> ([String], [(String, String)]) {
+        var problems: [String] = []
+        let e = step.expect
+        if let s = e.status, !s.matches(response.status) {
+            problems.append("status \(response.status), expected \(s)")
+        }
+        for h in e.headers {
+            let values = response.headers(named: h.name)
+            switch h.predicate {
+            case .present:
+                if values.isEmpty { problems.append("header \(h.name) is missing") }
+            case .absent:
+                if !values.isEmpty { problems.append("header \(h.name) must be absent, got '\(variables.redact(values[0]))'") }
+            case .equals(let t):
+                let expected = variables.render(t)
+                if values.isEmpty {
+                    problems.append("header \(h.name) is missing, expected '\(variables.redact(expected))'")
+                } else if !values.contains(expected) {
+                    problems.append("header \(h.name) is '\(variables.redact(values[0]))', expected '\(variables.redact(expected))'")
+                }
+            case .matches(let r):
+                if values.isEmpty {
+                    problems.append("header \(h.name) is missing, expected to match '\(r.source)'")
+                } else if !values.contains(where: { r.firstMatch(in: $0) == .matched }) {
+                    problems.append("header \(h.name) '\(variables.redact(values[0]))' does not match '\(r.source)'")
+                }
+            case .mediaType(let type, let params):
+                if let v = values.first {
+                    if let problem = MediaType.mismatch(v, type: type, parameters: params) { problems.append("header \(h.name): \(problem)") }
+                } else {
+                    problems.append("header \(h.name) is missing, expected \(type)")
+                }
+            }
+        }
+        if let limit = e.durationBelow, response.timings.total >= limit {
+            problems.append(String(format: "took %.0f ms, expected below %.0f ms", response.timings.total * 1000, limit * 1000))
+        }
+        var json: JSONValue? = nil
+        let needsJSON = e.bodyIsJSON || step.captures.contains { if case .jsonPath = $0.source { return true } else { return false } }
+        if needsJSON {
+            do {
+                json = try JSONDocument(bytes: response.body).root
+            } catch {
+                if e.bodyIsJSON { problems.append("body is not valid JSON: \(error.location): \(error.message)") }
+            }
+        }
+        if let json {
+            if let s = e.schema {
+                for err in s.schema.validate(json).prefix(20) {
+                    problems.append("schema \(s.name): \(err.instanceLocation.description.isEmpty ? "/" : err.instanceLocation.description): \(err.message)")
+                }
+            }
+            for a in e.assertions {
+                for p in AssertionEvaluator.evaluate(a, on: json, variables: variables) { problems.append(p.message) }
+            }
+        }
+        var captures: [(String, String)] = []
+        for c in step.captures {
+            switch c.source {
+            case .jsonPath(let p):
+                guard let json, let first = p.select(json).first else {
+                    problems.append("capture \(c.variable): \(p.text) selects nothing")
+                    continue
+                }
+                if case .string(let s) = first.value { captures.append((c.variable, s)) } else { captures.append((c.variable, JSONSerializer.string(first.value))) }
+            case .header(let name, let regex):
+                guard let v = response.header(name) else {
+                    problems.append("capture \(c.variable): header \(name) is missing")
+                    continue
+                }
+                if let regex {
+                    guard let groups = regex.captures(in: v) else {
+                        problems.append("capture \(c.variable): header \(name) does not match '\(regex.source)'")
+                        continue
+                    }
+                    captures.append((c.variable, (groups.count > 1 ? groups[1] : groups[0]) ?? ""))
+                } else {
+                    captures.append((c.variable, v))
+                }
+            case .bodyRegex(let regex):
+                let text = String(decoding: response.body, as: UTF8.self)
+                guard let groups = regex.captures(in: text) else {
+                    problems.append("capture \(c.variable): body does not match '\(regex.source)'")
+                    continue
+                }
+                captures.append((c.variable, (groups.count > 1 ? groups[1] : groups[0]) ?? ""))
+            }
+        }
+        return (problems, captures)
+    }
+}
+
+/// Media type comparison (RFC 9110 8.3.1): type/subtype case-insensitive, parameter names
+/// case-insensitive, listed parameters must be present with equal values.
+enum MediaType {
+    static func mismatch(_ value: String, type: String, parameters: [(String, String)]) -> String? {
+        let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let actual = parts.first?.lowercased() else { return "empty media type" }
+        if actual != type { return "media type \(actual), expected \(type)" }
+        var actualParams: [String: String] = [:]
+        for p in parts.dropFirst() {
+            let kv = p.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2 { actualParams[kv[0].lowercased()] = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        for (k, v) in parameters {
+            guard let a = actualParams[k] else { return "media type parameter \(k)=\(v) is missing in '\(value)'" }
+            let equal = k == "charset" ? a.lowercased() == v.lowercased() : a == v
+            if !equal { return "media type parameter \(k) is \(a), expected \(v)" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,38 @@
+public import CityCertCore
+import Foundation
+
+/// What the user asked for on the command line, as the runner needs it.
+public struct RunOptions: Sendable {
+    public var inputs: [String: String] = [:]
+    /// Files and folders given on the command line, for data checks.
+    public var paths: [String] = []
+    /// Requirement ids, tags or levels (`MUST`); a requirement runs if it matches any. Empty runs all.
+    public var filters: [String] = []
+    /// Skip every requirement that writes to the target.
+    public var readOnly = false
+    /// How many requirements (and data files) run at once.
+    public var jobs = 1
+    public var connectTimeout: Double?
+    public var totalTimeout: Double?
+    public var runID: String = String(UUID().uuidString.prefix(8)).lowercased()
+    /// Injected clock (seconds since 1970), so goldens are exact.
+    public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    /// Called as each requirement finishes (for live progress).
+    public var progress: (@Sendable (RequirementResult) -> Void)?
+    /// Most findings kept per data check; the rest are counted.
+    public var maxFindingsPerCheck = 1000
+    public var insecure = false
+
+    public init() {}
+}
+
+/// Errors that stop a run before it starts (exit code 2 or 3).
+public struct RunError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public let usage: Bool
+    public init(_ message: String, usage: Bool = true) {
+        self.message = message
+        self.usage = usage
+    }
+    public var description: String { message }
+}

@@ -1,0 +1,225 @@
+public import CityCertCore
+public import CityCertProfile
+import CityCertJSON
+import Foundation
+import Synchronization
+
+/// Runs a compiled profile against a target and returns the report. Failures of one check never stop
+/// the run; only invalid usage (missing inputs, no transport for HTTP checks) throws before anything runs.
+public struct Runner: Sendable {
+    public let profile: Profile
+    let transport: (any HTTPTransport)?
+    let options: RunOptions
+    public static let toolVersion = "0.1.0"
+
+    public init(profile: Profile, transport: (any HTTPTransport)?, options: RunOptions) {
+        self.profile = profile
+        self.transport = transport
+        self.options = options
+    }
+
+    /// The requirements that would run, in order: those matching the filters plus what they need.
+    public func plan() -> [Requirement] {
+        guard !options.filters.isEmpty else { return profile.requirements }
+        let byID = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.id, $0) })
+        var selected = Set<String>()
+        func include(_ r: Requirement) {
+            guard selected.insert(r.id).inserted else { return }
+            for n in r.needs { if let d = byID[n] { include(d) } }
+        }
+        for r in profile.requirements {
+            let matched = options.filters.contains { f in
+                r.id == f || r.tags.contains(f) || r.level.rawValue == f.uppercased() || (f.hasSuffix("*") && r.id.hasPrefix(String(f.dropLast())))
+            }
+            if matched { include(r) }
+        }
+        return profile.requirements.filter { selected.contains($0.id) }
+    }
+
+    /// Checks inputs and transport before anything runs.
+    func resolveInputs() throws(RunError) -> [String: String] {
+        var values: [String: String] = [:]
+        let declared = Set(profile.inputs.map(\.name))
+        for key in options.inputs.keys where !declared.contains(key) {
+            let close = profile.inputs.map(\.name).min { levenshteinDistance($0, key) < levenshteinDistance($1, key) }
+            throw RunError("unknown input '\(key)' for profile \(profile.id)" + (close.map { " (did you mean '\($0)'?)" } ?? ""))
+        }
+        for i in profile.inputs {
+            if let v = options.inputs[i.name] {
+                values[i.name] = v
+            } else if let d = i.defaultValue {
+                values[i.name] = d
+            } else if i.required {
+                throw RunError("missing required input '\(i.name)'" + (i.description.map { ": \($0)" } ?? "") + " (pass --input \(i.name)=…)")
+            }
+        }
+        return values
+    }
+
+    public func run() async throws(RunError) -> RunReport {
+        let inputs = try resolveInputs()
+        let planned = plan()
+        let needsHTTP = planned.contains { $0.checks.contains { if case .http = $0 { return true } else { return false } } }
+        if needsHTTP && transport == nil { throw RunError("this profile has HTTP checks but no transport is configured", usage: false) }
+        let secrets = profile.inputs.filter(\.secret).compactMap { inputs[$0.name] }
+        let variables = Variables(inputs: inputs, secrets: secrets, runID: options.runID, clock: options.clock)
+        let files = FileSelector.expand(options.paths)
+        let started = options.clock()
+
+        let results = await runRequirements(planned, variables: variables, files: files)
+        let leftovers = await runCleanup(variables: variables)
+
+        var target: [String: String] = [:]
+        for i in profile.inputs where inputs[i.name] != nil { target[i.name] = i.secret ? "***" : inputs[i.name] }
+        if !options.paths.isEmpty { target["paths"] = options.paths.joined(separator: " ") }
+        return RunReport(
+            profile: RunReport.ProfileInfo(
+                id: profile.id, title: profile.title, version: profile.version, sha256: profile.sha256, standardName: profile.standard.name,
+                standardVersion: profile.standard.version, standardURL: profile.standard.url),
+            target: target, toolVersion: Self.toolVersion, started: started, finished: options.clock(), insecure: options.insecure,
+            readOnly: options.readOnly, requirements: results, leftovers: leftovers)
+    }
+
+    /// Runs requirements in order, or up to `jobs` at once when their dependencies allow.
+    func runRequirements(_ planned: [Requirement], variables: Variables, files: [String]) async -> [RequirementResult] {
+        let dependencies = Self.dependencies(planned)
+        var results = [RequirementResult?](repeating: nil, count: planned.count)
+        var outcomes: [String: Outcome] = [:]
+        var started = Set<Int>()
+        let jobs = max(1, options.jobs)
+        await withTaskGroup(of: (Int, RequirementResult).self) { group in
+            var running = 0
+            while true {
+                // Start every ready requirement, in order, while slots are free.
+                var launched = false
+                for i in planned.indices where !started.contains(i) && running < jobs {
+                    if dependencies[i].contains(where: { results[$0] == nil }) {
+                        if jobs == 1 { break }
+                        continue
+                    }
+                    started.insert(i)
+                    running += 1
+                    launched = true
+                    let r = planned[i]
+                    let skipReason = skipReason(r, outcomes: outcomes)
+                    group.addTask { (i, await self.run(r, skip: skipReason, variables: variables, files: files)) }
+                    if jobs == 1 { break }
+                }
+                if running == 0 && !launched { break }
+                guard let (i, result) = await group.next() else { break }
+                running -= 1
+                results[i] = result
+                outcomes[result.id] = result.outcome
+                options.progress?(result)
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    func skipReason(_ r: Requirement, outcomes: [String: Outcome]) -> String? {
+        if options.readOnly && r.writes { return "writes to the target, and --read-only is set" }
+        for n in r.needs {
+            guard let o = outcomes[n] else { return "needs \(n), which did not run" }
+            if o != .passed { return "needs \(n), which \(o == .skipped ? "was skipped" : o.rawValue)" }
+        }
+        return nil
+    }
+
+    /// For each requirement, the indices it must wait for: its `needs`, and those capturing variables it uses.
+    static func dependencies(_ planned: [Requirement]) -> [[Int]] {
+        let index = Dictionary(uniqueKeysWithValues: planned.enumerated().map { ($1.id, $0) })
+        var capturedBy: [String: Int] = [:]
+        var result: [[Int]] = []
+        for (i, r) in planned.enumerated() {
+            var deps = Set(r.needs.compactMap { index[$0] })
+            for v in r.usedVariables { if let j = capturedBy[v], j != i { deps.insert(j) } }
+            result.append(deps.sorted())
+            for v in r.capturedVariables { capturedBy[v] = i }
+        }
+        return result
+    }
+
+    func run(_ r: Requirement, skip: String?, variables: Variables, files: [String]) async -> RequirementResult {
+        let start = options.clock()
+        func result(_ outcome: Outcome, _ reason: String?, _ checks: [CheckResult]) -> RequirementResult {
+            RequirementResult(
+                id: r.id, title: r.title, clause: r.clause, url: r.url, level: r.level, tags: r.tags, outcome: outcome, reason: reason, checks: checks,
+                duration: options.clock() - start)
+        }
+        if let skip { return result(.skipped, skip, []) }
+        var checks: [CheckResult] = []
+        for c in r.checks {
+            switch c {
+            case .http(let h):
+                checks.append(await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(h))
+            case .data(let d):
+                let selected = FileSelector.select(files, globs: d.files)
+                checks.append(await DataCheckRunner(check: d, files: selected, options: options).run())
+            }
+        }
+        let outcome = Outcome.combine(checks.map(\.outcome))
+        let reason = outcome == .passed ? nil : checks.first { $0.outcome == outcome }?.message
+        return result(outcome, reason, checks)
+    }
+
+    /// Runs the profile's cleanup steps; returns what could not be deleted.
+    func runCleanup(variables: Variables) async -> [String] {
+        guard !options.readOnly, let transport, !profile.cleanup.isEmpty else { return [] }
+        var leftovers: [String] = []
+        let runner = HTTPStepRunner(profile: profile, transport: transport, variables: variables, options: options)
+        for step in profile.cleanup {
+            // A cleanup step whose variables were never captured has nothing to delete.
+            if step.url.variables.contains(where: { variables.value($0) == nil }) { continue }
+            let (exchange, outcome) = await runner.run(step)
+            if outcome != .passed { leftovers.append("\(exchange.method) \(exchange.url): " + exchange.problems.joined(separator: "; ")) }
+        }
+        return leftovers
+    }
+}
+
+func levenshteinDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a)
+    let y = Array(b)
+    if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
+    var prev = Array(0...y.count)
+    for i in 1...x.count {
+        var cur = [i] + [Int](repeating: 0, count: y.count)
+        for j in 1...y.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)) }
+        prev = cur
+    }
+    return prev[y.count]
+}
+
+extension Requirement {
+    /// Variables referenced by the requirement's templates.
+    var usedVariables: Set<String> {
+        var out = Set<String>()
+        for case .http(let h) in checks {
+            for s in h.steps {
+                out.formUnion(s.url.variables)
+                for hd in s.headers { out.formUnion(hd.value.variables) }
+                for q in s.query { out.formUnion(q.value.variables) }
+                if case .text(let t, _) = s.body { out.formUnion(t.variables) }
+                if case .json(let v) = s.body { out.formUnion(Self.variables(in: v)) }
+                for a in s.expect.assertions { if case .equals(let v) = a.predicate { out.formUnion(Self.variables(in: v)) } }
+                for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
+            }
+        }
+        return out
+    }
+
+    var capturedVariables: [String] {
+        var out: [String] = []
+        for case .http(let h) in checks { for s in h.steps { out += s.captures.map(\.variable) } }
+        return out
+    }
+
+    static func variables(in v: JSONValue) -> Set<String> {
+        switch v {
+        case .string(let s) where s.contains("{{"): return Set((try? Template(parsing: s))?.variables ?? [])
+        case .array(let a): return a.reduce(into: Set<String>()) { $0.formUnion(variables(in: $1)) }
+        case .object(let o): return o.entries.reduce(into: Set<String>()) { $0.formUnion(variables(in: $1.value)) }
+        default: return []
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import CityCertJSON
+import CityCertProfile
+import Foundation
+import Synchronization
+
+/// The run's variables: inputs, captures and built-ins; knows which values are secret.
+final class Variables: Sendable {
+    private let values: Mutex<[String: String]>
+    let secrets: [String]
+    let runID: String
+    let clock: @Sendable () -> Double
+
+    init(inputs: [String: String], secrets: [String], runID: String, clock: @escaping @Sendable () -> Double) {
+        values = Mutex(inputs)
+        self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        self.runID = runID
+        self.clock = clock
+    }
+
+    func set(_ name: String, _ value: String) { values.withLock { $0[name] = value } }
+
+    func value(_ name: String) -> String? {
+        switch name {
+        case "uuid": return UUID().uuidString.lowercased()
+        case "run_id": return runID
+        case "now":
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return f.string(from: Date(timeIntervalSince1970: clock()))
+        case "timestamp": return String(Int(clock() * 1000))
+        default: return values.withLock { $0[name] }
+        }
+    }
+
+    func render(_ t: Template) -> String { t.render { self.value($0) } }
+
+    /// Renders template strings inside a JSON value.
+    func render(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .string(let s) where s.contains("{{"):
+            guard let t = try? Template(parsing: s) else { return v }
+            return .string(render(t))
+        case .array(let a): return .array(a.map(render))
+        case .object(let o): return .object(JSONObject(o.entries.map { ($0.key, render($0.value)) }))
+        default: return v
+        }
+    }
+
+    /// Replaces every secret value in `text` with `***`.
+    func redact(_ text: String) -> String {
+        guard !secrets.isEmpty else { return text }
+        var out = text
+        for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: "***") }
+        return out
+    }
+}

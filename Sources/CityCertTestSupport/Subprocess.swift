@@ -1,0 +1,72 @@
+public import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs programs for tests with posix_spawn and waitpid (Foundation's Process can hang waiting
+/// inside Swift concurrency on Linux). Output goes through temporary files, so no pipe can fill up.
+public enum Subprocess {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Starts a program in the background; returns its pid.
+    public static func spawn(_ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null", cwd: String? = nil) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // A working directory is set through /bin/sh (posix_spawn_file_actions_addchdir_np is not exported here).
+        let command = cwd.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path] + arguments } ?? [path] + arguments
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        guard rc == 0 else { throw ServerError("cannot start \(path): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
+    /// Waits for `pid` to end, killing it after `timeout` seconds; returns the exit status (or 128+signal).
+    public static func wait(_ pid: pid_t, timeout: Double = 120) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 { return -1 }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                return 137
+            }
+            usleep(2000)
+        }
+        if status & 0x7f == 0 { return (status >> 8) & 0xff }
+        return 128 + (status & 0x7f)
+    }
+
+    /// Runs a program to completion and captures its output.
+    public static func run(_ path: String, _ arguments: [String], cwd: String? = nil, timeout: Double = 120) throws -> Result {
+        let base = NSTemporaryDirectory() + "citycert-sub-\(UUID().uuidString)"
+        let out = base + ".out"
+        let err = base + ".err"
+        defer {
+            unlink(out)
+            unlink(err)
+        }
+        let pid = try spawn(path, arguments, stdout: out, stderr: err, cwd: cwd)
+        let status = wait(pid, timeout: timeout)
+        let o = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        let e = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        return Result(status: status, stdout: o, stderr: e)
+    }
+
+    public static func terminate(_ pid: pid_t) {
+        kill(pid, SIGTERM)
+        _ = wait(pid, timeout: 5)
+    }
+}

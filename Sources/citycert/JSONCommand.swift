@@ -1,0 +1,137 @@
+import ArgumentParser
+import CityCertJSON
+import CityCertJSONPath
+import CityCertJSONSchema
+import Foundation
+
+struct JSONCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "json", abstract: "JSON helpers for profile authors.", subcommands: [Validate.self, Query.self])
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate JSON files against a JSON Schema: exit 0 valid, 1 invalid, 2 schema invalid.")
+
+        @Option(name: .customLong("schema"), help: "The schema file.") var schema: String
+        @Option(name: .customLong("catalog"), help: "A catalog file (JSON: URI -> path) or a folder of schemas indexed by $id (repeatable).")
+        var catalogs: [String] = []
+        @Option(name: .customLong("draft"), help: "Draft for schemas without $schema: 4, 6, 7, 2019-09, 2020-12.") var draft = "2020-12"
+        @Flag(name: .customLong("formats"), help: "Make `format` assert.") var formats = false
+        @Argument(help: "JSON files (.jsonl / .ndjson: one document per line).") var files: [String]
+
+        func run() throws {
+            var options = SchemaOptions()
+            guard let d = SchemaDraft(name: draft) else {
+                warn("error: unknown draft '\(draft)'")
+                throw ExitCode(2)
+            }
+            options.defaultDraft = d
+            options.formatAssertion = formats
+            var catalog = SchemaCatalog()
+            let compiled: JSONSchema
+            do {
+                for c in catalogs {
+                    var isDir: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: c, isDirectory: &isDir) else {
+                        warn("error: no such catalog \(c)")
+                        throw ExitCode(2)
+                    }
+                    if isDir.boolValue { try catalog.addFolder(c, baseURI: nil) } else { try catalog.addMappings(fromFile: c) }
+                }
+                let url = URL(fileURLWithPath: schema).standardizedFileURL
+                let doc = try JSONDocument(bytes: Array(try Data(contentsOf: url))).root
+                compiled = try JSONSchema(document: doc, uri: url.absoluteString, path: url.path, catalog: catalog, options: options)
+            } catch let e as ExitCode {
+                throw e
+            } catch let e as JSONParseError {
+                warn("\(schema):\(e.location): error: \(e.message)")
+                throw ExitCode(2)
+            } catch {
+                warn("error: \(error)")
+                throw ExitCode(2)
+            }
+            var invalid = 0
+            for file in files {
+                let lines = file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson")
+                let reader = JSONStreamReader()
+                let check: (JSONRecord) -> Void = { record in
+                    switch record.document {
+                    case .failure(let e):
+                        print("\(file):\(e.location): not valid JSON: \(e.message)")
+                        invalid += 1
+                    case .success(let doc):
+                        let errors = compiled.validate(doc.root)
+                        if !errors.isEmpty { invalid += 1 }
+                        for e in errors {
+                            let loc = doc.location(of: e.instanceLocation) ?? record.origin
+                            print("\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]")
+                        }
+                    }
+                }
+                do {
+                    if lines {
+                        try reader.forEachLine(path: file, check)
+                    } else {
+                        guard let data = FileManager.default.contents(atPath: file) else {
+                            warn("error: cannot read \(file)")
+                            throw ExitCode(2)
+                        }
+                        check(JSONRecord(index: 0, origin: SourceLocation(line: 1, column: 1, offset: 0), document: JSONCommand.parseDocument(data)))
+                    }
+                } catch let e as ExitCode {
+                    throw e
+                } catch {
+                    warn("error: \(error)")
+                    throw ExitCode(2)
+                }
+            }
+            if invalid > 0 {
+                print("\(invalid) invalid document(s)")
+                throw ExitCode(1)
+            }
+            print("valid")
+        }
+    }
+
+    static func parseDocument(_ data: Data) -> Result<JSONDocument, JSONParseError> {
+        do throws(JSONParseError) {
+            return .success(try JSONDocument(bytes: Array(data)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the values an RFC 9535 JSONPath selects, with their normalized paths.")
+
+        @Argument(help: "The JSONPath query.") var query: String
+        @Argument(help: "JSON files.") var files: [String]
+
+        func run() throws {
+            let path: JSONPath
+            do {
+                path = try JSONPath(query)
+            } catch {
+                warn("error: \(error)")
+                throw ExitCode(2)
+            }
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    warn("error: cannot read \(file)")
+                    throw ExitCode(2)
+                }
+                let doc: JSONDocument
+                do {
+                    doc = try JSONDocument(bytes: Array(data))
+                } catch {
+                    warn("\(file):\(error.location): error: \(error.message)")
+                    throw ExitCode(2)
+                }
+                for node in path.select(doc.root) {
+                    let prefix = files.count > 1 ? "\(file)\t" : ""
+                    print("\(prefix)\(node.location)\t\(JSONSerializer.string(node.value))")
+                }
+            }
+        }
+    }
+}

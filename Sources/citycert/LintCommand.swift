@@ -1,0 +1,49 @@
+import ArgumentParser
+import CityCertProfile
+import Foundation
+
+struct LintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint", abstract: "Load and compile profiles without running them; exit 2 on the first invalid one.")
+
+    @Argument(help: "Profile files.") var profiles: [String]
+
+    func run() throws {
+        var invalid = 0
+        for p in profiles {
+            do {
+                let profile = try ProfileLoader().load(path: p)
+                print("\(p): ok (\(profile.id) \(profile.version), \(profile.requirements.count) requirement(s))")
+            } catch let e as ProfileError {
+                warn(e.description)
+                invalid += 1
+            }
+        }
+        if invalid > 0 { throw ExitCode(2) }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the profiles in a folder (default: Profiles).")
+
+    @Argument(help: "Folder to search for profile.yaml files.") var folder = "Profiles"
+
+    func run() throws {
+        guard let e = FileManager.default.enumerator(atPath: folder) else {
+            warn("error: cannot read \(folder)")
+            throw ExitCode(2)
+        }
+        var found = 0
+        for case let rel as String in e where (rel as NSString).lastPathComponent == "profile.yaml" {
+            let path = (folder as NSString).appendingPathComponent(rel)
+            do {
+                let p = try ProfileLoader().load(path: path)
+                print("\(p.id)\t\(p.version)\t\(p.requirements.count) requirement(s)\t\(p.title)\t\(path)")
+            } catch {
+                print("INVALID\t\(path)\t\(error)")
+            }
+            found += 1
+        }
+        if found == 0 { print("no profiles under \(folder)") }
+    }
+}

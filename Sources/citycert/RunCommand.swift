@@ -1,0 +1,139 @@
+import ArgumentParser
+import CityCertCore
+import CityCertCurl
+import CityCertProfile
+import CityCertReports
+import CityCertRunner
+import Foundation
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a profile against endpoints and/or data files and report the verdict.")
+
+    @Argument(help: "The profile file (profile.yaml).") var profile: String
+    @Argument(help: "Data files or folders for the profile's data checks.") var paths: [String] = []
+    @Option(name: .customLong("input"), help: "A profile input, name=value (repeatable).") var inputs: [String] = []
+    @Option(name: .customLong("inputs"), help: "A file of inputs, one name=value per line.") var inputsFile: String?
+    @Option(name: .customLong("filter"), help: "Run only requirements with this id (or id prefix*), tag or level (repeatable).")
+    var filters: [String] = []
+    @Flag(name: .customLong("list"), help: "List what would run, without running it.") var listOnly = false
+    @Flag(name: .customLong("read-only"), help: "Skip every requirement that writes to the target.") var readOnly = false
+    @Option(name: .customLong("jobs"), help: "Requirements and transfers to run at once.") var jobs = 1
+    @Option(name: .customLong("connect-timeout"), help: "Connect timeout in seconds (overrides the profile).") var connectTimeout: Double?
+    @Option(name: .customLong("timeout"), help: "Total timeout per request in seconds (overrides the profile).") var timeout: Double?
+    @Flag(name: .customLong("insecure"), help: "Turn TLS verification off (the report says so).") var insecure = false
+    @Option(name: .customLong("cacert"), help: "CA bundle file for TLS verification.") var caBundle: String?
+    @Option(name: .customLong("cert"), help: "Client certificate (mTLS).") var clientCert: String?
+    @Option(name: .customLong("key"), help: "Client private key (mTLS).") var clientKey: String?
+    @Option(name: .customLong("proxy"), help: "HTTP proxy URL.") var proxy: String?
+    @Option(name: .customLong("max-body"), help: "Largest response body accepted, in bytes.") var maxBody = 16 << 20
+    @Option(name: .customLong("report-json"), help: "Write the JSON report here.") var reportJSON: String?
+    @Option(name: .customLong("report-junit"), help: "Write the JUnit XML report here.") var reportJUnit: String?
+    @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.") var failOn = "must"
+    @Option(name: .customLong("run-id"), help: "The run id used in {{run_id}} (default: random).") var runID: String?
+    @Option(name: .customLong("clock"), help: .hidden) var fixedClock: Double?
+
+    func validate() throws {
+        guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
+        guard ["must", "should"].contains(failOn.lowercased()) else { throw ValidationError("--fail-on must be 'must' or 'should'") }
+        for i in inputs where !i.contains("=") { throw ValidationError("--input expects name=value, got '\(i)'") }
+        for p in paths where !FileManager.default.fileExists(atPath: p) { throw ValidationError("no such file or folder: \(p)") }
+    }
+
+    func run() async throws {
+        let loaded: Profile
+        do {
+            loaded = try ProfileLoader().load(path: profile)
+        } catch let e as ProfileError {
+            warn(e.description)
+            throw ExitCode(2)
+        }
+        var options = RunOptions()
+        options.paths = paths
+        options.filters = filters
+        options.readOnly = readOnly
+        options.jobs = jobs
+        options.connectTimeout = connectTimeout
+        options.totalTimeout = timeout
+        options.insecure = insecure
+        if let runID { options.runID = runID }
+        if let fixedClock { options.clock = { fixedClock } }
+        if let inputsFile {
+            guard let text = try? String(contentsOfFile: inputsFile, encoding: .utf8) else {
+                warn("error: cannot read inputs file \(inputsFile)")
+                throw ExitCode(2)
+            }
+            for (n, line) in text.split(separator: "\n").enumerated() {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                if t.isEmpty || t.hasPrefix("#") { continue }
+                guard let eq = t.firstIndex(of: "=") else {
+                    warn("\(inputsFile):\(n + 1): error: expected name=value")
+                    throw ExitCode(2)
+                }
+                options.inputs[String(t[..<eq])] = String(t[t.index(after: eq)...])
+            }
+        }
+        for i in inputs {
+            let eq = i.firstIndex(of: "=")!
+            options.inputs[String(i[..<eq])] = String(i[i.index(after: eq)...])
+        }
+        let interactive = isatty(STDOUT_FILENO) == 1
+        if interactive {
+            options.progress = { q in
+                var lines = [ConsoleReport.line(q)]
+                lines += ConsoleReport.details(q)
+                print(lines.joined(separator: "\n"))
+            }
+        }
+        var settings = TransportSettings()
+        settings.insecure = insecure
+        settings.caBundle = caBundle
+        settings.clientCertificate = clientCert
+        settings.clientKey = clientKey
+        settings.proxy = proxy
+        settings.maxBodyBytes = maxBody
+        let runner = Runner(profile: loaded, transport: CurlTransport(settings: settings, concurrency: jobs), options: options)
+
+        if listOnly {
+            let planned = runner.plan()
+            print("\(loaded.id) \(loaded.version): \(planned.count) requirement(s) would run")
+            for r in planned {
+                let skipped = readOnly && r.writes ? "  (skipped: writes)" : ""
+                print("  \(r.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(r.id)  \(r.title)\(r.writes ? "  [writes]" : "")\(skipped)")
+            }
+            return
+        }
+
+        let report: RunReport
+        do {
+            report = try await runner.run()
+        } catch {
+            warn("error: \(error.message)")
+            throw ExitCode(error.usage ? 2 : 3)
+        }
+        print(ConsoleReport.header(report))
+        if !interactive {
+            for q in report.requirements {
+                print(ConsoleReport.line(q))
+                for d in ConsoleReport.details(q) { print(d) }
+            }
+        }
+        print(ConsoleReport.summary(report))
+        do {
+            if let reportJSON { try AtomicFile.write(JSONReport.render(report), to: reportJSON) }
+            if let reportJUnit { try AtomicFile.write(JUnitReport.render(report), to: reportJUnit) }
+        } catch {
+            warn("error: \(error)")
+            throw ExitCode(3)
+        }
+        let shouldFailed = failOn.lowercased() == "should" && report.requirements.contains { $0.level == .should && $0.outcome == .failed }
+        if !report.conformant {
+            let mustFailed = report.requirements.contains { $0.level == .must && $0.outcome == .failed }
+            if mustFailed { throw ExitCode(1) }
+            if report.requirements.contains(where: { $0.outcome == .error }) { throw ExitCode(3) }
+            throw ExitCode(1)
+        }
+        if shouldFailed { throw ExitCode(1) }
+        if report.requirements.contains(where: { $0.outcome == .error }) { throw ExitCode(3) }
+    }
+}

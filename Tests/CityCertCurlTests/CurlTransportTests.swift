@@ -1,0 +1,161 @@
+import CityCertCore
+import CityCertCurl
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// The real libcurl path against a loopback server that misbehaves on purpose.
+@Suite struct CurlTransportTests {
+    static func server() throws -> LoopbackServer {
+        try LoopbackServer { r in
+            switch r.path {
+            case "/ok": return .json(#"{"hello": "world"}"#, headers: [("X-Echo-Method", r.method)])
+            case "/echo": return .respond(status: 201, headers: [("Content-Type", r.header("Content-Type") ?? "none")], body: r.body)
+            case "/slow": return .slowBody(status: 200, headers: [], body: Array(repeating: 65, count: 10), chunk: 1, delay: 0.5)
+            case "/huge": return .respond(status: 200, headers: [], body: Array(repeating: 66, count: 3 << 20))
+            case "/reset": return .reset
+            case "/hang": return .hang(seconds: 10)
+            case "/redirect-same": return .respond(status: 302, headers: [("Location", "/ok")], body: [])
+            default: return .text("not found", status: 404)
+            }
+        }
+    }
+
+    func request(_ url: String, method: String = "GET", body: [UInt8]? = nil, total: Double = 5, redirects: RedirectPolicy = .none) -> HTTPRequest {
+        HTTPRequest(method: method, url: url, headers: [("Content-Type", "application/json")], body: body, connectTimeout: 2, totalTimeout: total, redirects: redirects)
+    }
+
+    @Test func getWithHeadersTimingsAndReuse() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        let t = CurlTransport()
+        for _ in 0..<3 {
+            let r = try await t.send(request(s.baseURL + "/ok"))
+            #expect(r.status == 200)
+            #expect(r.header("content-type") == "application/json")
+            #expect(r.header("X-Echo-Method") == "GET")
+            #expect(String(decoding: r.body, as: UTF8.self) == #"{"hello": "world"}"#)
+            #expect(r.httpVersion == "HTTP/1.1")
+            #expect(r.timings.total > 0 && r.timings.total >= r.timings.firstByte)
+        }
+        #expect(s.connectionsAccepted == 1, "three requests on one kept-alive connection")
+    }
+
+    @Test func methodsAndBodies() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        let t = CurlTransport()
+        let r = try await t.send(request(s.baseURL + "/echo", method: "PUT", body: Array(#"{"a":1}"#.utf8)))
+        #expect(r.status == 201)
+        #expect(String(decoding: r.body, as: UTF8.self) == #"{"a":1}"#)
+        let e = try await t.send(request(s.baseURL + "/echo", method: "DELETE"))
+        #expect(e.status == 201)
+        #expect(e.body.isEmpty)
+    }
+
+    @Test func slowBodyTimesOut() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        let error = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(s.baseURL + "/slow", total: 1)) }
+        #expect(error?.kind == .timeout)
+    }
+
+    @Test func hugeBodyIsCapped() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        var settings = TransportSettings()
+        settings.maxBodyBytes = 1 << 20
+        let error = await #expect(throws: TransportError.self) { try await CurlTransport(settings: settings).send(request(s.baseURL + "/huge")) }
+        #expect(error?.kind == .bodyTooLarge)
+        // The default 16 MiB cap lets it through.
+        let r = try await CurlTransport().send(request(s.baseURL + "/huge"))
+        #expect(r.body.count == 3 << 20)
+    }
+
+    @Test func resetAndRefusedAreTransportErrors() async throws {
+        let s = try Self.server()
+        let reset = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(s.baseURL + "/reset")) }
+        #expect(reset?.kind == .protocolError)
+        let url = s.baseURL + "/ok"
+        s.stop()
+        let refused = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(url)) }
+        #expect(refused?.kind == .connect)
+    }
+
+    @Test func redirectsFollowThePolicy() async throws {
+        let other = try Self.server()
+        defer { other.stop() }
+        let s = try LoopbackServer { r in
+            if r.path == "/away" { return .respond(status: 302, headers: [("Location", other.baseURL + "/ok")], body: []) }
+            if r.path == "/here" { return .respond(status: 301, headers: [("Location", "/final")], body: []) }
+            return .json(#"{"at": "final"}"#)
+        }
+        defer { s.stop() }
+        let t = CurlTransport()
+        // Not followed unless the step allows it.
+        #expect(try await t.send(request(s.baseURL + "/here")).status == 301)
+        #expect(try await t.send(request(s.baseURL + "/here", redirects: .sameOrigin)).status == 200)
+        // Another port is another origin.
+        let refused = await #expect(throws: TransportError.self) { try await t.send(request(s.baseURL + "/away", redirects: .sameOrigin)) }
+        #expect(refused?.kind == .redirectRefused)
+        let followed = try await t.send(request(s.baseURL + "/away", redirects: .any))
+        #expect(followed.status == 200)
+        #expect(followed.effectiveURL == other.baseURL + "/ok")
+    }
+
+    @Test func concurrentTransfers() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        let t = CurlTransport(concurrency: 8)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<64 { group.addTask { try await t.send(self.request(s.baseURL + "/ok")).status } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.count == 64 && statuses.allSatisfy { $0 == 200 })
+        #expect(s.connectionsAccepted <= 8)
+    }
+
+    /// A real TLS server (`openssl s_server -www`) with a self-signed certificate for 127.0.0.1.
+    final class TLSServer {
+        let port: Int
+        let pid: pid_t
+        let folder: String
+        var certificate: String { folder + "/cert.pem" }
+
+        init() throws {
+            folder = NSTemporaryDirectory() + "citycert-tls-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let gen = try Subprocess.run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem",
+                ])
+            guard gen.status == 0 else { throw ServerError("openssl req failed: \(gen.stderr)") }
+            port = Int.random(in: 20000...60000)
+            pid = try Subprocess.spawn(
+                "/usr/bin/openssl", ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", folder + "/cert.pem", "-key", folder + "/key.pem", "-quiet"])
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+
+        deinit {
+            Subprocess.terminate(pid)
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+
+    @Test func tlsVerificationIsOnByDefault() async throws {
+        let server = try TLSServer()
+        let url = "https://127.0.0.1:\(server.port)/"
+        let error = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(url)) }
+        #expect(error?.kind == .tls, "a self-signed certificate must fail verification: \(String(describing: error))")
+
+        var insecure = TransportSettings()
+        insecure.insecure = true
+        #expect(try await CurlTransport(settings: insecure).send(request(url)).status == 200)
+
+        var pinned = TransportSettings()
+        pinned.caBundle = server.certificate
+        #expect(try await CurlTransport(settings: pinned).send(request(url)).status == 200)
+    }
+}
