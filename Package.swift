@@ -41,7 +41,8 @@ let package = Package(
             name: "CCityCertCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CityCertCurl", dependencies: ["CityCertCore", "CCityCertCurl"], swiftSettings: strictSettings),
-        .target(name: "CityCertReports", dependencies: ["CityCertCore", "CityCertJSON"], swiftSettings: strictSettings),
+        .target(
+            name: "CityCertReports", dependencies: ["CityCertCore", "CityCertJSON"], exclude: ["report.schema.json"], swiftSettings: strictSettings),
         .executableTarget(
             name: "citycert",
             dependencies: [

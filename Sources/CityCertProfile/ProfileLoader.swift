@@ -78,6 +78,8 @@ struct Builder {
     var catalog = SchemaCatalog()
     var schemaOptions = SchemaOptions()
     var requirementIDs: [String: SourceMark] = [:]
+    /// Every `needs` entry with its node, checked once all ids are known.
+    var needNodes: [(requirement: String, need: String, node: YNode)] = []
 
     init(source: YNode.YSource, folder: String) {
         self.source = source
@@ -151,11 +153,9 @@ struct Builder {
         var requirements: [Requirement] = []
         let reqNodes = try top.required("requirements").sequence("requirements")
         for r in reqNodes { requirements.append(try requirement(r)) }
-        for r in requirements {
-            for need in r.needs where requirementIDs[need] == nil {
-                let hint = didYouMean(need, Array(requirementIDs.keys)).map { "did you mean '\($0)'?" }
-                throw ProfileError(file: r.mark.file, line: r.mark.line, column: r.mark.column, message: "requirement \(r.id) needs unknown requirement '\(need)'", hint: hint)
-            }
+        for (requirement, need, node) in needNodes where requirementIDs[need] == nil {
+            let hint = didYouMean(need, Array(requirementIDs.keys)).map { "did you mean '\($0)'?" }
+            throw node.error("requirement \(requirement) needs unknown requirement '\(need)'", hint: hint)
         }
         var cleanup: [HTTPStep] = []
         if let c = top["cleanup"] {
@@ -271,6 +271,7 @@ struct Builder {
         guard let level = Level(rawValue: levelText.uppercased()) else {
             throw levelNode.error("unknown level '\(levelText)'", hint: "use MUST, SHOULD or MAY")
         }
+        for n in m["needs"]?.list() ?? [] { needNodes.append((id, try n.string("needs"), n)) }
         var checks: [Check] = []
         for (i, c) in try m.required("checks").sequence("checks").enumerated() {
             checks.append(try check(c, requirement: id, index: i))

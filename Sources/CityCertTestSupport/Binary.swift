@@ -1,0 +1,18 @@
+public import Foundation
+
+/// The built `citycert` executable, found next to the test bundle (or in .build/debug).
+public enum CityCertBinary {
+    public static var path: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("citycert").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return Repository.root.appendingPathComponent(".build/debug/citycert").path
+    }
+
+    /// Runs `citycert` with the repository root as working directory.
+    public static func run(_ arguments: [String], timeout: Double = 120) throws -> Subprocess.Result {
+        try Subprocess.run(path, arguments, cwd: Repository.root.path, timeout: timeout)
+    }
+
+    /// Set CITYCERT_RECORD_GOLDENS=1 to rewrite goldens instead of comparing.
+    public static var recordGoldens: Bool { ProcessInfo.processInfo.environment["CITYCERT_RECORD_GOLDENS"] == "1" }
+}

@@ -1,0 +1,34 @@
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// The README's main command, with a fixed clock: stdout, exit code and both reports equal the goldens
+/// in Fixtures/goldens/sdm-air-quality (CITYCERT_RECORD_GOLDENS=1 rewrites them).
+@Suite struct GoldenTests {
+    @Test func airQualityProfileOverShippedFixtures() throws {
+        let dir = NSTemporaryDirectory() + "citycert-golden-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try CityCertBinary.run([
+            "run", "Profiles/smart-data-models/air-quality/profile.yaml", "Fixtures/smart-data-models/AirQualityObserved", "--clock", "1767225600",
+            "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml",
+        ])
+        #expect(result.status == 1)
+        let goldens = Repository.fixture("goldens/sdm-air-quality")
+        let outputs: [(String, String)] = [
+            ("console.txt", result.stdout),
+            ("report.json", try String(contentsOfFile: dir + "/report.json", encoding: .utf8)),
+            ("report.xml", try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)),
+        ]
+        for (name, actual) in outputs {
+            let golden = goldens.appendingPathComponent(name)
+            if CityCertBinary.recordGoldens {
+                try FileManager.default.createDirectory(at: goldens, withIntermediateDirectories: true)
+                try actual.write(to: golden, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: golden, encoding: .utf8)
+            #expect(actual == expected, "\(name) differs from its golden; rerun with CITYCERT_RECORD_GOLDENS=1 if the change is intended")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// `citycert lint` on deliberately broken profiles: exit 2 and a message at the right line:column.
+@Suite struct LintTests {
+    static let broken: [String] = {
+        let folder = Repository.fixture("broken-profiles").path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+    @Test func thereAreAtLeastTenBrokenProfiles() {
+        #expect(Self.broken.count >= 10)
+    }
+
+    @Test(arguments: broken)
+    func brokenProfileIsPointedAt(_ name: String) throws {
+        let relative = "Fixtures/broken-profiles/" + name
+        let text = try String(contentsOf: Repository.root.appendingPathComponent(relative), encoding: .utf8)
+        // First line: "# expect: L:C message | hint"
+        let expect = String(text.split(separator: "\n")[0].dropFirst("# expect: ".count))
+        let parts = expect.components(separatedBy: " | ")
+        let location = String(parts[0].split(separator: " ")[0])
+        let message = parts[0].split(separator: " ").dropFirst().joined(separator: " ")
+        let result = try CityCertBinary.run(["lint", relative])
+        #expect(result.status == 2, "exit code: \(result.stderr)")
+        #expect(result.stderr.hasPrefix("\(relative):\(location): error: "), "got: \(result.stderr)")
+        #expect(result.stderr.contains(message), "got: \(result.stderr)")
+        if parts.count > 1 { #expect(result.stderr.contains("hint: " + parts[1]), "got: \(result.stderr)") }
+        // A caret line under the source line whenever the source line is shown.
+        if result.stderr.contains(" | ") { #expect(result.stderr.contains("^")) }
+    }
+
+    @Test func shippedProfilesAreValid() throws {
+        let result = try CityCertBinary.run(["list", "Profiles"])
+        #expect(result.status == 0)
+        #expect(!result.stdout.contains("INVALID"), "\(result.stdout)")
+        #expect(result.stdout.contains("sdm-air-quality"))
+    }
+}

@@ -1,0 +1,148 @@
+import CityCertJSON
+import CityCertJSONSchema
+import CityCertTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// `citycert run` against a loopback server with a 24-requirement profile: every outcome is pinned.
+@Suite(.serialized) struct LoopbackRunTests {
+    static let token = "s3cr3t-t0ken-42"
+
+    static func servers() throws -> (main: LoopbackServer, other: LoopbackServer) {
+        let other = try LoopbackServer { _ in .json(#"{"elsewhere": true}"#) }
+        let polls = Mutex(0)
+        let created = Mutex<[String: String]>([:])
+        let main = try LoopbackServer { r in
+            let entity = #"{"id": "urn:1", "type": "Building", "floors": 3, "tags": ["a", "b"], "created": "2024-01-01T00:00:00Z", "link": "https://example.org/x", "uuid": "123e4567-e89b-12d3-a456-426614174000"}"#
+            switch (r.method, r.path) {
+            case ("GET", "/entities"):
+                return .respond(
+                    status: 200,
+                    headers: [("Content-Type", "application/json; charset=utf-8"), ("X-Total-Count", "2"), ("X-Request-Id", "req-17"), ("ETag", "\"v1\"")],
+                    body: Array("[\(entity), {\"id\": \"urn:2\", \"type\": \"House\"}]".utf8))
+            case ("GET", "/entities/urn:1"): return .json(entity)
+            case ("POST", "/entities"):
+                let id = (try? JSONValue.parse(bytes: r.body))?["id"]?.stringValue ?? "urn:none"
+                created.withLock { $0["/entities/" + id] = id }
+                return .json("{\"id\": \"\(id)\"}", status: 201, headers: [("Location", "/entities/" + id)])
+            case ("DELETE", let p) where p.hasPrefix("/entities/"):
+                let removed = created.withLock { $0.removeValue(forKey: p) }
+                return removed == nil ? .text("", status: 404) : .respond(status: 204, headers: [], body: [])
+            case ("GET", let p) where p.hasPrefix("/entities/"):
+                guard let id = created.withLock({ $0[p] }) else { return .text("", status: 404) }
+                return .json("{\"id\": \"\(id)\", \"type\": \"Building\"}")
+            case ("GET", "/eventually"):
+                let n = polls.withLock {
+                    $0 += 1
+                    return $0
+                }
+                return n < 3 ? .text("not yet", status: 404) : .json("{}")
+            case ("GET", "/wrong-status"): return .text("boom", status: 500)
+            case ("GET", "/bad-json"): return .json(#"{"a": 1,}"#)
+            case ("GET", "/slow"): return .slowBody(status: 200, headers: [], body: Array(repeating: 65, count: 20), chunk: 1, delay: 0.2)
+            case ("GET", "/huge"): return .respond(status: 200, headers: [], body: Array(repeating: 66, count: 17 << 20))
+            case ("GET", "/redirect-away"): return .respond(status: 302, headers: [("Location", other.baseURL + "/")], body: [])
+            case ("GET", "/redirect-here"): return .respond(status: 301, headers: [("Location", "/entities")], body: [])
+            case ("GET", "/reset"): return .reset
+            case ("GET", "/secret"):
+                guard r.header("Authorization") == "Bearer \(token)", r.query == "key=\(token)" else { return .text("", status: 401) }
+                return .respond(status: 200, headers: [("X-Seen-Token", r.header("X-Token-Copy") ?? "")], body: Array("token \(token) ok".utf8))
+            case ("GET", "/echo-query"): return .json("{\"query\": \"\(r.query)\"}")
+            default: return .text("not found", status: 404)
+            }
+        }
+        return (main, other)
+    }
+
+    @Test func everyRequirementHasItsExpectedOutcome() throws {
+        let (main, other) = try Self.servers()
+        defer {
+            main.stop()
+            other.stop()
+        }
+        let dir = NSTemporaryDirectory() + "citycert-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try CityCertBinary.run([
+            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=\(Self.token)",
+            "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml",
+        ])
+        #expect(result.status == 1, "MUST failures give exit code 1\n\(result.stdout)\n\(result.stderr)")
+
+        let reportBytes = try Repository.read(URL(fileURLWithPath: dir + "/report.json"))
+        let report = try JSONValue.parse(bytes: reportBytes)
+        let expected = try JSONValue.parse(bytes: Repository.read(Repository.fixture("loopback/expected-outcomes.json")))
+        var actual: [String: String] = [:]
+        for r in report["requirements"]?.arrayValue ?? [] { actual[r["id"]?.stringValue ?? ""] = r["outcome"]?.stringValue }
+        for e in expected.objectValue! {
+            #expect(actual[e.key] == e.value.stringValue, "\(e.key): got \(actual[e.key] ?? "nothing"), expected \(e.value)")
+        }
+        #expect(actual.count == expected.objectValue!.count)
+        #expect(report["verdict"] == .string("NOT CONFORMANT"))
+        #expect(report["leftovers"]?.arrayValue?.isEmpty == true, "the created entity was deleted by the cleanup step")
+
+        // Secrets never reach reports or output.
+        let junit = try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)
+        for text in [String(decoding: reportBytes, as: UTF8.self), junit, result.stdout, result.stderr] {
+            #expect(!text.contains(Self.token))
+        }
+
+        // The JSON report validates against its published schema.
+        let schemaDoc = try JSONValue.parse(bytes: Repository.read(Repository.root.appendingPathComponent("Sources/CityCertReports/report.schema.json")))
+        var options = SchemaOptions()
+        options.formatAssertion = true
+        let schema = try JSONSchema(document: schemaDoc, options: options)
+        let errors = schema.validate(report)
+        #expect(errors.isEmpty, "\(errors.prefix(5))")
+
+        // JUnit: testsuites > testsuite > testcase, failure/error/skipped kept apart.
+        #expect(junit.contains("<testsuites name=\"citycert\" tests=\"24\" failures=\"4\" errors=\"4\" skipped=\"1\""))
+        #expect(junit.components(separatedBy: "<testcase ").count - 1 == 24)
+        #expect(junit.components(separatedBy: "<failure ").count - 1 == 4)
+        #expect(junit.components(separatedBy: "<error ").count - 1 == 4)
+        #expect(junit.components(separatedBy: "<skipped ").count - 1 == 1)
+    }
+
+    @Test func readOnlySkipsWritingRequirements() throws {
+        let (main, other) = try Self.servers()
+        defer {
+            main.stop()
+            other.stop()
+        }
+        let result = try CityCertBinary.run([
+            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=x", "--read-only", "--filter", "LB-009",
+            "--filter", "LB-010", "--filter", "LB-001",
+        ])
+        #expect(result.stdout.contains("SKIP  MUST   LB-009"), "\(result.stdout)")
+        #expect(result.stdout.contains("writes to the target, and --read-only is set"))
+        #expect(result.stdout.contains("PASS  MUST   LB-001"))
+        #expect(!result.stdout.contains("LB-002"))
+    }
+
+    @Test func serverDownGivesErrorsAndExitThree() throws {
+        let (main, other) = try Self.servers()
+        let url = main.baseURL
+        main.stop()
+        other.stop()
+        let start = Date()
+        let result = try CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(url)", "--input", "token=x", "--filter", "status"])
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("ERROR MUST   LB-001"))
+        #expect(result.stdout.contains("ERROR MUST   LB-002"))
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
+    @Test func missingInputIsAUsageError() throws {
+        let result = try CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("missing required input 'base_url'"))
+    }
+
+    @Test func listIsADryRun() throws {
+        let result = try CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml", "--list"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("24 requirement(s) would run"))
+        #expect(result.stdout.contains("LB-009  create an entity and capture its location and id  [writes]"))
+    }
+}
