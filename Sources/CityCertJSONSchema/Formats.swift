@@ -167,27 +167,7 @@ public enum Formats {
     }
 
     public static func hostname(_ s: String, international: Bool) -> Bool {
-        var name = s
-        if international {
-            // Label separators allowed by IDNA (RFC 3490 3.1).
-            for sep in ["\u{3002}", "\u{FF0E}", "\u{FF61}"] { name = name.replacingAll(sep, with: ".") }
-        }
-        guard !name.isEmpty, name.utf8.count <= 253 || international else { return false }
-        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
-            guard !label.isEmpty, label.utf8.count <= 63 || (international && label.unicodeScalars.count <= 63) else { return false }
-            guard !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
-            let lower = label.lowercased()
-            if lower.count >= 4, Array(lower)[2] == "-", Array(lower)[3] == "-", !lower.hasPrefix("xn--") { return false }
-            for u in label.unicodeScalars {
-                if u.isASCII {
-                    guard (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || u == "-" else { return false }
-                } else {
-                    guard international else { return false }
-                    if u.properties.generalCategory == .spaceSeparator || u.properties.generalCategory == .control { return false }
-                }
-            }
-        }
-        return true
+        IDNA.isValidHostname(s, international: international)
     }
 
     public static func ipv4(_ s: String) -> Bool {

@@ -21,8 +21,8 @@ import Testing
         }
     }
 
-    func request(_ url: String, method: String = "GET", body: [UInt8]? = nil, total: Double = 5, redirects: RedirectPolicy = .none) -> HTTPRequest {
-        HTTPRequest(method: method, url: url, headers: [("Content-Type", "application/json")], body: body, connectTimeout: 2, totalTimeout: total, redirects: redirects)
+    func request(_ url: String, method: String = "GET", body: [UInt8]? = nil, total: Double = 60, redirects: RedirectPolicy = .none) -> HTTPRequest {
+        HTTPRequest(method: method, url: url, headers: [("Content-Type", "application/json")], body: body, connectTimeout: 10, totalTimeout: total, redirects: redirects)
     }
 
     @Test func getWithHeadersTimingsAndReuse() async throws {
