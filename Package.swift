@@ -62,7 +62,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertProfileTests",
-            dependencies: ["CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertTestSupport"],
+            dependencies: ["CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONSchema", "CityCertTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertRunnerTests",

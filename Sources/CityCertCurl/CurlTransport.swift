@@ -72,7 +72,13 @@ final class WorkerPool: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// With one transfer at a time, the transfer runs on the calling thread (no hand-off between
+    /// threads per request); the lock keeps the single handle exclusive.
+    private let inlineLock = NSLock()
+    private var inlineHandle: EasyHandle?
+
     func perform(_ request: HTTPRequest, settings: TransportSettings) async throws(TransportError) -> HTTPResponse {
+        if size == 1 { return try performInline(request, settings: settings) }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) in
             condition.lock()
             queue.append(Job(request: request, settings: settings, done: c))
@@ -86,6 +92,13 @@ final class WorkerPool: @unchecked Sendable {
             condition.unlock()
         }
         return try result.get()
+    }
+
+    private func performInline(_ request: HTTPRequest, settings: TransportSettings) throws(TransportError) -> HTTPResponse {
+        inlineLock.lock()
+        defer { inlineLock.unlock() }
+        if inlineHandle == nil { inlineHandle = try EasyHandle(maxBodyBytes: maxBodyBytes) }
+        return try inlineHandle!.perform(request, settings: settings)
     }
 
     private func work() {

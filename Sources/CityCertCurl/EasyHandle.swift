@@ -34,14 +34,23 @@ private let writeCallback: citycert_curl_data_cb = { ptr, size, count, userdata 
 private let headerCallback: citycert_curl_data_cb = { ptr, size, count, userdata in
     let box = Unmanaged<TransferBox>.fromOpaque(userdata!).takeUnretainedValue()
     let n = size * count
-    guard let ptr else { return n }
-    let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    if line.hasPrefix("HTTP/") {
-        // A new response (after 100 Continue or an informational status): start over.
-        box.headers = []
-    } else if let colon = line.firstIndex(of: ":") {
-        box.headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+    guard let ptr, n > 0 else { return n }
+    // Parsed at the byte level: this runs for every header of every response.
+    ptr.withMemoryRebound(to: UInt8.self, capacity: n) { raw in
+        let line = UnsafeBufferPointer(start: raw, count: n)
+        var end = n
+        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D || line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+        if end >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {
+            // A new status line (after 100 Continue or an informational status): start over.
+            box.headers = []
+            return
+        }
+        guard let colon = line[0..<end].firstIndex(of: 0x3A) else { return }
+        var valueStart = colon + 1
+        while valueStart < end, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+        box.headers.append(
+            (String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+             String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)))
     }
     return n
 }
@@ -154,7 +163,7 @@ final class EasyHandle {
     }
 
     private func mapError(_ code: CURLcode, _ request: HTTPRequest) -> TransportError {
-        let detail = String(cString: errorBuffer)
+        let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         switch code {
         case CURLE_WRITE_ERROR where box.exceeded:

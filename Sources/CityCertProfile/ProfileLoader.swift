@@ -1,5 +1,5 @@
-public import CityCertCore
-import CityCertJSON
+import CityCertCore
+public import CityCertJSON
 import CityCertJSONPath
 import CityCertJSONSchema
 import CityCertRegex
@@ -33,7 +33,7 @@ public struct ProfileLoader {
         let source = YNode.YSource(file: file, text: text)
         let root: Node
         do {
-            guard let n = try Yams.compose(yaml: text) else {
+            guard let n = try Yams.compose(yaml: text, .basic) else {
                 throw ProfileError(file: file, line: 1, column: 1, message: "the profile is empty")
             }
             root = n
@@ -45,6 +45,17 @@ public struct ProfileLoader {
         return try builder.build(YNode(node: root, source: source), sha256: sha256 ?? SHA256.hex(Array(text.utf8)))
     }
 
+    /// A YAML text as JSON (plain scalars typed as YAML 1.2 core schema does), for tools and tests.
+    public static func json(yaml text: String, file: String) throws -> JSONValue {
+        let source = YNode.YSource(file: file, text: text)
+        do {
+            guard let n = try Yams.compose(yaml: text, .basic) else { return .null }
+            return try YNode(node: n, source: source).json()
+        } catch let e as YamlError {
+            throw convert(e, file: file, source: source)
+        }
+    }
+
     static func convert(_ e: YamlError, file: String, source: YNode.YSource) -> ProfileError {
         func make(_ problem: String, _ mark: Mark) -> ProfileError {
             let text = mark.line - 1 < source.lines.count && mark.line >= 1 ? String(source.lines[mark.line - 1]) : nil
@@ -53,6 +64,26 @@ public struct ProfileLoader {
         switch e {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return make(problem, mark)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // The composer reports the mapping's position; point at the second occurrence of the key.
+            var line = context.mark.line
+            var column = context.mark.column
+            if let key = duplicates.first {
+                var seen = 0
+                for (i, text) in source.lines.enumerated() where i + 1 >= context.mark.line {
+                    let trimmed = text.drop { $0 == " " || $0 == "-" }
+                    if trimmed.hasPrefix(key + ":") {
+                        seen += 1
+                        if seen == 2 {
+                            (line, column) = (i + 1, text.count - trimmed.count + 1)
+                            break
+                        }
+                    }
+                }
+            }
+            return ProfileError(
+                file: file, line: line, column: column, message: "duplicate key '\(duplicates.joined(separator: "', '"))'",
+                lineText: line - 1 < source.lines.count ? String(source.lines[line - 1]) : nil)
         default:
             return ProfileError(file: file, line: 1, column: 1, message: "YAML: \(e)")
         }

@@ -14,6 +14,10 @@ public struct Template: Sendable, CustomStringConvertible {
 
     public init(parsing source: String) throws(TemplateError) {
         self.source = source
+        guard source.contains("{{") else {
+            self.parts = source.isEmpty ? [] : [.literal(source)]
+            return
+        }
         var parts: [Part] = []
         var rest = Substring(source)
         while let open = rest.range(of: "{{") {
@@ -67,6 +71,9 @@ public struct TemplateError: Error, Sendable {
 
 extension Substring {
     var trimmingSpaces: String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        var s = self[...]
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }

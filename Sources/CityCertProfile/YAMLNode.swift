@@ -29,13 +29,42 @@ struct YNode {
         return s.string
     }
 
+    // Plain scalars are typed here, as the YAML 1.2 core schema does, instead of through Yams' regex
+    // resolver (which dominated load time for large profiles).
+
+    /// The scalar if it is plain (unquoted), else nil.
+    var plain: String? {
+        guard case .scalar(let s) = node, s.style == .plain else { return nil }
+        return s.string
+    }
+
+    var boolValue: Bool? {
+        switch plain {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: return nil
+        }
+    }
+
+    var isNull: Bool {
+        guard let p = plain else { return false }
+        return p.isEmpty || p == "~" || p == "null" || p == "Null" || p == "NULL"
+    }
+
+    var intValue: Int? {
+        guard let p = plain, let first = p.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || (first >= 48 && first <= 57) else {
+            return nil
+        }
+        return Int(p.hasPrefix("+") ? String(p.dropFirst()) : p)
+    }
+
     func bool(_ what: String) throws -> Bool {
-        guard case .scalar = node, let b = node.bool else { throw error("\(what) must be true or false") }
+        guard let b = boolValue else { throw error("\(what) must be true or false") }
         return b
     }
 
     func int(_ what: String) throws -> Int {
-        guard case .scalar = node, let i = node.int else { throw error("\(what) must be an integer") }
+        guard let i = intValue else { throw error("\(what) must be an integer") }
         return i
     }
 
@@ -54,7 +83,8 @@ struct YNode {
     func mapping(_ what: String, allowed: [String]? = nil) throws -> Mapping {
         guard case .mapping(let m) = node else { throw error("\(what) must be a mapping") }
         var entries: [(String, YNode, YNode)] = []
-        var seen = Set<String>()
+        entries.reserveCapacity(m.count)
+        // Duplicate keys are already rejected by the YAML composer.
         for (k, v) in m {
             let key = YNode(node: k, source: source)
             guard case .scalar(let s) = k else { throw key.error("keys in \(what) must be strings") }
@@ -62,7 +92,6 @@ struct YNode {
                 let hint = didYouMean(s.string, allowed).map { "did you mean '\($0)'?" } ?? "allowed keys: \(allowed.joined(separator: ", "))"
                 throw key.error("unknown key '\(s.string)' in \(what)", hint: hint)
             }
-            guard seen.insert(s.string).inserted else { throw key.error("duplicate key '\(s.string)' in \(what)") }
             entries.append((s.string, key, YNode(node: v, source: source)))
         }
         return Mapping(entries: entries, owner: self, what: what)
@@ -73,11 +102,14 @@ struct YNode {
         switch node {
         case .scalar(let s):
             if s.style != .plain { return .string(s.string) }
-            if node.null != nil { return .null }
-            if let b = node.bool { return .bool(b) }
-            if let i = node.int { return .number(JSONNumber(i)) }
-            if node.float != nil, let d = try? JSONValue.parse(s.string), case .number = d { return d }
-            if let f = node.float, f.isFinite, s.string.first != "." { return .number(JSONNumber(f)) }
+            if isNull { return .null }
+            if let b = boolValue { return .bool(b) }
+            // Numbers: exactly what JSON accepts keeps its lexeme; YAML-only forms (+1, 1e3 without sign) are normalized.
+            if let first = s.string.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") || (first >= 48 && first <= 57) {
+                if let d = try? JSONValue.parse(s.string), case .number = d { return d }
+                if let i = intValue { return .number(JSONNumber(i)) }
+                if let f = Double(s.string), f.isFinite { return .number(JSONNumber(f)) }
+            }
             return .string(s.string)
         case .sequence(let seq):
             return .array(try seq.map { try YNode(node: $0, source: source).json() })

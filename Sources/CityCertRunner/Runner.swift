@@ -85,19 +85,21 @@ public struct Runner: Sendable {
         let dependencies = Self.dependencies(planned)
         var results = [RequirementResult?](repeating: nil, count: planned.count)
         var outcomes: [String: Outcome] = [:]
-        var started = Set<Int>()
+        var started = [Bool](repeating: false, count: planned.count)
+        var firstNotStarted = 0
         let jobs = max(1, options.jobs)
         await withTaskGroup(of: (Int, RequirementResult).self) { group in
             var running = 0
             while true {
                 // Start every ready requirement, in order, while slots are free.
                 var launched = false
-                for i in planned.indices where !started.contains(i) && running < jobs {
+                while firstNotStarted < planned.count && started[firstNotStarted] { firstNotStarted += 1 }
+                for i in firstNotStarted..<planned.count where !started[i] && running < jobs {
                     if dependencies[i].contains(where: { results[$0] == nil }) {
                         if jobs == 1 { break }
                         continue
                     }
-                    started.insert(i)
+                    started[i] = true
                     running += 1
                     launched = true
                     let r = planned[i]

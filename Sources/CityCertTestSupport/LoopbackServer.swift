@@ -72,24 +72,31 @@ public final class LoopbackServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Stops accepting and ends open connections. Descriptors are only shut down here, under the lock;
+    /// the threads that own them close them, so a number reused by another socket is never touched.
     public func stop() {
-        let open: Set<Int32> = lock.withLock {
-            if stopped { return [] }
+        lock.withLock {
+            if stopped { return }
             stopped = true
-            return connections
+            shutdown(listener, Int32(SHUT_RDWR))
+            for c in connections { shutdown(c, Int32(SHUT_RDWR)) }
         }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for c in open { shutdown(c, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
         while true {
             let c = accept(listener, nil, nil)
             if c < 0 {
-                if lock.withLock({ stopped }) { return }
-                if errno == EINTR { continue }
+                if errno == EINTR && !lock.withLock({ stopped }) { continue }
+                lock.withLock {
+                    stopped = true
+                    close(listener)
+                }
                 return
+            }
+            if lock.withLock({ stopped }) {
+                close(c)
+                continue
             }
             var one: Int32 = 1
             setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

@@ -1,0 +1,83 @@
+import CityCertCore
+import CityCertJSON
+import CityCertJSONSchema
+import CityCertProfile
+import CityCertTestSupport
+import Foundation
+import Testing
+
+@Suite struct ProfileFormatTests {
+    static let profiles: [String] = {
+        var out: [String] = []
+        for folder in ["Profiles", "Fixtures/loopback"] {
+            let root = Repository.root.appendingPathComponent(folder).path
+            for case let rel as String in FileManager.default.enumerator(atPath: root) ?? FileManager.DirectoryEnumerator()
+            where rel.hasSuffix("profile.yaml") { out.append(folder + "/" + rel) }
+        }
+        return out.sorted()
+    }()
+
+    /// Every shipped profile validates against the published profile-format schema, and loads.
+    @Test(arguments: profiles)
+    func shippedProfileMatchesTheFormatSchema(_ relative: String) throws {
+        let url = Repository.root.appendingPathComponent(relative)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let json = try ProfileLoader.json(yaml: text, file: relative)
+        let schema = try JSONSchema(document: JSONValue.parse(bytes: Repository.read(Repository.profile("profile.schema.json"))))
+        let errors = schema.validate(json)
+        #expect(errors.isEmpty, "\(errors.prefix(5))")
+        _ = try ProfileLoader().load(path: url.path)
+    }
+
+    @Test func templatesSplitAndRender() throws {
+        let t = try Template(parsing: "{{base_url}}/ae/{{ run_id }}-x")
+        #expect(t.variables == ["base_url", "run_id"])
+        #expect(t.render { ["base_url": "http://h", "run_id": "r1"][$0] } == "http://h/ae/r1-x")
+        #expect(throws: TemplateError.self) { try Template(parsing: "{{open") }
+        #expect(throws: TemplateError.self) { try Template(parsing: "{{a b}}") }
+    }
+
+    @Test func loaderCompilesEverythingUpFront() throws {
+        let yaml = """
+            citycert: 1
+            id: t
+            title: T
+            version: "1"
+            standard: {name: S, version: "1"}
+            inputs: {base: {}}
+            requirements:
+              - id: A
+                title: a
+                clause: "1"
+                level: should
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base}}/x", method: post, json: {n: "{{run_id}}"}}
+                          timeout: {total: 250ms}
+                          expect: {status: [201, 202], headers: {Content-Type: "application/json; charset=utf-8"}, duration_below: 1.5}
+                          capture: {loc: {header: Location, regex: "/([^/]+)$"}}
+              - id: B
+                title: b
+                clause: "2"
+                level: MUST
+                needs: A
+                checks: [{http: {steps: [{request: {url: "{{base}}/{{loc}}"}}]}}]
+            """
+        let p = try ProfileLoader().load(text: yaml, file: "inline.yaml")
+        #expect(p.requirements.map(\.level) == [.should, .must])
+        guard case .http(let h) = p.requirements[0].checks[0] else {
+            Issue.record("expected an http check")
+            return
+        }
+        #expect(h.steps[0].method == "POST")
+        #expect(h.steps[0].writes)
+        #expect(h.steps[0].totalTimeout == 0.25)
+        #expect(h.steps[0].expect.durationBelow == 1.5)
+        #expect(p.requirements[1].needs == ["A"])
+        // The capture makes {{loc}} known only after A: using it earlier is an error.
+        let early = yaml.replacingOccurrences(of: "{{base}}/x", with: "{{base}}/{{loc}}")
+        let error = #expect(throws: ProfileError.self) { try ProfileLoader().load(text: early, file: "inline.yaml") }
+        #expect(error?.message.contains("unknown variable '{{loc}}'") == true)
+    }
+}

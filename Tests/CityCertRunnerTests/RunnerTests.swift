@@ -1,0 +1,91 @@
+import CityCertCore
+import CityCertCurl
+import CityCertJSON
+import CityCertProfile
+import CityCertRunner
+import CityCertTestSupport
+import Foundation
+import Testing
+
+@Suite struct RunnerTests {
+    func profile(_ requirements: String, inputs: String = "inputs: {base_url: {}}") throws -> Profile {
+        try ProfileLoader().load(
+            text: """
+                citycert: 1
+                id: t
+                title: T
+                version: "1"
+                standard: {name: S, version: "1"}
+                \(inputs)
+                requirements:
+                \(requirements)
+                """, file: Repository.fixture("loopback/inline.yaml").path)
+    }
+
+    @Test func transportFailureIsAnErrorAndTheRunGoesOn() async throws {
+        let server = try LoopbackServer { r in r.path == "/ok" ? .json("{\"n\": 1}") : .reset }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/reset"}, expect: {status: 200}}]}}]}
+              - {id: B, title: b, clause: "2", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/ok"}, expect: {assert: [{path: $.n, equals: 1}]}}]}}]}
+              - {id: C, title: c, clause: "3", level: MUST, needs: [A], checks: [{http: {steps: [{request: {url: "{{base_url}}/ok"}}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.error, .passed, .skipped])
+        #expect(report.requirements[2].reason == "needs A, which error")
+        #expect(!report.conformant)
+    }
+
+    @Test func parallelRunKeepsOrderAndDependencies() async throws {
+        let server = try LoopbackServer { r in
+            if r.method == "POST" { return .json("{\"id\": \"x1\"}", status: 201) }
+            return .json("{\"path\": \"\(r.path)\"}")
+        }
+        defer { server.stop() }
+        var reqs = ""
+        for i in 0..<20 {
+            reqs += "  - {id: R\(i), title: r, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/r\(i)\"}, expect: {assert: [{path: $.path, equals: /r\(i)}]}}]}}]}\n"
+        }
+        reqs += "  - {id: W, title: w, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/w\", method: POST}, capture: {id: {jsonpath: $.id}}}]}}]}\n"
+        reqs += "  - {id: U, title: u, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/u/{{id}}\"}, expect: {assert: [{path: $.path, equals: /u/x1}]}}]}}]}\n"
+        let p = try profile(reqs)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        options.jobs = 8
+        let report = try await Runner(profile: p, transport: CurlTransport(concurrency: 8), options: options).run()
+        #expect(report.requirements.map(\.id) == (0..<20).map { "R\($0)" } + ["W", "U"])
+        #expect(report.requirements.allSatisfy { $0.outcome == .passed }, "\(report.requirements.filter { $0.outcome != .passed }.map { ($0.id, $0.reason) })")
+    }
+
+    @Test func dataFindingsAreLocated() async throws {
+        let dir = NSTemporaryDirectory() + "citycert-data-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "{\"id\": \"urn:a\", \"n\": 5}\n{\"id\": \"b\", \"n\": -1}\n{bad\n".write(toFile: dir + "/e.jsonl", atomically: true, encoding: .utf8)
+        let p = try profile(
+            """
+              - id: D
+                title: d
+                clause: "1"
+                level: MUST
+                checks:
+                  - data:
+                      files: ["*.jsonl"]
+                      schema: {schema: {type: object, properties: {n: {minimum: 0}}}}
+                      assert: [{path: $.id, matches: "^urn:"}]
+            """, inputs: "")
+        var options = RunOptions()
+        options.paths = [dir]
+        let report = try await Runner(profile: p, transport: nil, options: options).run()
+        let findings = report.requirements[0].checks[0].evidence.compactMap { e -> DataFinding? in
+            if case .finding(let f) = e { return f }
+            return nil
+        }
+        #expect(report.requirements[0].outcome == .failed)
+        #expect(findings.map { "\($0.line):\($0.column) \($0.pointer)" } == ["2:8 /id", "2:18 /n", "3:2 "])
+        #expect(findings[2].message.hasPrefix("not valid JSON"))
+    }
+}
