@@ -76,7 +76,7 @@ let package = Package(
             dependencies: ["CityCertReports", "CityCertCore", "CityCertJSON", "CityCertJSONSchema", "CityCertTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "CityCertEndToEndTests", dependencies: ["CityCertTestSupport", "CityCertJSON"],
+            name: "CityCertEndToEndTests", dependencies: ["citycert", "CityCertTestSupport", "CityCertJSON", "CityCertJSONSchema"],
             swiftSettings: strictSettings),
     ]
 )
