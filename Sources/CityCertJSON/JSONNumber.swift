@@ -113,6 +113,9 @@ public struct JSONDecimal: Sendable, Hashable, Comparable {
 
     public var isZero: Bool { digits.isEmpty }
 
+    /// The nearest double (infinite when out of range).
+    public var doubleValue: Double { Double(text) ?? (negative ? -.infinity : .infinity) }
+
     /// The decimal written in plain or exponent form, e.g. `0.3`, `12`, `1e+400`.
     public var text: String {
         if digits.isEmpty { return "0" }

@@ -93,13 +93,13 @@ struct KeywordCompiler {
                 out.append(.multipleOf(m))
             }
             if draft == .draft4 {
-                if let m = try number("maximum") { out.append(.maximum(m, exclusive: object["exclusiveMaximum"]?.boolValue == true, name: "maximum")) }
-                if let m = try number("minimum") { out.append(.minimum(m, exclusive: object["exclusiveMinimum"]?.boolValue == true, name: "minimum")) }
+                if let m = try number("maximum") { out.append(.maximum(NumericBound(m), exclusive: object["exclusiveMaximum"]?.boolValue == true, name: "maximum")) }
+                if let m = try number("minimum") { out.append(.minimum(NumericBound(m), exclusive: object["exclusiveMinimum"]?.boolValue == true, name: "minimum")) }
             } else {
-                if let m = try number("maximum") { out.append(.maximum(m, exclusive: false, name: "maximum")) }
-                if let m = try number("minimum") { out.append(.minimum(m, exclusive: false, name: "minimum")) }
-                if let m = try number("exclusiveMaximum") { out.append(.maximum(m, exclusive: true, name: "exclusiveMaximum")) }
-                if let m = try number("exclusiveMinimum") { out.append(.minimum(m, exclusive: true, name: "exclusiveMinimum")) }
+                if let m = try number("maximum") { out.append(.maximum(NumericBound(m), exclusive: false, name: "maximum")) }
+                if let m = try number("minimum") { out.append(.minimum(NumericBound(m), exclusive: false, name: "minimum")) }
+                if let m = try number("exclusiveMaximum") { out.append(.maximum(NumericBound(m), exclusive: true, name: "exclusiveMaximum")) }
+                if let m = try number("exclusiveMinimum") { out.append(.minimum(NumericBound(m), exclusive: true, name: "exclusiveMinimum")) }
             }
             if let n = try nonNegativeInt("maxLength") { out.append(.maxLength(n)) }
             if let n = try nonNegativeInt("minLength") { out.append(.minLength(n)) }

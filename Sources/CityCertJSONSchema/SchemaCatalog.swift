@@ -14,7 +14,13 @@ public struct SchemaCatalog: Sendable {
     /// Files are read lazily on first use.
     private var files: [String: String] = [:]
 
-    public init() {}
+    /// `file:` URIs under this folder (relative `$ref`s between local schema files) are read; any other
+    /// `file:` URI is refused. Nil refuses all `file:` URIs that are not registered.
+    public var fileRoot: String?
+
+    public init(fileRoot: String? = nil) {
+        self.fileRoot = fileRoot.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    }
 
     static func key(_ uri: String) -> String { URIReference(uri).withoutFragment.description }
 
@@ -78,21 +84,35 @@ public struct SchemaCatalog: Sendable {
         }
     }
 
+    /// The file that backs `key`: a registered file, or a `file:` URI inside `fileRoot`.
+    private func file(for key: String) throws -> String? {
+        if let f = files[key] { return f }
+        guard let root = fileRoot, key.hasPrefix("file://") else { return nil }
+        let path = URL(string: key)?.standardizedFileURL.path ?? ""
+        guard path.hasPrefix(root + "/") else {
+            throw SchemaCompileError(message: "$ref to \(key) leaves the schema folder \(root); only files inside it are read", location: key)
+        }
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     /// The document registered for `uri` (fragment ignored), reading its file if needed.
     public func document(for uri: String) throws -> Entry? {
         let k = Self.key(uri)
         if let e = entries[k] { return e }
-        guard let file = files[k] else { return nil }
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
-        } catch {
-            throw SchemaCompileError(message: "catalog file for \(k) cannot be read: \(file)", location: file)
+        guard let path = try file(for: k) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SchemaCompileError(message: "catalog file for \(k) cannot be read: \(path)", location: path)
         }
-        do {
-            return Entry(document: try JSONDocument(bytes: bytes).root, path: file)
-        } catch let error as JSONParseError {
-            throw SchemaCompileError(message: "catalog file for \(k) is not valid JSON: \(error.message)", location: "\(file):\(error.location)")
+        let parsed: Result<JSONDocument, JSONParseError>
+        do throws(JSONParseError) {
+            parsed = .success(try JSONDocument(bytes: Array(data)))
+        } catch {
+            parsed = .failure(error)
+        }
+        switch parsed {
+        case .success(let doc): return Entry(document: doc.root, path: path)
+        case .failure(let error):
+            throw SchemaCompileError(message: "catalog file for \(k) is not valid JSON: \(error.message)", location: "\(path):\(error.location)")
         }
     }
 

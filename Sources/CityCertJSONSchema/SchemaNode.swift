@@ -50,6 +50,16 @@ final class SchemaNode: @unchecked Sendable {
     }
 }
 
+/// A schema's numeric limit, exact and as a double for the fast comparison.
+struct NumericBound: Sendable {
+    let decimal: JSONDecimal
+    let double: Double
+    init(_ d: JSONDecimal) {
+        decimal = d
+        double = d.doubleValue
+    }
+}
+
 /// A compiled keyword. The registry of keywords and their semantics live in `KeywordCompiler` and
 /// `Validator`; each case here holds exactly what validation needs.
 enum Keyword: @unchecked Sendable {
@@ -57,8 +67,8 @@ enum Keyword: @unchecked Sendable {
     case enumeration([JSONValue])
     case constant(JSONValue)
     case multipleOf(JSONDecimal)
-    case maximum(JSONDecimal, exclusive: Bool, name: String)
-    case minimum(JSONDecimal, exclusive: Bool, name: String)
+    case maximum(NumericBound, exclusive: Bool, name: String)
+    case minimum(NumericBound, exclusive: Bool, name: String)
     case maxLength(Int)
     case minLength(Int)
     case pattern(BoundedRegex)

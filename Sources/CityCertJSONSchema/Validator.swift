@@ -8,6 +8,7 @@ struct Annotations {
     var allItems = false
 
     mutating func merge(_ other: Annotations) {
+        if other.properties.isEmpty && other.items.isEmpty && !other.allItems { return }
         if !other.properties.isEmpty { properties.formUnion(other.properties) }
         if !other.items.isEmpty { items.formUnion(other.items) }
         allItems = allItems || other.allItems
@@ -17,7 +18,10 @@ struct Annotations {
 /// Evaluates compiled schemas against an instance. One keyword's semantics per `case` below.
 struct Validator {
     let schema: JSONSchema
-    let collect: Bool
+    /// Annotations are collected only when some subschema has `unevaluated*`.
+    let track: Bool
+    /// Whether errors are recorded (turned off while probing branches whose errors are not reported).
+    var collect: Bool
     var errors: [SchemaValidationError] = []
     /// Instance path (tokens) and evaluation path (tokens), maintained only when collecting errors.
     var instancePath: [String] = []
@@ -29,6 +33,7 @@ struct Validator {
 
     init(schema: JSONSchema, collect: Bool) {
         self.schema = schema
+        self.track = schema.tracksAnnotations
         self.collect = collect
     }
 
@@ -42,7 +47,7 @@ struct Validator {
         errors.append(
             SchemaValidationError(
                 instanceLocation: JSONPointer(tokens: instancePath),
-                keywordLocation: "/" + (keyword == "false" ? keywordPath : keywordPath.dropLast() + [keyword]).map { $0.replacingAll("~", with: "~0").replacingAll("/", with: "~1") }.joined(separator: "/"),
+                keywordLocation: JSONPointer(tokens: keyword == "false" ? keywordPath : keywordPath.dropLast() + [keyword]).description,
                 absoluteKeywordLocation: node.absoluteLocation + "/" + keyword, keyword: keyword, message: message()))
     }
 
@@ -89,13 +94,36 @@ struct Validator {
         return r
     }
 
-    /// Runs `node` without recording errors (for anyOf/oneOf/not/if branches, whose failures are not reported one by one).
+    /// Runs `node` without recording errors (for anyOf/oneOf/not/if/contains branches, whose failures
+    /// are not reported one by one): the fast path, whatever the mode.
     mutating func probe(_ node: SchemaNode, _ instance: JSONValue, schemaTokens: [String]) -> (Outcome, [SchemaValidationError]) {
+        let saved = collect
+        collect = false
+        let r = evaluate(node, instance)
+        collect = saved
+        return (r, [])
+    }
+
+    /// The errors of failed branches, for the summary of a failed anyOf/oneOf (only built when reporting).
+    mutating func branchErrors(_ nodes: [SchemaNode], _ instance: JSONValue) -> [SchemaValidationError] {
+        guard collect else { return [] }
         let saved = errors.count
-        let r = evaluate(node, instance, instanceToken: nil, schemaTokens: schemaTokens)
-        let branchErrors = Array(errors[saved...])
+        for (i, n) in nodes.enumerated() { _ = evaluate(n, instance, instanceToken: nil, schemaTokens: [String(i)]) }
+        let out = Array(errors[saved...])
         errors.removeSubrange(saved...)
-        return (r, branchErrors)
+        return out
+    }
+
+    enum Order { case orderedAscending, orderedSame, orderedDescending }
+
+    /// Exact comparison of a number with a schema bound. Rounding to double is monotonic, so distinct
+    /// doubles already decide; only equal doubles need the exact decimal comparison.
+    static func compare(_ n: JSONNumber, _ bound: NumericBound) -> Order {
+        let x = n.double
+        if x < bound.double { return .orderedAscending }
+        if x > bound.double { return .orderedDescending }
+        let d = n.decimal
+        return d < bound.decimal ? .orderedAscending : (bound.decimal < d ? .orderedDescending : .orderedSame)
     }
 
     static func isType(_ value: JSONValue, _ name: String) -> Bool {
@@ -128,15 +156,21 @@ struct Validator {
             return false
         case .maximum(let m, let exclusive, let name):
             guard case .number(let n) = instance else { return true }
-            let d = n.decimal
-            if exclusive ? d < m : d <= m { return true }
-            fail(node, name, "\(n) is \(exclusive ? "not less than" : "greater than") \(m.text)")
+            switch Self.compare(n, m) {
+            case .orderedAscending: return true
+            case .orderedSame where !exclusive: return true
+            default: break
+            }
+            fail(node, name, "\(n) is \(exclusive ? "not less than" : "greater than") \(m.decimal.text)")
             return false
         case .minimum(let m, let exclusive, let name):
             guard case .number(let n) = instance else { return true }
-            let d = n.decimal
-            if exclusive ? m < d : m <= d { return true }
-            fail(node, name, "\(n) is \(exclusive ? "not greater than" : "less than") \(m.text)")
+            switch Self.compare(n, m) {
+            case .orderedDescending: return true
+            case .orderedSame where !exclusive: return true
+            default: break
+            }
+            fail(node, name, "\(n) is \(exclusive ? "not greater than" : "less than") \(m.decimal.text)")
             return false
         case .maxLength(let max):
             guard case .string(let s) = instance else { return true }
@@ -192,7 +226,7 @@ struct Validator {
                     ok = false
                     if !collect { return false }
                 }
-                ann.items.insert(i)
+                if track { ann.items.insert(i) }
             }
             if schemas.count >= a.count { ann.allItems = ann.allItems || ok }
             _ = name
@@ -215,7 +249,7 @@ struct Validator {
                 let (r, _) = probe(s, v, schemaTokens: [])
                 if r.valid {
                     matches += 1
-                    if countsAsEvaluated { ann.items.insert(i) }
+                    if countsAsEvaluated && track { ann.items.insert(i) }
                 }
             }
             if matches < min {
@@ -251,7 +285,7 @@ struct Validator {
             var ok = true
             for (name, s) in props {
                 guard let v = o[name] else { continue }
-                ann.properties.insert(name)
+                if track { ann.properties.insert(name) }
                 if !evaluate(s, v, instanceToken: name, schemaTokens: [name]).valid {
                     ok = false
                     if !collect { return false }
@@ -263,7 +297,7 @@ struct Validator {
             var ok = true
             for e in o.uniqueEntries {
                 for (regex, s) in props where regex.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched {
-                    ann.properties.insert(e.key)
+                    if track { ann.properties.insert(e.key) }
                     if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: [regex.source]).valid {
                         ok = false
                         if !collect { return false }
@@ -276,7 +310,7 @@ struct Validator {
             var ok = true
             for e in o.uniqueEntries where !names.contains(e.key) {
                 if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) { continue }
-                ann.properties.insert(e.key)
+                if track { ann.properties.insert(e.key) }
                 if s.constant == false {
                     fail(node, "additionalProperties", "property '\(e.key)' is not allowed")
                     ok = false
@@ -355,7 +389,10 @@ struct Validator {
                     branchErrors += errs
                 }
             }
-            if !ok { fail(node, "anyOf", "matches none of the \(schemas.count) alternatives" + Self.summary(branchErrors)) }
+            if !ok {
+                branchErrors = self.branchErrors(schemas, instance)
+                fail(node, "anyOf", "matches none of the \(schemas.count) alternatives" + Self.summary(branchErrors))
+            }
             return ok
         case .oneOf(let schemas):
             var matched: [Int] = []
@@ -372,6 +409,7 @@ struct Validator {
             }
             if matched.count == 1 { return true }
             if matched.isEmpty {
+                branchErrors = self.branchErrors(schemas, instance)
                 fail(node, "oneOf", "matches none of the \(schemas.count) alternatives" + Self.summary(branchErrors))
             } else {
                 fail(node, "oneOf", "matches more than one alternative (\(matched.map(String.init).joined(separator: ", ")))")

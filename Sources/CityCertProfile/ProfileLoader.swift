@@ -106,7 +106,7 @@ struct Builder {
     let folder: String
     var known: Set<String> = Template.builtins
     var schemas: [String: NamedSchema] = [:]
-    var catalog = SchemaCatalog()
+    var catalog: SchemaCatalog
     var schemaOptions = SchemaOptions()
     var requirementIDs: [String: SourceMark] = [:]
     /// Every `needs` entry with its node, checked once all ids are known.
@@ -115,6 +115,7 @@ struct Builder {
     init(source: YNode.YSource, folder: String) {
         self.source = source
         self.folder = folder
+        self.catalog = SchemaCatalog(fileRoot: folder)
     }
 
     /// Resolves a path from the profile; it must stay inside the profile's folder.

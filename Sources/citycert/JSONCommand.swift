@@ -27,7 +27,8 @@ struct JSONCommand: ParsableCommand {
             }
             options.defaultDraft = d
             options.formatAssertion = formats
-            var catalog = SchemaCatalog()
+            // Relative $refs between files in the schema's folder are followed; nothing outside it.
+            var catalog = SchemaCatalog(fileRoot: URL(fileURLWithPath: schema).standardizedFileURL.deletingLastPathComponent().path)
             let compiled: JSONSchema
             do {
                 for c in catalogs {
@@ -60,6 +61,7 @@ struct JSONCommand: ParsableCommand {
                         print("\(file):\(e.location): not valid JSON: \(e.message)")
                         invalid += 1
                     case .success(let doc):
+                        if compiled.isValid(doc.root) { return }
                         let errors = compiled.validate(doc.root)
                         if !errors.isEmpty { invalid += 1 }
                         for e in errors {
