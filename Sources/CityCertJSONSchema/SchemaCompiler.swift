@@ -75,6 +75,8 @@ final class SchemaCompiler {
             throw SchemaCompileError(message: "$schema must be a string", location: where_(location))
         }
         if let d = SchemaDraft(metaSchemaURI: uri) { return (d, true) }
+        // The old "latest draft" URI (used by some Smart Data Models schemas): the draft in effect applies.
+        if uri == "http://json-schema.org/schema#" || uri == "http://json-schema.org/schema" { return (inherited, true) }
         // A custom meta-schema: read its $vocabulary and the draft it is written in.
         guard let entry = try catalog.document(for: uri)?.document ?? documentByURI(uri) else {
             throw SchemaCompileError(

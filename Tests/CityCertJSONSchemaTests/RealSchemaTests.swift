@@ -1,0 +1,88 @@
+import CityCertJSON
+import CityCertJSONSchema
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// Every OCPP 1.6 / 2.0.1 and Smart Data Models schema shipped in Fixtures compiles (drafts 04, 06, 2020-12,
+/// remote $refs through the offline catalog), and hostile patterns are bounded in time.
+@Suite struct RealSchemaTests {
+    static func files(_ folder: String, suffix: String) -> [String] {
+        let root = Repository.fixture(folder).path
+        return (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasSuffix(suffix) }.map { folder + "/" + $0 }.sorted()
+    }
+
+    static let ocpp = files("ocpp", suffix: ".json")
+    static let smartDataModels = files("smart-data-models/schemas", suffix: ".schema.json")
+
+    @Test func corpusIsShipped() {
+        #expect(Self.ocpp.count == 78 + 128)
+        #expect(Self.smartDataModels.count == 17)
+    }
+
+    @Test(arguments: ocpp)
+    func ocppSchemaCompiles(_ relative: String) throws {
+        let url = Repository.fixture(String(relative.dropFirst("".count)))
+        let doc = try JSONValue.parse(bytes: Repository.read(url))
+        var options = SchemaOptions()
+        options.defaultDraft = .draft6
+        let schema = try JSONSchema(document: doc, uri: url.absoluteString, options: options)
+        #expect([SchemaDraft.draft4, .draft6].contains(schema.draft))
+    }
+
+    @Test(arguments: smartDataModels)
+    func smartDataModelSchemaCompiles(_ relative: String) throws {
+        let url = Repository.fixture(relative)
+        var catalog = SchemaCatalog()
+        try catalog.addMappings(fromFile: Repository.fixture("smart-data-models/schemas/catalog.json").path)
+        let doc = try JSONValue.parse(bytes: Repository.read(url))
+        let schema = try JSONSchema(document: doc, uri: url.absoluteString, catalog: catalog)
+        #expect(schema.draft == .draft2020_12)
+    }
+
+    @Test func ocppMultipleOfUsesDecimalArithmetic() throws {
+        let schema = try JSONSchema(document: JSONValue.parse(#"{"type": "number", "multipleOf": 0.1}"#))
+        #expect(schema.isValid(try JSONValue.parse("0.3")))
+        #expect(schema.isValid(try JSONValue.parse("12.7")))
+        #expect(!schema.isValid(try JSONValue.parse("0.35")))
+    }
+
+    @Test func catastrophicPatternIsBoundedAndReported() throws {
+        var options = SchemaOptions()
+        options.regexTimeLimit = 0.5
+        let schema = try JSONSchema(document: JSONValue.parse(#"{"pattern": "^(a+)+$"}"#), options: options)
+        let hostile = JSONValue.string(String(repeating: "a", count: 50_000) + "!")
+        let start = ContinuousClock.now
+        let errors = schema.validate(hostile)
+        #expect(ContinuousClock.now - start < .seconds(20))
+        #expect(errors.count == 1)
+        #expect(errors.first?.keyword == "pattern")
+    }
+
+    @Test func remoteRefWithoutCatalogEntryIsAClearError() throws {
+        let doc = try JSONValue.parse(#"{"$ref": "https://smart-data-models.github.io/data-models/common-schema.json#/definitions/GSMA-Commons"}"#)
+        let error = #expect(throws: SchemaCompileError.self) { try JSONSchema(document: doc) }
+        #expect(error?.message.contains("never fetches schemas from the network") == true)
+    }
+
+    @Test func localRefsStayInsideTheSchemaFolder() throws {
+        let doc = try JSONValue.parse(#"{"$ref": "../../Package.swift"}"#)
+        let folder = Repository.fixture("smart-data-models/schemas")
+        let catalog = SchemaCatalog(fileRoot: folder.path)
+        let error = #expect(throws: SchemaCompileError.self) {
+            try JSONSchema(document: doc, uri: folder.appendingPathComponent("x.json").absoluteString, catalog: catalog)
+        }
+        #expect(error?.message.contains("leaves the schema folder") == true)
+    }
+
+    @Test func errorsAreLocatedInTheSource() throws {
+        let text = "{\n  \"id\": 5,\n  \"n\": \"x\"\n}"
+        let doc = try JSONDocument(string: text)
+        let schema = try JSONSchema(document: JSONValue.parse(#"{"properties": {"id": {"type": "string"}, "n": {"type": "integer"}}}"#))
+        let errors = schema.validate(doc.root)
+        #expect(errors.map(\.instanceLocation.description) == ["/id", "/n"])
+        #expect(errors.map(\.keywordLocation) == ["/properties/id/type", "/properties/n/type"])
+        #expect(doc.location(of: errors[1].instanceLocation)?.description == "3:8")
+    }
+}
