@@ -63,6 +63,8 @@ public struct RequirementResult: Sendable {
     public var title: String
     public var clause: String
     public var url: String?
+    /// A short excerpt of the normative text the requirement rests on.
+    public var quote: String?
     public var level: Level
     public var tags: [String]
     public var outcome: Outcome
@@ -72,13 +74,14 @@ public struct RequirementResult: Sendable {
     public var duration: Double
 
     public init(
-        id: String, title: String, clause: String, url: String?, level: Level, tags: [String], outcome: Outcome, reason: String?,
+        id: String, title: String, clause: String, url: String?, quote: String? = nil, level: Level, tags: [String], outcome: Outcome, reason: String?,
         checks: [CheckResult], duration: Double
     ) {
         self.id = id
         self.title = title
         self.clause = clause
         self.url = url
+        self.quote = quote
         self.level = level
         self.tags = tags
         self.outcome = outcome

@@ -54,7 +54,7 @@ public enum JSONReport {
     static func requirement(_ q: RequirementResult) -> JSONValue {
         .object([
             ("id", .string(q.id)), ("title", .string(q.title)), ("level", .string(q.level.rawValue)), ("clause", .string(q.clause)),
-            ("url", q.url.map(JSONValue.string) ?? .null), ("tags", .array(q.tags.map(JSONValue.string))), ("outcome", .string(q.outcome.rawValue)),
+            ("url", q.url.map(JSONValue.string) ?? .null), ("quote", q.quote.map(JSONValue.string) ?? .null), ("tags", .array(q.tags.map(JSONValue.string))), ("outcome", .string(q.outcome.rawValue)),
             ("reason", q.reason.map(JSONValue.string) ?? .null), ("durationMs", ms(q.duration)),
             ("checks", .array(q.checks.map(check))),
         ])

@@ -39,6 +39,7 @@ public enum JUnitReport {
 
     static func details(_ q: RequirementResult) -> String {
         var lines = ["\(q.level.rawValue) \(q.id) — \(q.clause)"]
+        if let quote = q.quote { lines.append("\"\(quote)\"") }
         for c in q.checks where c.outcome != .passed {
             lines.append("\(c.name): \(c.outcome.rawValue)\(c.message.map { " — \($0)" } ?? "")")
             for e in c.evidence.prefix(50) {

@@ -145,7 +145,7 @@ public struct Runner: Sendable {
         let start = options.clock()
         func result(_ outcome: Outcome, _ reason: String?, _ checks: [CheckResult]) -> RequirementResult {
             RequirementResult(
-                id: r.id, title: r.title, clause: r.clause, url: r.url, level: r.level, tags: r.tags, outcome: outcome, reason: reason, checks: checks,
+                id: r.id, title: r.title, clause: r.clause, url: r.url, quote: r.quote, level: r.level, tags: r.tags, outcome: outcome, reason: reason, checks: checks,
                 duration: options.clock() - start)
         }
         if let skip { return result(.skipped, skip, []) }
