@@ -122,7 +122,8 @@ import Testing
         let folder: String
         var certificate: String { folder + "/cert.pem" }
 
-        init() throws {
+        /// `clientCA`: require a client certificate signed by this PEM (mTLS).
+        init(requireClientCertificate: Bool = false) throws {
             folder = NSTemporaryDirectory() + "citycert-tls-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let gen = try Subprocess.run(
@@ -132,9 +133,21 @@ import Testing
                     "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem",
                 ])
             guard gen.status == 0 else { throw ServerError("openssl req failed: \(gen.stderr)") }
+            var extra: [String] = []
+            if requireClientCertificate {
+                let client = try Subprocess.run(
+                    "/usr/bin/openssl",
+                    [
+                        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=citycert-client",
+                        "-keyout", folder + "/client-key.pem", "-out", folder + "/client-cert.pem",
+                    ])
+                guard client.status == 0 else { throw ServerError("openssl req (client) failed: \(client.stderr)") }
+                extra = ["-Verify", "1", "-verify_return_error", "-CAfile", folder + "/client-cert.pem"]
+            }
             port = Int.random(in: 20000...60000)
             pid = try Subprocess.spawn(
-                "/usr/bin/openssl", ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", folder + "/cert.pem", "-key", folder + "/key.pem", "-quiet"])
+                "/usr/bin/openssl",
+                ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", folder + "/cert.pem", "-key", folder + "/key.pem", "-quiet"] + extra)
             Thread.sleep(forTimeInterval: 0.5)
         }
 
@@ -157,5 +170,29 @@ import Testing
         var pinned = TransportSettings()
         pinned.caBundle = server.certificate
         #expect(try await CurlTransport(settings: pinned).send(request(url)).status == 200)
+    }
+
+    @Test func mutualTLSSendsTheClientCertificate() async throws {
+        let server = try TLSServer(requireClientCertificate: true)
+        let url = "https://127.0.0.1:\(server.port)/"
+        var settings = TransportSettings()
+        settings.caBundle = server.certificate
+        // Without a client certificate the handshake fails.
+        let error = await #expect(throws: TransportError.self) { try await CurlTransport(settings: settings).send(request(url)) }
+        #expect(error != nil)
+        settings.clientCertificate = server.folder + "/client-cert.pem"
+        settings.clientKey = server.folder + "/client-key.pem"
+        #expect(try await CurlTransport(settings: settings).send(request(url)).status == 200)
+    }
+
+    @Test func proxyReceivesTheRequest() async throws {
+        // The loopback server plays an HTTP proxy: it sees the absolute-form request target.
+        let proxy = try LoopbackServer { r in .json("{\"proxied\": \"\(r.path)\"}") }
+        defer { proxy.stop() }
+        var settings = TransportSettings()
+        settings.proxy = proxy.baseURL
+        let r = try await CurlTransport(settings: settings).send(request("http://citycert.invalid:8080/items/1"))
+        #expect(r.status == 200)
+        #expect(String(decoding: r.body, as: UTF8.self) == #"{"proxied": "http://citycert.invalid:8080/items/1"}"#)
     }
 }
