@@ -75,8 +75,8 @@ def main():
         results = {k: [] for k in list(tools) + list(slow)}
         outputs = {}
         for r in range(RUNS):
-            for name, cmd in tools.items():
-                out = os.path.join(work, f"out-{len(outputs)}.txt")
+            for i, (name, cmd) in enumerate(tools.items()):
+                out = os.path.join(work, f"out-{i}.txt")
                 results[name].append(timed(cmd, out))
                 outputs[name] = out
         for name, cmd in slow.items():  # ~80 s per run on 200 MB: once
