@@ -29,6 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest response body accepted, in bytes.") var maxBody = 16 << 20
     @Option(name: .customLong("report-json"), help: "Write the JSON report here.") var reportJSON: String?
     @Option(name: .customLong("report-junit"), help: "Write the JUnit XML report here.") var reportJUnit: String?
+    @Option(name: .customLong("report-sarif"), help: "Write a SARIF 2.1.0 report here (findings inline in code-scanning UIs).") var reportSARIF: String?
     @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.") var failOn = "must"
     @Option(name: .customLong("run-id"), help: "The run id used in {{run_id}} (default: random).") var runID: String?
     @Option(name: .customLong("clock"), help: .hidden) var fixedClock: Double?
@@ -122,6 +123,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             if let reportJSON { try AtomicFile.write(JSONReport.render(report), to: reportJSON) }
             if let reportJUnit { try AtomicFile.write(JUnitReport.render(report), to: reportJUnit) }
+            if let reportSARIF { try AtomicFile.write(SARIFReport.render(report), to: reportSARIF) }
         } catch {
             warn("error: \(error)")
             throw ExitCode(3)

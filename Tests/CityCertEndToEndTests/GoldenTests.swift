@@ -11,7 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try CityCertBinary.run([
             "run", "Profiles/smart-data-models/air-quality/profile.yaml", "Fixtures/smart-data-models/AirQualityObserved", "--clock", "1767225600",
-            "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml",
+            "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml", "--report-sarif", dir + "/report.sarif",
         ])
         #expect(result.status == 1)
         let goldens = Repository.fixture("goldens/sdm-air-quality")
@@ -19,6 +19,7 @@ import Testing
             ("console.txt", result.stdout),
             ("report.json", try String(contentsOfFile: dir + "/report.json", encoding: .utf8)),
             ("report.xml", try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)),
+            ("report.sarif", try String(contentsOfFile: dir + "/report.sarif", encoding: .utf8)),
         ]
         for (name, actual) in outputs {
             let golden = goldens.appendingPathComponent(name)
