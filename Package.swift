@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "CityCertTestSupport", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "CityCertJSONTests", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        .testTarget(name: "CityCertCoreTests", dependencies: ["CityCertCore"], swiftSettings: strictSettings),
+        .testTarget(name: "CityCertRegexTests", dependencies: ["CityCertRegex"], swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertJSONPathTests", dependencies: ["CityCertJSONPath", "CityCertJSON", "CityCertTestSupport"],
             swiftSettings: strictSettings),
