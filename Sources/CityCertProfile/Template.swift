@@ -1,5 +1,3 @@
-import Foundation
-
 /// A string with `{{variable}}` placeholders, split once at load time.
 public struct Template: Sendable, CustomStringConvertible {
     public enum Part: Sendable {
@@ -14,25 +12,32 @@ public struct Template: Sendable, CustomStringConvertible {
 
     public init(parsing source: String) throws(TemplateError) {
         self.source = source
-        guard source.contains("{{") else {
-            self.parts = source.isEmpty ? [] : [.literal(source)]
-            return
-        }
+        let bytes = Array(source.utf8)
         var parts: [Part] = []
-        var rest = Substring(source)
-        while let open = rest.range(of: "{{") {
-            if open.lowerBound > rest.startIndex { parts.append(.literal(String(rest[..<open.lowerBound]))) }
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw TemplateError(message: "unclosed '{{' in template '\(source)'")
+        var literalStart = 0
+        var i = 0
+        while i + 1 < bytes.count {
+            guard bytes[i] == UInt8(ascii: "{"), bytes[i + 1] == UInt8(ascii: "{") else {
+                i += 1
+                continue
             }
-            let name = rest[open.upperBound..<close.lowerBound].trimmingSpaces
+            if i > literalStart { parts.append(.literal(String(decoding: bytes[literalStart..<i], as: UTF8.self))) }
+            var j = i + 2
+            while j + 1 < bytes.count, !(bytes[j] == UInt8(ascii: "}") && bytes[j + 1] == UInt8(ascii: "}")) { j += 1 }
+            guard j + 1 < bytes.count else { throw TemplateError(message: "unclosed '{{' in template '\(source)'") }
+            var lo = i + 2
+            var hi = j
+            while lo < hi, bytes[lo] == UInt8(ascii: " ") { lo += 1 }
+            while hi > lo, bytes[hi - 1] == UInt8(ascii: " ") { hi -= 1 }
+            let name = String(decoding: bytes[lo..<hi], as: UTF8.self)
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) else {
                 throw TemplateError(message: "invalid variable name '\(name)' in template '\(source)'")
             }
             parts.append(.variable(name))
-            rest = rest[close.upperBound...]
+            i = j + 2
+            literalStart = i
         }
-        if !rest.isEmpty { parts.append(.literal(String(rest))) }
+        if literalStart < bytes.count { parts.append(.literal(String(decoding: bytes[literalStart...], as: UTF8.self))) }
         self.parts = parts
     }
 
@@ -69,11 +74,4 @@ public struct TemplateError: Error, Sendable {
     public let message: String
 }
 
-extension Substring {
-    var trimmingSpaces: String {
-        var s = self[...]
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
-}
+

@@ -8,10 +8,12 @@ struct YNode {
 
     final class YSource {
         let file: String
-        let lines: [Substring]
+        let text: String
+        /// Split only when an error needs a source line.
+        lazy var lines: [Substring] = text.split(separator: "\n", omittingEmptySubsequences: false)
         init(file: String, text: String) {
             self.file = file
-            self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            self.text = text
         }
     }
 
