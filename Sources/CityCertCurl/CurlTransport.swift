@@ -24,8 +24,20 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             guard let base = URL(string: current.url), let next = URL(string: location, relativeTo: base)?.absoluteURL else {
                 throw TransportError(.protocolError, "redirect to an invalid Location '\(location)'")
             }
-            if request.redirects == .sameOrigin && !Self.sameOrigin(base, next) {
+            let scheme = next.scheme?.lowercased() ?? ""
+            guard scheme == "http" || scheme == "https" else {
+                throw TransportError(.redirectRefused, "redirect to a non-HTTP URL (\(scheme):) refused")
+            }
+            if base.scheme?.lowercased() == "https" && scheme == "http" {
+                throw TransportError(.redirectRefused, "redirect from https to http refused (downgrade)")
+            }
+            let sameOrigin = Self.sameOrigin(base, next)
+            if request.redirects == .sameOrigin && !sameOrigin {
                 throw TransportError(.redirectRefused, "redirect from \(current.url) to \(next.absoluteString) leaves the origin; the step allows same-origin redirects only")
+            }
+            if !sameOrigin {
+                // Credentials never follow a redirect to another origin.
+                current.headers.removeAll { Self.credentialHeaders.contains($0.name.lowercased()) }
             }
             hops += 1
             if hops > settings.maxRedirects { throw TransportError(.protocolError, "more than \(settings.maxRedirects) redirects") }
@@ -37,13 +49,16 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token"]
+
     static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
         func port(_ u: URL) -> Int { u.port ?? (u.scheme?.lowercased() == "https" ? 443 : 80) }
         return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && port(a) == port(b)
     }
 }
 
-/// Threads that run blocking libcurl transfers off the Swift concurrency pool.
+/// Threads that run blocking libcurl transfers off the Swift concurrency pool. The threads share a
+/// `Queue` (never the pool itself), so the pool's deinit can stop them and nothing outlives its owner.
 final class WorkerPool: @unchecked Sendable {
     struct Job {
         let request: HTTPRequest
@@ -51,12 +66,17 @@ final class WorkerPool: @unchecked Sendable {
         let done: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>
     }
 
-    private let condition = NSCondition()
-    private var queue: [Job] = []
-    private var head = 0
-    private var idle = 0
-    private var threads = 0
-    private var shuttingDown = false
+    final class Queue: @unchecked Sendable {
+        let condition = NSCondition()
+        var jobs: [Job] = []
+        var head = 0
+        var idle = 0
+        var threads = 0
+        var shuttingDown = false
+        var pending: Int { jobs.count - head }
+    }
+
+    private let queue = Queue()
     private let size: Int
     private let maxBodyBytes: Int
 
@@ -66,10 +86,10 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     deinit {
-        condition.lock()
-        shuttingDown = true
-        condition.broadcast()
-        condition.unlock()
+        queue.condition.lock()
+        queue.shuttingDown = true
+        queue.condition.broadcast()
+        queue.condition.unlock()
     }
 
     /// With one transfer at a time, the transfer runs on the calling thread (no hand-off between
@@ -79,17 +99,21 @@ final class WorkerPool: @unchecked Sendable {
 
     func perform(_ request: HTTPRequest, settings: TransportSettings) async throws(TransportError) -> HTTPResponse {
         if size == 1 { return try performInline(request, settings: settings) }
+        let q = queue
+        let limit = size
+        let bodyLimit = maxBodyBytes
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) in
-            condition.lock()
-            queue.append(Job(request: request, settings: settings, done: c))
-            if idle == 0 && threads < size {
-                threads += 1
-                let t = Thread { [unowned self] in self.work() }
-                t.name = "citycert-curl-\(threads)"
+            q.condition.lock()
+            q.jobs.append(Job(request: request, settings: settings, done: c))
+            // More waiting jobs than idle workers: add a worker, up to the limit.
+            if q.pending > q.idle && q.threads < limit {
+                q.threads += 1
+                let t = Thread { WorkerPool.work(q, maxBodyBytes: bodyLimit) }
+                t.name = "citycert-curl-\(q.threads)"
                 t.start()
             }
-            condition.signal()
-            condition.unlock()
+            q.condition.signal()
+            q.condition.unlock()
         }
         return try result.get()
     }
@@ -101,30 +125,39 @@ final class WorkerPool: @unchecked Sendable {
         return try inlineHandle!.perform(request, settings: settings)
     }
 
-    private func work() {
+    private static func work(_ q: Queue, maxBodyBytes: Int) {
         let handle: EasyHandle
         do {
             handle = try EasyHandle(maxBodyBytes: maxBodyBytes)
         } catch {
-            fail(with: error)
+            q.condition.lock()
+            q.threads -= 1
+            let failed = q.threads == 0 ? Array(q.jobs[q.head...]) : []
+            if q.threads == 0 {
+                q.jobs = []
+                q.head = 0
+            }
+            q.condition.unlock()
+            for j in failed { j.done.resume(returning: .failure(error)) }
             return
         }
         while true {
-            condition.lock()
-            idle += 1
-            while head >= queue.count && !shuttingDown { condition.wait() }
-            idle -= 1
-            if shuttingDown && head >= queue.count {
-                condition.unlock()
+            q.condition.lock()
+            q.idle += 1
+            while q.pending == 0 && !q.shuttingDown { q.condition.wait() }
+            q.idle -= 1
+            if q.pending == 0 {
+                q.threads -= 1
+                q.condition.unlock()
                 return
             }
-            let job = queue[head]
-            head += 1
-            if head > 1024 && head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
+            let job = q.jobs[q.head]
+            q.head += 1
+            if q.head > 1024 && q.head * 2 > q.jobs.count {
+                q.jobs.removeFirst(q.head)
+                q.head = 0
             }
-            condition.unlock()
+            q.condition.unlock()
             let result: Result<HTTPResponse, TransportError>
             do {
                 result = .success(try handle.perform(job.request, settings: job.settings))
@@ -133,15 +166,5 @@ final class WorkerPool: @unchecked Sendable {
             }
             job.done.resume(returning: result)
         }
-    }
-
-    private func fail(with error: TransportError) {
-        condition.lock()
-        threads -= 1
-        let pending = queue[head...]
-        queue = []
-        head = 0
-        condition.unlock()
-        for j in pending { j.done.resume(returning: .failure(error)) }
     }
 }

@@ -76,6 +76,12 @@ final class EasyHandle {
 
     deinit { curl_easy_cleanup(handle) }
 
+    /// A timeout in whole milliseconds, clamped to [1 ms, 24 h] (never traps on odd values).
+    static func milliseconds(_ seconds: Double) -> Int {
+        guard seconds.isFinite else { return 86_400_000 }
+        return Int(min(max(seconds * 1000, 1), 86_400_000))
+    }
+
     private func check(_ code: CURLcode, _ what: String) throws(TransportError) {
         if code != CURLE_OK { throw TransportError(.invalidRequest, "\(what): \(String(cString: curl_easy_strerror(code)))") }
     }
@@ -88,9 +94,9 @@ final class EasyHandle {
         try check(citycert_setopt_string(handle, CURLOPT_URL, request.url), "URL")
         try check(citycert_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try check(citycert_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0), "FOLLOWLOCATION")
-        _ = citycert_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-        try check(citycert_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout * 1000))), "CONNECTTIMEOUT")
-        try check(citycert_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.totalTimeout * 1000))), "TIMEOUT")
+        try check(citycert_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"), "protocols")
+        try check(citycert_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)), "CONNECTTIMEOUT")
+        try check(citycert_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)), "TIMEOUT")
         _ = citycert_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         _ = errorBuffer.withUnsafeMutableBufferPointer { citycert_setopt_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
         if settings.insecure {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Limits that keep hostile input from exhausting the stack or memory.
 public struct JSONParseOptions: Sendable {
     /// Deepest nesting of arrays and objects accepted.
@@ -41,6 +43,13 @@ public struct JSONDocument: Sendable {
     public let lines: LineIndex
     /// Byte offset of every value, in pre-order (root first, then members/elements depth first).
     let offsets: [Int]
+    /// Subtree sizes in the same pre-order, computed on the first lookup (so locating many findings
+    /// in one large document stays linear).
+    private let sizes = SubtreeSizes()
+
+    private final class SubtreeSizes: Sendable {
+        let value = Mutex<[Int]?>(nil)
+    }
 
     /// Parses `bytes` strictly per RFC 8259.
     public init(
@@ -75,6 +84,14 @@ public struct JSONDocument: Sendable {
     /// Byte offset (relative to this document's bytes) of the value at `pointer`, if it exists.
     public func offset(of pointer: JSONPointer) -> Int? {
         guard !offsets.isEmpty else { return nil }
+        let sizes = self.sizes.value.withLock { cached in
+            if let cached { return cached }
+            var computed: [Int] = []
+            computed.reserveCapacity(offsets.count)
+            _ = Self.fillSizes(root, &computed)
+            cached = computed
+            return computed
+        }
         var value = root
         var index = 0
         for token in pointer.tokens {
@@ -82,12 +99,12 @@ public struct JSONDocument: Sendable {
             case .object(let object):
                 guard let position = object.position(of: token) else { return nil }
                 index += 1
-                for i in 0..<position { index += Self.nodeCount(object.entries[i].value) }
+                for _ in 0..<position { index += sizes[index] }
                 value = object.entries[position].value
             case .array(let array):
                 guard let i = JSONPointer.arrayIndex(token), i < array.count else { return nil }
                 index += 1
-                for j in 0..<i { index += Self.nodeCount(array[j]) }
+                for _ in 0..<i { index += sizes[index] }
                 value = array[i]
             default:
                 return nil
@@ -96,18 +113,25 @@ public struct JSONDocument: Sendable {
         return index < offsets.count ? offsets[index] : nil
     }
 
+    /// Appends the pre-order subtree sizes of `value`; returns its own size.
+    static func fillSizes(_ value: JSONValue, _ sizes: inout [Int]) -> Int {
+        let i = sizes.count
+        sizes.append(1)
+        var n = 1
+        switch value {
+        case .array(let a): for e in a { n += fillSizes(e, &sizes) }
+        case .object(let o): for e in o.entries { n += fillSizes(e.value, &sizes) }
+        default: break
+        }
+        sizes[i] = n
+        return n
+    }
+
     /// The source location of the value at `pointer`; nil if there is no such value.
     public func location(of pointer: JSONPointer) -> SourceLocation? {
         offset(of: pointer).map { lines.location(ofOffset: $0) }
     }
 
-    static func nodeCount(_ value: JSONValue) -> Int {
-        switch value {
-        case .array(let a): return a.reduce(1) { $0 + nodeCount($1) }
-        case .object(let o): return o.entries.reduce(1) { $0 + nodeCount($1.value) }
-        default: return 1
-        }
-    }
 }
 
 extension JSONValue {

@@ -95,10 +95,10 @@ func parseDuration(_ node: YNode, _ what: String) throws -> Double {
     let s = try node.string(what).trimmingCharacters(in: .whitespaces)
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
     for (suffix, factor) in units where s.hasSuffix(suffix) {
-        if let v = Double(s.dropLast(suffix.count)), v >= 0 { return v * factor }
+        if let v = Double(s.dropLast(suffix.count)), v >= 0, v.isFinite, v * factor <= 86_400 { return v * factor }
     }
-    if let v = Double(s), v >= 0 { return v }
-    throw node.error("\(what) must be a duration such as 500ms, 10s or 2m")
+    if let v = Double(s), v >= 0, v.isFinite, v <= 86_400 { return v }
+    throw node.error("\(what) must be a duration such as 500ms, 10s or 2m (at most 24h)")
 }
 
 struct Builder {
@@ -185,9 +185,16 @@ struct Builder {
         var requirements: [Requirement] = []
         let reqNodes = try top.required("requirements").sequence("requirements")
         for r in reqNodes { requirements.append(try requirement(r)) }
-        for (requirement, need, node) in needNodes where requirementIDs[need] == nil {
-            let hint = didYouMean(need, Array(requirementIDs.keys)).map { "did you mean '\($0)'?" }
-            throw node.error("requirement \(requirement) needs unknown requirement '\(need)'", hint: hint)
+        let order = Dictionary(uniqueKeysWithValues: requirements.enumerated().map { ($1.id, $0) })
+        for (requirement, need, node) in needNodes {
+            guard requirementIDs[need] != nil else {
+                let hint = didYouMean(need, Array(requirementIDs.keys)).map { "did you mean '\($0)'?" }
+                throw node.error("requirement \(requirement) needs unknown requirement '\(need)'", hint: hint)
+            }
+            // Requirements run in order, so a need must come earlier: this also rules out cycles.
+            if let n = order[need], let r = order[requirement], n >= r {
+                throw node.error("requirement \(requirement) needs '\(need)', which does not come before it", hint: "move \(need) above \(requirement)")
+            }
         }
         var cleanup: [HTTPStep] = []
         if let c = top["cleanup"] {

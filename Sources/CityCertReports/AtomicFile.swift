@@ -4,19 +4,30 @@ import Foundation
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try Data(bytes).write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                let e = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temp)
-                throw ReportError("cannot write \(path): \(e)")
+        let folder = url.deletingLastPathComponent().path
+        // A fresh, unpredictable name created exclusively: never follows a planted file or link.
+        let temp = folder + "/.\(url.lastPathComponent).\(UUID().uuidString).tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ReportError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var written = 0
+        var failure: String? = nil
+        bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                written += n
             }
-        } catch let e as ReportError {
-            throw e
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw ReportError("cannot write \(path): \(error.localizedDescription)")
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil && rename(temp, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temp)
+            throw ReportError("cannot write \(path): \(failure)")
         }
     }
 }

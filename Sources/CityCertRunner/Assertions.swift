@@ -18,7 +18,8 @@ enum AssertionEvaluator {
             return nodes.compactMap { n in test(n.value).map { Problem(pointer: n.location.pointer, message: $0) } }
         }
         func show(_ v: JSONValue) -> String {
-            let s = JSONSerializer.string(v)
+            // Redacted before it is shortened, so a secret is never cut in half.
+            let s = variables?.redact(JSONSerializer.string(v)) ?? JSONSerializer.string(v)
             return s.count > 120 ? String(s.prefix(117)) + "…" : s
         }
         switch a.predicate {

@@ -29,6 +29,9 @@ struct DataCheckRunner {
             }
         }
         func document() { state.withLock { $0.documents += 1 } }
+        /// False once the listed findings are full: later findings are only counted, not located.
+        var wantsDetails: Bool { state.withLock { $0.findings.count < limit } }
+        func count() { state.withLock { $0.total += 1 } }
         func error(_ e: String) { state.withLock { $0.errors.append(e) } }
     }
 
@@ -122,6 +125,10 @@ struct DataCheckRunner {
         }
         if let s = check.schema, !s.schema.isValid(document.root) {
             for e in s.schema.validate(document.root) where check.schemaKeywords?.contains(e.keyword) ?? true {
+                guard collector.wantsDetails else {
+                    collector.count()
+                    continue
+                }
                 let loc = locate(e.instanceLocation)
                 collector.add(
                     DataFinding(
@@ -131,6 +138,10 @@ struct DataCheckRunner {
         }
         for a in check.assertions {
             for p in AssertionEvaluator.evaluate(a, on: document.root, variables: nil) {
+                guard collector.wantsDetails else {
+                    collector.count()
+                    continue
+                }
                 let loc = locate(p.pointer)
                 collector.add(DataFinding(file: file, line: loc.line, column: loc.column, pointer: p.pointer.description, message: p.message, rule: a.text))
             }

@@ -88,15 +88,18 @@ struct HTTPStepRunner {
                 }
                 return (exchange, outcome)
             }
-            try? await Task.sleep(nanoseconds: UInt64(e.every * 1_000_000_000))
+            try? await Task.sleep(nanoseconds: UInt64(min(max(e.every, 0.001), 3600) * 1_000_000_000))
         }
     }
 
+    /// The start of a body, redacted before it is cut so that no secret is split across the cut.
     func excerpt(_ bytes: [UInt8]?) -> String? {
         guard let bytes, !bytes.isEmpty else { return nil }
-        var text = String(decoding: bytes.prefix(Self.excerptLimit), as: UTF8.self)
+        // Redact a window a little larger than the excerpt: a secret ending past the cut is still found.
+        let window = variables.redact(String(decoding: bytes.prefix(Self.excerptLimit + 1024), as: UTF8.self))
+        var text = String(window.prefix(Self.excerptLimit))
         if bytes.count > Self.excerptLimit { text += "… (\(bytes.count) bytes)" }
-        return variables.redact(text)
+        return text
     }
 
     func redactHeaders(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
@@ -111,7 +114,8 @@ struct HTTPStepRunner {
             return (
                 ExchangeEvidence(
                     step: step.name, method: step.method, url: variables.redact(variables.render(step.url)), requestHeaders: [], requestBodyExcerpt: nil,
-                    status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil, attempts: 1, problems: [error.description]),
+                    status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil, attempts: 1,
+                    problems: [variables.redact(error.description)]),
                 .error, []
             )
         }
@@ -123,7 +127,7 @@ struct HTTPStepRunner {
         do {
             response = try await transport.send(request)
         } catch {
-            exchange.problems.append("transport \(error.description)")
+            exchange.problems.append(variables.redact("transport \(error.description)"))
             return (exchange, .error, [])
         }
         exchange.status = response.status
@@ -133,7 +137,8 @@ struct HTTPStepRunner {
         exchange.timings = response.timings
 
         let (problems, captures) = judge(step, response)
-        exchange.problems = problems
+        // Every message may quote values (assertions, schema errors): redact them all here.
+        exchange.problems = problems.map(variables.redact)
         return (exchange, problems.isEmpty ? .passed : .failed, captures)
     }
 

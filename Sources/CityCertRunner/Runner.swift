@@ -115,6 +115,13 @@ public struct Runner: Sendable {
                 options.progress?(result)
             }
         }
+        // Defence in depth: anything that could not start is reported, never dropped.
+        for i in planned.indices where results[i] == nil {
+            let r = planned[i]
+            results[i] = RequirementResult(
+                id: r.id, title: r.title, clause: r.clause, url: r.url, quote: r.quote, level: r.level, tags: r.tags, outcome: .skipped,
+                reason: "its dependencies could not be satisfied", checks: [], duration: 0)
+        }
         return results.compactMap { $0 }
     }
 
@@ -131,12 +138,18 @@ public struct Runner: Sendable {
     static func dependencies(_ planned: [Requirement]) -> [[Int]] {
         let index = Dictionary(uniqueKeysWithValues: planned.enumerated().map { ($1.id, $0) })
         var capturedBy: [String: Int] = [:]
+        var touchedBy: [String: [Int]] = [:]  // earlier requirements that read or capture a variable
         var result: [[Int]] = []
         for (i, r) in planned.enumerated() {
             var deps = Set(r.needs.compactMap { index[$0] })
-            for v in r.usedVariables { if let j = capturedBy[v], j != i { deps.insert(j) } }
+            let used = r.usedVariables
+            let captured = r.capturedVariables
+            for v in used { if let j = capturedBy[v], j != i { deps.insert(j) } }
+            // Capturing a variable must not overwrite it while an earlier requirement still uses it.
+            for v in captured { for j in touchedBy[v] ?? [] where j != i { deps.insert(j) } }
             result.append(deps.sorted())
-            for v in r.capturedVariables { capturedBy[v] = i }
+            for v in captured { capturedBy[v] = i }
+            for v in used.union(captured) { touchedBy[v, default: []].append(i) }
         }
         return result
     }

@@ -12,7 +12,19 @@ final class Variables: Sendable {
 
     init(inputs: [String: String], secrets: [String], runID: String, clock: @escaping @Sendable () -> Double) {
         values = Mutex(inputs)
-        self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        // Each secret in the forms it can take on the wire: as is, percent-encoded (query values)
+        // and JSON-escaped (bodies).
+        var forms = Set<String>()
+        var queryAllowed = CharacterSet.urlQueryAllowed
+        queryAllowed.remove(charactersIn: "&=+?#")
+        for s in secrets where !s.isEmpty {
+            forms.insert(s)
+            if let q = s.addingPercentEncoding(withAllowedCharacters: queryAllowed) { forms.insert(q) }
+            if let p = s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) { forms.insert(p) }
+            let json = JSONSerializer.string(.string(s))
+            forms.insert(String(json.dropFirst().dropLast()))
+        }
+        self.secrets = forms.sorted { $0.count > $1.count }
         self.runID = runID
         self.clock = clock
     }

@@ -101,6 +101,15 @@ import Testing
         let followed = try await t.send(request(s.baseURL + "/away", redirects: .any))
         #expect(followed.status == 200)
         #expect(followed.effectiveURL == other.baseURL + "/ok")
+        // Credentials never follow a redirect to another origin.
+        let leak = try LoopbackServer { r in .json("{\"auth\": \"\(r.header("Authorization") ?? "none")\"}") }
+        defer { leak.stop() }
+        let hop = try LoopbackServer { _ in .respond(status: 302, headers: [("Location", leak.baseURL + "/")], body: []) }
+        defer { hop.stop() }
+        var withAuth = request(hop.baseURL + "/", redirects: .any)
+        withAuth.headers.append(("Authorization", "Bearer secret"))
+        let stripped = try await t.send(withAuth)
+        #expect(String(decoding: stripped.body, as: UTF8.self) == #"{"auth": "none"}"#)
     }
 
     @Test func concurrentTransfers() async throws {

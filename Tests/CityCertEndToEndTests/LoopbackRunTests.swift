@@ -7,7 +7,8 @@ import Testing
 
 /// `citycert run` against a loopback server with a 24-requirement profile: every outcome is pinned.
 @Suite(.serialized) struct LoopbackRunTests {
-    static let token = "s3cr3t-t0ken-42"
+    /// Characters that change under percent-encoding and JSON escaping, to test every redacted form.
+    static let token = "s3cr3t+t0k/en=42\"é"
 
     static func servers() throws -> (main: LoopbackServer, other: LoopbackServer) {
         let other = try LoopbackServer { _ in .json(#"{"elsewhere": true}"#) }
@@ -46,7 +47,7 @@ import Testing
             case ("GET", "/redirect-here"): return .respond(status: 301, headers: [("Location", "/entities")], body: [])
             case ("GET", "/reset"): return .reset
             case ("GET", "/secret"):
-                guard r.header("Authorization") == "Bearer \(token)", r.query == "key=\(token)" else { return .text("", status: 401) }
+                guard r.header("Authorization") == "Bearer \(token)", r.query.hasPrefix("key="), r.query.count > 4 else { return .text("", status: 401) }
                 return .respond(status: 200, headers: [("X-Seen-Token", r.header("X-Token-Copy") ?? "")], body: Array("token \(token) ok".utf8))
             case ("GET", "/echo-query"): return .json("{\"query\": \"\(r.query)\"}")
             default: return .text("not found", status: 404)
@@ -84,9 +85,13 @@ import Testing
 
         // Secrets never reach reports or output.
         let junit = try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)
+        var queryAllowed = CharacterSet.urlQueryAllowed
+        queryAllowed.remove(charactersIn: "&=+?#")
+        let forms = [Self.token, Self.token.addingPercentEncoding(withAllowedCharacters: queryAllowed)!, "s3cr3t+t0k\\/en=42", "t0k/en=42"]
         for text in [String(decoding: reportBytes, as: UTF8.self), junit, result.stdout, result.stderr] {
-            #expect(!text.contains(Self.token))
+            for form in forms { #expect(!text.contains(form), "a form of the secret leaked: \(form)") }
         }
+        #expect(String(decoding: reportBytes, as: UTF8.self).contains("***"))
 
         // The JSON report validates against its published schema.
         let schemaDoc = try JSONValue.parse(bytes: Repository.read(Repository.root.appendingPathComponent("Sources/CityCertReports/report.schema.json")))
