@@ -35,14 +35,17 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "CityCertRunner",
-            dependencies: ["CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex"],
+            dependencies: [
+                "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex",
+            ],
             swiftSettings: strictSettings),
         .systemLibrary(
             name: "CCityCertCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CityCertCurl", dependencies: ["CityCertCore", "CCityCertCurl"], swiftSettings: strictSettings),
         .target(
-            name: "CityCertReports", dependencies: ["CityCertCore", "CityCertJSON"], exclude: ["report.schema.json"], swiftSettings: strictSettings),
+            name: "CityCertReports", dependencies: ["CityCertCore", "CityCertJSON"], exclude: ["report.schema.json"],
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "citycert",
             dependencies: [
@@ -68,7 +71,9 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertRunnerTests",
-            dependencies: ["CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertCurl", "CityCertTestSupport"],
+            dependencies: [
+                "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertCurl", "CityCertTestSupport",
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertCurlTests", dependencies: ["CityCertCurl", "CityCertCore", "CityCertTestSupport"],
@@ -78,7 +83,8 @@ let package = Package(
             dependencies: ["CityCertReports", "CityCertCore", "CityCertJSON", "CityCertJSONSchema", "CityCertTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "CityCertEndToEndTests", dependencies: ["citycert", "CityCertTestSupport", "CityCertJSON", "CityCertJSONSchema"],
+            name: "CityCertEndToEndTests",
+            dependencies: ["citycert", "CityCertTestSupport", "CityCertJSON", "CityCertJSONSchema"],
             swiftSettings: strictSettings),
     ]
 )

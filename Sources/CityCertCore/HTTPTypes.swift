@@ -73,7 +73,10 @@ public struct HTTPResponse: Sendable {
     /// The URL that answered (after any followed redirects).
     public var effectiveURL: String
 
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8], httpVersion: String, timings: HTTPTimings, effectiveURL: String) {
+    public init(
+        status: Int, headers: [(name: String, value: String)], body: [UInt8], httpVersion: String, timings: HTTPTimings,
+        effectiveURL: String
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -97,7 +100,8 @@ public struct HTTPResponse: Sendable {
 /// Why an exchange did not produce a response.
 public struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Codable {
-        case connect, timeout, tls, bodyTooLarge = "body-too-large", redirectRefused = "redirect-refused", protocolError = "protocol", invalidRequest = "invalid-request", other
+        case connect, timeout, tls, bodyTooLarge = "body-too-large", redirectRefused = "redirect-refused", protocolError =
+            "protocol", invalidRequest = "invalid-request", other
     }
     public let kind: Kind
     public let message: String

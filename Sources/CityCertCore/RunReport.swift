@@ -8,7 +8,10 @@ public struct RunReport: Sendable {
         public var standardName: String
         public var standardVersion: String
         public var standardURL: String?
-        public init(id: String, title: String, version: String, sha256: String, standardName: String, standardVersion: String, standardURL: String?) {
+        public init(
+            id: String, title: String, version: String, sha256: String, standardName: String, standardVersion: String,
+            standardURL: String?
+        ) {
             self.id = id
             self.title = title
             self.version = version
@@ -33,7 +36,8 @@ public struct RunReport: Sendable {
     public var leftovers: [String]
 
     public init(
-        profile: ProfileInfo, target: [String: String], toolVersion: String, started: Double, finished: Double, insecure: Bool, readOnly: Bool = false,
+        profile: ProfileInfo, target: [String: String], toolVersion: String, started: Double, finished: Double, insecure: Bool,
+        readOnly: Bool = false,
         requirements: [RequirementResult], leftovers: [String] = []
     ) {
         self.profile = profile
@@ -74,7 +78,8 @@ public struct RequirementResult: Sendable {
     public var duration: Double
 
     public init(
-        id: String, title: String, clause: String, url: String?, quote: String? = nil, level: Level, tags: [String], outcome: Outcome, reason: String?,
+        id: String, title: String, clause: String, url: String?, quote: String? = nil, level: Level, tags: [String],
+        outcome: Outcome, reason: String?,
         checks: [CheckResult], duration: Double
     ) {
         self.id = id
@@ -129,8 +134,10 @@ public struct ExchangeEvidence: Sendable {
     public var problems: [String]
 
     public init(
-        step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBodyExcerpt: String?, status: Int?,
-        responseHeaders: [(name: String, value: String)], responseBodyExcerpt: String?, httpVersion: String?, timings: HTTPTimings?, attempts: Int,
+        step: String, method: String, url: String, requestHeaders: [(name: String, value: String)], requestBodyExcerpt: String?,
+        status: Int?,
+        responseHeaders: [(name: String, value: String)], responseBodyExcerpt: String?, httpVersion: String?,
+        timings: HTTPTimings?, attempts: Int,
         problems: [String]
     ) {
         self.step = step

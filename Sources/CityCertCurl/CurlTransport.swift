@@ -18,7 +18,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         var hops = 0
         while true {
             let response = try await pool.perform(current, settings: settings)
-            guard (300...399).contains(response.status), [301, 302, 303, 307, 308].contains(response.status), request.redirects != .none,
+            guard (300...399).contains(response.status), [301, 302, 303, 307, 308].contains(response.status),
+                request.redirects != .none,
                 let location = response.header("Location")
             else { return response }
             guard let base = URL(string: current.url), let next = URL(string: location, relativeTo: base)?.absoluteURL else {
@@ -33,14 +34,19 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             }
             let sameOrigin = Self.sameOrigin(base, next)
             if request.redirects == .sameOrigin && !sameOrigin {
-                throw TransportError(.redirectRefused, "redirect from \(current.url) to \(next.absoluteString) leaves the origin; the step allows same-origin redirects only")
+                throw TransportError(
+                    .redirectRefused,
+                    "redirect from \(current.url) to \(next.absoluteString) leaves the origin; the step allows same-origin redirects only"
+                )
             }
             if !sameOrigin {
                 // Credentials never follow a redirect to another origin.
                 current.headers.removeAll { Self.credentialHeaders.contains($0.name.lowercased()) }
             }
             hops += 1
-            if hops > settings.maxRedirects { throw TransportError(.protocolError, "more than \(settings.maxRedirects) redirects") }
+            if hops > settings.maxRedirects {
+                throw TransportError(.protocolError, "more than \(settings.maxRedirects) redirects")
+            }
             if response.status == 303 || ((response.status == 301 || response.status == 302) && current.method == "POST") {
                 current.method = "GET"
                 current.body = nil
@@ -53,7 +59,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
         func port(_ u: URL) -> Int { u.port ?? (u.scheme?.lowercased() == "https" ? 443 : 80) }
-        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && port(a) == port(b)
+        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased()
+            && port(a) == port(b)
     }
 }
 

@@ -27,7 +27,11 @@ private let writeCallback: citycert_curl_data_cb = { ptr, size, count, userdata 
         box.exceeded = true
         return 0  // aborts the transfer with CURLE_WRITE_ERROR
     }
-    if let ptr { ptr.withMemoryRebound(to: UInt8.self, capacity: n) { box.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) } }
+    if let ptr {
+        ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+            box.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+        }
+    }
     return n
 }
 
@@ -39,7 +43,9 @@ private let headerCallback: citycert_curl_data_cb = { ptr, size, count, userdata
     ptr.withMemoryRebound(to: UInt8.self, capacity: n) { raw in
         let line = UnsafeBufferPointer(start: raw, count: n)
         var end = n
-        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D || line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D || line[end - 1] == 0x20 || line[end - 1] == 0x09 {
+            end -= 1
+        }
         if end >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {
             // A new status line (after 100 Continue or an informational status): start over.
             box.headers = []
@@ -49,8 +55,10 @@ private let headerCallback: citycert_curl_data_cb = { ptr, size, count, userdata
         var valueStart = colon + 1
         while valueStart < end, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
         box.headers.append(
-            (String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
-             String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)))
+            (
+                String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+                String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)
+            ))
     }
     return n
 }
@@ -95,7 +103,8 @@ final class EasyHandle {
         try check(citycert_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try check(citycert_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0), "FOLLOWLOCATION")
         try check(citycert_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"), "protocols")
-        try check(citycert_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)), "CONNECTTIMEOUT")
+        try check(
+            citycert_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)), "CONNECTTIMEOUT")
         try check(citycert_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)), "TIMEOUT")
         _ = citycert_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         _ = errorBuffer.withUnsafeMutableBufferPointer { citycert_setopt_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
@@ -107,7 +116,9 @@ final class EasyHandle {
             _ = citycert_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         }
         if let ca = settings.caBundle { try check(citycert_setopt_string(handle, CURLOPT_CAINFO, ca), "CA bundle") }
-        if let cert = settings.clientCertificate { try check(citycert_setopt_string(handle, CURLOPT_SSLCERT, cert), "client certificate") }
+        if let cert = settings.clientCertificate {
+            try check(citycert_setopt_string(handle, CURLOPT_SSLCERT, cert), "client certificate")
+        }
         if let key = settings.clientKey { try check(citycert_setopt_string(handle, CURLOPT_SSLKEY, key), "client key") }
         if let proxy = settings.proxy { try check(citycert_setopt_string(handle, CURLOPT_PROXY, proxy), "proxy") }
 
@@ -165,7 +176,9 @@ final class EasyHandle {
         case 30: versionText = "HTTP/3"
         default: versionText = "HTTP"
         }
-        return HTTPResponse(status: status, headers: box.headers, body: box.body, httpVersion: versionText, timings: timings, effectiveURL: request.url)
+        return HTTPResponse(
+            status: status, headers: box.headers, body: box.body, httpVersion: versionText, timings: timings,
+            effectiveURL: request.url)
     }
 
     private func mapError(_ code: CURLcode, _ request: HTTPRequest) -> TransportError {
@@ -178,11 +191,13 @@ final class EasyHandle {
             return TransportError(.timeout, message)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return TransportError(.connect, message)
-        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE:
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+            CURLE_SSL_CACERT_BADFILE:
             return TransportError(.tls, message)
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
             return TransportError(.invalidRequest, message)
-        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2,
+            CURLE_HTTP2_STREAM:
             return TransportError(.protocolError, message)
         default:
             return TransportError(.other, message)

@@ -342,7 +342,9 @@ struct JSONParser {
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "e") || buffer[pos] == UInt8(ascii: "E") {
             pos += 1
             if pos < buffer.count, buffer[pos] == UInt8(ascii: "+") || buffer[pos] == UInt8(ascii: "-") { pos += 1 }
-            guard pos < buffer.count, isDigit(buffer[pos]) else { throw error("invalid number: expected a digit in the exponent") }
+            guard pos < buffer.count, isDigit(buffer[pos]) else {
+                throw error("invalid number: expected a digit in the exponent")
+            }
             try scanDigits(from: start)
         }
         return JSONNumber(lexeme: String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<pos]), as: UTF8.self))
@@ -370,7 +372,9 @@ struct JSONParser {
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<pos])
                 pos += 1
-                if slice.count > options.maxStringBytes { throw error("string longer than \(options.maxStringBytes) bytes", at: quote) }
+                if slice.count > options.maxStringBytes {
+                    throw error("string longer than \(options.maxStringBytes) bytes", at: quote)
+                }
                 if ascii { return String(decoding: slice, as: UTF8.self) }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error("invalid UTF-8 in string", at: firstInvalidUTF8(start, pos - 1))
@@ -412,7 +416,8 @@ struct JSONParser {
                     let escStart = pos - 2
                     var code = try hex4()
                     if code >= 0xD800 && code <= 0xDBFF {
-                        guard pos + 1 < buffer.count, buffer[pos] == UInt8(ascii: "\\"), buffer[pos + 1] == UInt8(ascii: "u") else {
+                        guard pos + 1 < buffer.count, buffer[pos] == UInt8(ascii: "\\"), buffer[pos + 1] == UInt8(ascii: "u")
+                        else {
                             throw error("lone high surrogate \\u\(String(code, radix: 16, uppercase: true))", at: escStart)
                         }
                         pos += 2
@@ -432,7 +437,9 @@ struct JSONParser {
                 scratch.append(b)
                 pos += 1
             }
-            if scratch.count > options.maxStringBytes { throw error("string longer than \(options.maxStringBytes) bytes", at: quote) }
+            if scratch.count > options.maxStringBytes {
+                throw error("string longer than \(options.maxStringBytes) bytes", at: quote)
+            }
         }
         guard let s = String(validating: scratch, as: UTF8.self) else {
             throw error("invalid UTF-8 in string", at: quote)
@@ -445,7 +452,17 @@ struct JSONParser {
         while i < to {
             let b = buffer[i]
             let n: Int
-            if b < 0x80 { n = 1 } else if b & 0xE0 == 0xC0 { n = 2 } else if b & 0xF0 == 0xE0 { n = 3 } else if b & 0xF8 == 0xF0 { n = 4 } else { return i }
+            if b < 0x80 {
+                n = 1
+            } else if b & 0xE0 == 0xC0 {
+                n = 2
+            } else if b & 0xF0 == 0xE0 {
+                n = 3
+            } else if b & 0xF8 == 0xF0 {
+                n = 4
+            } else {
+                return i
+            }
             if n > 1 {
                 if i + n > to { return i }
                 let slice = UnsafeBufferPointer(rebasing: buffer[i..<(i + n)])

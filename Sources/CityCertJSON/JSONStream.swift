@@ -57,7 +57,9 @@ public struct JSONStreamReader: Sendable {
             self.path = path
             self.chunkSize = chunkSize
             fd = open(path, O_RDONLY)
-            if fd < 0 { throw JSONStreamError(path: path, message: "cannot open: \(String(cString: strerror(errno)))", location: nil) }
+            if fd < 0 {
+                throw JSONStreamError(path: path, message: "cannot open: \(String(cString: strerror(errno)))", location: nil)
+            }
         }
 
         deinit { close(fd) }
@@ -175,7 +177,9 @@ public struct JSONStreamReader: Sendable {
         func here() -> SourceLocation { SourceLocation(line: line, column: column, offset: reader.consumed + p) }
 
         try skipWS()
-        guard let first = try byte() else { throw JSONStreamError(path: path, message: "empty file: expected a JSON value", location: here()) }
+        guard let first = try byte() else {
+            throw JSONStreamError(path: path, message: "empty file: expected a JSON value", location: here())
+        }
         if first != UInt8(ascii: "[") {
             // Not an array: read the whole file as one document.
             while try reader.fill() != nil {
@@ -194,7 +198,9 @@ public struct JSONStreamReader: Sendable {
         if let b = try byte(), b == UInt8(ascii: "]") {
             advance(b)
             try skipWS()
-            if try byte() != nil { throw JSONStreamError(path: path, message: "unexpected data after the top-level array", location: here()) }
+            if try byte() != nil {
+                throw JSONStreamError(path: path, message: "unexpected data after the top-level array", location: here())
+            }
             return
         }
         while true {
@@ -207,7 +213,8 @@ public struct JSONStreamReader: Sendable {
             // Scan one element.
             scan: while true {
                 guard let b = try byte() else {
-                    throw JSONStreamError(path: path, message: "unexpected end of file inside the top-level array", location: here())
+                    throw JSONStreamError(
+                        path: path, message: "unexpected end of file inside the top-level array", location: here())
                 }
                 if inString {
                     if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
@@ -217,7 +224,8 @@ public struct JSONStreamReader: Sendable {
                     case UInt8(ascii: "["), UInt8(ascii: "{"):
                         depth += 1
                         if depth > options.maxDepth {
-                            throw JSONStreamError(path: path, message: "nesting deeper than \(options.maxDepth) levels", location: here())
+                            throw JSONStreamError(
+                                path: path, message: "nesting deeper than \(options.maxDepth) levels", location: here())
                         }
                     case UInt8(ascii: "]"), UInt8(ascii: "}"):
                         if depth == 0 { break scan }
@@ -229,7 +237,8 @@ public struct JSONStreamReader: Sendable {
                 }
                 advance(b)
                 if p - reader.start > maxRecordBytes {
-                    throw JSONStreamError(path: path, message: "array element larger than \(maxRecordBytes) bytes", location: origin)
+                    throw JSONStreamError(
+                        path: path, message: "array element larger than \(maxRecordBytes) bytes", location: origin)
                 }
             }
             try body(parse(Array(reader.buffer[reader.start..<p]), index: index, origin: origin))
@@ -239,7 +248,9 @@ public struct JSONStreamReader: Sendable {
             reader.start = p
             if terminator == UInt8(ascii: "]") {
                 try skipWS()
-                if try byte() != nil { throw JSONStreamError(path: path, message: "unexpected data after the top-level array", location: here()) }
+                if try byte() != nil {
+                    throw JSONStreamError(path: path, message: "unexpected data after the top-level array", location: here())
+                }
                 return
             }
         }

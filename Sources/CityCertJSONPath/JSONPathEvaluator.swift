@@ -60,15 +60,21 @@ struct Evaluator {
             case .wildcard:
                 switch node.value {
                 case .array(let a):
-                    for (i, v) in a.enumerated() { out.append(JSONPathNode(value: v, location: node.location.appending(.index(i)))) }
+                    for (i, v) in a.enumerated() {
+                        out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
+                    }
                 case .object(let o):
-                    for e in o.uniqueEntries { out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key)))) }
+                    for e in o.uniqueEntries {
+                        out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))))
+                    }
                 default: break
                 }
             case .index(let index):
                 if case .array(let a) = node.value {
                     let i = index < 0 ? a.count + index : index
-                    if i >= 0 && i < a.count { out.append(JSONPathNode(value: a[i], location: node.location.appending(.index(i)))) }
+                    if i >= 0 && i < a.count {
+                        out.append(JSONPathNode(value: a[i], location: node.location.appending(.index(i))))
+                    }
                 }
             case .slice(let start, let end, let step):
                 if case .array(let a) = node.value {

@@ -303,7 +303,9 @@ struct JSONPathParser {
             switch primary {
             case .query(let q): return .not(.exists(q))
             case .function(let f):
-                guard f.resultType != .value else { throw fail("function '\(f.name)' returns a value, not a logical result", at: start) }
+                guard f.resultType != .value else {
+                    throw fail("function '\(f.name)' returns a value, not a logical result", at: start)
+                }
                 return .not(.function(f))
             case .literal: throw fail("a literal cannot be negated", at: start)
             }
@@ -447,7 +449,8 @@ struct JSONPathParser {
         }
         try expect(")")
         guard arguments.count == signature.parameters.count else {
-            throw fail("function '\(functionName)' takes \(signature.parameters.count) argument(s), got \(arguments.count)", at: start)
+            throw fail(
+                "function '\(functionName)' takes \(signature.parameters.count) argument(s), got \(arguments.count)", at: start)
         }
         for (arg, param) in zip(arguments, signature.parameters) {
             try checkArgument(arg, against: param, function: functionName, at: start)
@@ -475,7 +478,9 @@ struct JSONPathParser {
         return .logical(try parseLogicalOr())
     }
 
-    func checkArgument(_ arg: FunctionArgument, against type: FunctionType, function: String, at position: Int) throws(JSONPathError) {
+    func checkArgument(_ arg: FunctionArgument, against type: FunctionType, function: String, at position: Int)
+        throws(JSONPathError)
+    {
         let ok: Bool
         switch (type, arg) {
         case (.value, .literal): ok = true

@@ -218,7 +218,9 @@ public enum Formats {
         var it = Array(s.unicodeScalars)[...]
         while let u = it.popFirst() {
             if u == "%" {
-                guard it.count >= 2, it[it.startIndex].properties.isASCIIHexDigit, it[it.startIndex + 1].properties.isASCIIHexDigit else { return false }
+                guard it.count >= 2, it[it.startIndex].properties.isASCIIHexDigit,
+                    it[it.startIndex + 1].properties.isASCIIHexDigit
+                else { return false }
                 it = it.dropFirst(2)
                 continue
             }

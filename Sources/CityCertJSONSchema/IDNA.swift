@@ -126,15 +126,23 @@ enum IDNA {
             let lower = label.lowercased()
             var scalars = Array(label.unicodeScalars)
             if lower.hasPrefix("xn--") {
-                guard label.unicodeScalars.allSatisfy(\.isASCII), let decoded = decode(String(lower.dropFirst(4))), !decoded.isEmpty else { return false }
+                guard label.unicodeScalars.allSatisfy(\.isASCII), let decoded = decode(String(lower.dropFirst(4))),
+                    !decoded.isEmpty
+                else { return false }
                 // An A-label must decode to non-ASCII and re-encode to itself.
-                guard decoded.contains(where: { !$0.isASCII }), encode(decoded) == String(lower.dropFirst(4)) else { return false }
+                guard decoded.contains(where: { !$0.isASCII }), encode(decoded) == String(lower.dropFirst(4)) else {
+                    return false
+                }
                 scalars = decoded
                 asciiLength += label.utf8.count
                 guard label.utf8.count <= 63 else { return false }
             } else if scalars.allSatisfy(\.isASCII) {
                 guard label.utf8.count <= 63 else { return false }
-                guard scalars.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }) else { return false }
+                guard
+                    scalars.allSatisfy({
+                        ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
+                    })
+                else { return false }
                 guard !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
                 if scalars.count >= 4 && scalars[2] == "-" && scalars[3] == "-" { return false }
                 asciiLength += label.utf8.count
@@ -172,7 +180,8 @@ enum IDNA {
         if (0x20D0...0x20FF).contains(v) || (0x1D100...0x1D24F).contains(v) { return .disallowed }
         if (0x1100...0x11FF).contains(v) || (0xA960...0xA97F).contains(v) || (0xD7B0...0xD7FF).contains(v) { return .disallowed }
         switch p.generalCategory {
-        case .lowercaseLetter, .uppercaseLetter, .otherLetter, .decimalNumber, .modifierLetter, .nonspacingMark, .spacingMark: return .pvalid
+        case .lowercaseLetter, .uppercaseLetter, .otherLetter, .decimalNumber, .modifierLetter, .nonspacingMark, .spacingMark:
+            return .pvalid
         default: return .disallowed
         }
     }
@@ -184,12 +193,17 @@ enum IDNA {
         }
     }
 
-    static func isGreek(_ u: Unicode.Scalar) -> Bool { (0x0370...0x03FF).contains(u.value) || (0x1F00...0x1FFF).contains(u.value) }
-    static func isHebrew(_ u: Unicode.Scalar) -> Bool { (0x0591...0x05F4).contains(u.value) || (0xFB1D...0xFB4F).contains(u.value) }
+    static func isGreek(_ u: Unicode.Scalar) -> Bool {
+        (0x0370...0x03FF).contains(u.value) || (0x1F00...0x1FFF).contains(u.value)
+    }
+    static func isHebrew(_ u: Unicode.Scalar) -> Bool {
+        (0x0591...0x05F4).contains(u.value) || (0xFB1D...0xFB4F).contains(u.value)
+    }
     static func isKanaOrHan(_ u: Unicode.Scalar) -> Bool {
         let v = u.value
         if v == 0x30FB { return false }
-        return (0x3040...0x309F).contains(v) || (0x30A0...0x30FF).contains(v) || (0x31F0...0x31FF).contains(v) || (0x4E00...0x9FFF).contains(v)
+        return (0x3040...0x309F).contains(v) || (0x30A0...0x30FF).contains(v) || (0x31F0...0x31FF).contains(v)
+            || (0x4E00...0x9FFF).contains(v)
             || (0x3400...0x4DBF).contains(v) || (0x20000...0x2FA1F).contains(v) || (0xF900...0xFAFF).contains(v)
     }
     static func isVirama(_ u: Unicode.Scalar) -> Bool { u.properties.canonicalCombiningClass.rawValue == 9 }
@@ -198,8 +212,10 @@ enum IDNA {
     /// right-joining ones listed; marks and format characters are transparent.
     enum Joining { case left, dual, right, transparent, none }
     static let rightJoining: Set<UInt32> = [
-        0x0622, 0x0623, 0x0624, 0x0625, 0x0627, 0x0629, 0x062F, 0x0630, 0x0631, 0x0632, 0x0648, 0x0671, 0x0672, 0x0673, 0x0675, 0x0676, 0x0677,
-        0x06C0, 0x06C3, 0x06C4, 0x06C5, 0x06C6, 0x06C7, 0x06C8, 0x06C9, 0x06CA, 0x06CB, 0x06CD, 0x06CF, 0x06D2, 0x06D3, 0x06D5, 0x06EE, 0x06EF,
+        0x0622, 0x0623, 0x0624, 0x0625, 0x0627, 0x0629, 0x062F, 0x0630, 0x0631, 0x0632, 0x0648, 0x0671, 0x0672, 0x0673, 0x0675,
+        0x0676, 0x0677,
+        0x06C0, 0x06C3, 0x06C4, 0x06C5, 0x06C6, 0x06C7, 0x06C8, 0x06C9, 0x06CA, 0x06CB, 0x06CD, 0x06CF, 0x06D2, 0x06D3, 0x06D5,
+        0x06EE, 0x06EF,
     ]
     static func joining(_ u: Unicode.Scalar) -> Joining {
         let v = u.value
@@ -255,14 +271,25 @@ enum IDNA {
     static func bidiClass(_ u: Unicode.Scalar) -> BidiClass {
         let v = u.value
         if isMark(u) { return .nsm }
-        if (0x0660...0x0669).contains(v) || (0x066B...0x066C).contains(v) || (0x0600...0x0605).contains(v) || v == 0x06DD { return .an }
+        if (0x0660...0x0669).contains(v) || (0x066B...0x066C).contains(v) || (0x0600...0x0605).contains(v) || v == 0x06DD {
+            return .an
+        }
         if (0x0030...0x0039).contains(v) || (0x06F0...0x06F9).contains(v) { return .en }
         if v == 0x002D || v == 0x002B { return .es }
-        if (0x0590...0x05FF).contains(v) || (0x07C0...0x085F).contains(v) || (0xFB1D...0xFB4F).contains(v) || (0x10800...0x10FFF).contains(v) || (0x1E800...0x1EFFF).contains(v) { return .r }
-        if (0x0600...0x07BF).contains(v) || (0x0860...0x08FF).contains(v) || (0xFB50...0xFDFF).contains(v) || (0xFE70...0xFEFF).contains(v) { return .al }
+        if (0x0590...0x05FF).contains(v) || (0x07C0...0x085F).contains(v) || (0xFB1D...0xFB4F).contains(v)
+            || (0x10800...0x10FFF).contains(v) || (0x1E800...0x1EFFF).contains(v)
+        {
+            return .r
+        }
+        if (0x0600...0x07BF).contains(v) || (0x0860...0x08FF).contains(v) || (0xFB50...0xFDFF).contains(v)
+            || (0xFE70...0xFEFF).contains(v)
+        {
+            return .al
+        }
         if u.properties.isDefaultIgnorableCodePoint { return .bn }
         switch u.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .spacingMark, .letterNumber: return .l
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .spacingMark, .letterNumber:
+            return .l
         case .decimalNumber, .otherNumber: return .l
         default: return .on
         }

@@ -12,11 +12,12 @@ struct KeywordCompiler {
     var draft: SchemaDraft { info.draft }
 
     func fail(_ keyword: String, _ message: String) -> SchemaCompileError {
-        SchemaCompileError(message: "\(keyword): \(message)", location: compiler.where_(location) + "/" + keyword)
+        SchemaCompileError(message: "\(keyword): \(message)", location: compiler.place(location) + "/" + keyword)
     }
 
     func sub(_ tokens: String...) throws -> SchemaNode {
-        try compiler.node(at: Location(document: location.document, pointer: JSONPointer(tokens: location.pointer.tokens + tokens)))
+        try compiler.node(
+            at: Location(document: location.document, pointer: JSONPointer(tokens: location.pointer.tokens + tokens)))
     }
 
     func nonNegativeInt(_ key: String) throws -> Int? {
@@ -42,7 +43,9 @@ struct KeywordCompiler {
     }
 
     func regex(_ pattern: String, _ key: String) throws -> BoundedRegex {
-        guard let r = ECMARegex.compile(pattern) else { throw fail(key, "'\(pattern)' is not a valid ECMA-262 regular expression") }
+        guard let r = ECMARegex.compile(pattern) else {
+            throw fail(key, "'\(pattern)' is not a valid ECMA-262 regular expression")
+        }
         return r
     }
 
@@ -63,13 +66,15 @@ struct KeywordCompiler {
             return [.ref(try ref("$ref")!)]
         }
         if let t = try ref("$ref") { out.append(.ref(t)) }
-        if draft == .draft2020_12, let t = try ref("$dynamicRef") {
+        if draft == .draft2020, let t = try ref("$dynamicRef") {
             let fragment = URIReference(t.uri).fragment
             let anchor = fragment.flatMap { $0.isEmpty || $0.hasPrefix("/") ? nil : $0 }
-            let isDynamic = anchor != nil && compiler.dynamicAnchorURIs.contains(URIReference(t.uri).withoutFragment.description + "#" + anchor!)
+            let isDynamic =
+                anchor != nil
+                && compiler.dynamicAnchorURIs.contains(URIReference(t.uri).withoutFragment.description + "#" + anchor!)
             out.append(.dynamicRef(t, anchor: isDynamic ? anchor : nil))
         }
-        if draft == .draft2019_09, let t = try ref("$recursiveRef") { out.append(.recursiveRef(t)) }
+        if draft == .draft2019, let t = try ref("$recursiveRef") { out.append(.recursiveRef(t)) }
 
         if validation {
             if let t = object["type"] {
@@ -93,13 +98,23 @@ struct KeywordCompiler {
                 out.append(.multipleOf(m))
             }
             if draft == .draft4 {
-                if let m = try number("maximum") { out.append(.maximum(NumericBound(m), exclusive: object["exclusiveMaximum"]?.boolValue == true, name: "maximum")) }
-                if let m = try number("minimum") { out.append(.minimum(NumericBound(m), exclusive: object["exclusiveMinimum"]?.boolValue == true, name: "minimum")) }
+                if let m = try number("maximum") {
+                    out.append(
+                        .maximum(NumericBound(m), exclusive: object["exclusiveMaximum"]?.boolValue == true, name: "maximum"))
+                }
+                if let m = try number("minimum") {
+                    out.append(
+                        .minimum(NumericBound(m), exclusive: object["exclusiveMinimum"]?.boolValue == true, name: "minimum"))
+                }
             } else {
                 if let m = try number("maximum") { out.append(.maximum(NumericBound(m), exclusive: false, name: "maximum")) }
                 if let m = try number("minimum") { out.append(.minimum(NumericBound(m), exclusive: false, name: "minimum")) }
-                if let m = try number("exclusiveMaximum") { out.append(.maximum(NumericBound(m), exclusive: true, name: "exclusiveMaximum")) }
-                if let m = try number("exclusiveMinimum") { out.append(.minimum(NumericBound(m), exclusive: true, name: "exclusiveMinimum")) }
+                if let m = try number("exclusiveMaximum") {
+                    out.append(.maximum(NumericBound(m), exclusive: true, name: "exclusiveMaximum"))
+                }
+                if let m = try number("exclusiveMinimum") {
+                    out.append(.minimum(NumericBound(m), exclusive: true, name: "exclusiveMinimum"))
+                }
             }
             if let n = try nonNegativeInt("maxLength") { out.append(.maxLength(n)) }
             if let n = try nonNegativeInt("minLength") { out.append(.minLength(n)) }
@@ -113,11 +128,15 @@ struct KeywordCompiler {
             if let n = try nonNegativeInt("maxProperties") { out.append(.maxProperties(n)) }
             if let n = try nonNegativeInt("minProperties") { out.append(.minProperties(n)) }
             if let r = object["required"] {
-                guard case .array(let a) = r, a.allSatisfy({ $0.stringValue != nil }) else { throw fail("required", "must be an array of strings") }
+                guard case .array(let a) = r, a.allSatisfy({ $0.stringValue != nil }) else {
+                    throw fail("required", "must be an array of strings")
+                }
                 if !a.isEmpty { out.append(.required(a.compactMap(\.stringValue))) }
             }
-            if draft >= .draft2019_09, case .object(let deps) = object["dependentRequired"] ?? .null {
-                out.append(.dependentRequired(deps.map { ($0.key, $0.value.arrayValue?.compactMap(\.stringValue) ?? []) }, name: "dependentRequired"))
+            if draft >= .draft2019, case .object(let deps) = object["dependentRequired"] ?? .null {
+                out.append(
+                    .dependentRequired(
+                        deps.map { ($0.key, $0.value.arrayValue?.compactMap(\.stringValue) ?? []) }, name: "dependentRequired"))
             }
         }
         if let f = object["format"]?.stringValue {
@@ -125,7 +144,7 @@ struct KeywordCompiler {
         }
 
         // Applicators: arrays.
-        if draft >= .draft2020_12 {
+        if draft >= .draft2020 {
             let prefix = try schemaArray("prefixItems") ?? []
             if !prefix.isEmpty { out.append(.prefixItems(prefix, name: "prefixItems")) }
             if object["items"] != nil { out.append(.itemsFrom(prefix.count, try sub("items"), name: "items")) }
@@ -133,7 +152,9 @@ struct KeywordCompiler {
             if case .array = items {
                 let prefix = try schemaArray("items") ?? []
                 out.append(.prefixItems(prefix, name: "items"))
-                if object["additionalItems"] != nil { out.append(.itemsFrom(prefix.count, try sub("additionalItems"), name: "additionalItems")) }
+                if object["additionalItems"] != nil {
+                    out.append(.itemsFrom(prefix.count, try sub("additionalItems"), name: "additionalItems"))
+                }
             } else {
                 out.append(.itemsFrom(0, try sub("items"), name: "items"))
             }
@@ -141,11 +162,11 @@ struct KeywordCompiler {
         if draft >= .draft6, object["contains"] != nil {
             var minC = 1
             var maxC: Int? = nil
-            if draft >= .draft2019_09, validation {
+            if draft >= .draft2019, validation {
                 minC = try nonNegativeInt("minContains") ?? 1
                 maxC = try nonNegativeInt("maxContains")
             }
-            out.append(.contains(try sub("contains"), min: minC, max: maxC, countsAsEvaluated: draft >= .draft2020_12))
+            out.append(.contains(try sub("contains"), min: minC, max: maxC, countsAsEvaluated: draft >= .draft2020))
         }
 
         // Applicators: objects.
@@ -186,8 +207,10 @@ struct KeywordCompiler {
             if !required.isEmpty { out.append(.dependentRequired(required, name: "dependencies")) }
             if !schemas.isEmpty { out.append(.dependentSchemas(schemas, name: "dependencies")) }
         }
-        if draft >= .draft2019_09, case .object(let deps) = object["dependentSchemas"] ?? .null {
-            out.append(.dependentSchemas(try deps.uniqueEntries.map { ($0.key, try sub("dependentSchemas", $0.key)) }, name: "dependentSchemas"))
+        if draft >= .draft2019, case .object(let deps) = object["dependentSchemas"] ?? .null {
+            out.append(
+                .dependentSchemas(
+                    try deps.uniqueEntries.map { ($0.key, try sub("dependentSchemas", $0.key)) }, name: "dependentSchemas"))
         }
         if draft >= .draft6, object["propertyNames"] != nil { out.append(.propertyNames(try sub("propertyNames"))) }
 
@@ -203,7 +226,7 @@ struct KeywordCompiler {
         if let s = try schemaArray("oneOf") { out.append(.oneOf(s)) }
         if object["not"] != nil { out.append(.not(try sub("not"))) }
 
-        if draft >= .draft2019_09 {
+        if draft >= .draft2019 {
             if object["unevaluatedItems"] != nil { out.append(.unevaluatedItems(try sub("unevaluatedItems"))) }
             if object["unevaluatedProperties"] != nil { out.append(.unevaluatedProperties(try sub("unevaluatedProperties"))) }
         }

@@ -62,22 +62,25 @@ public struct SchemaCatalog: Sendable {
         do {
             doc = try JSONDocument(bytes: Array(try Data(contentsOf: url)))
         } catch let error as JSONParseError {
-            throw SchemaCompileError(message: "catalog is not valid JSON: \(error.message)", location: "\(path):\(error.location)")
+            throw SchemaCompileError(
+                message: "catalog is not valid JSON: \(error.message)", location: "\(path):\(error.location)")
         }
         guard case .object(let map) = doc.root else {
             throw SchemaCompileError(message: "a catalog must be a JSON object of URI: path", location: path)
         }
         let folder = url.deletingLastPathComponent()
         for (uri, value) in map {
-            let where_ = "\(path):\(doc.location(of: JSONPointer(tokens: [uri])) ?? SourceLocation(line: 1, column: 1, offset: 0))"
+            let place =
+                "\(path):\(doc.location(of: JSONPointer(tokens: [uri])) ?? SourceLocation(line: 1, column: 1, offset: 0))"
             guard let relative = value.stringValue else {
-                throw SchemaCompileError(message: "catalog entry '\(uri)' must map to a file path", location: where_)
+                throw SchemaCompileError(message: "catalog entry '\(uri)' must map to a file path", location: place)
             }
             let file = folder.appendingPathComponent(relative).standardizedFileURL.path
             if let sandbox {
                 let root = URL(fileURLWithPath: sandbox).standardizedFileURL.path
                 guard file.hasPrefix(root + "/") else {
-                    throw SchemaCompileError(message: "catalog entry '\(uri)' points outside the profile folder: \(relative)", location: where_)
+                    throw SchemaCompileError(
+                        message: "catalog entry '\(uri)' points outside the profile folder: \(relative)", location: place)
                 }
             }
             add(uri: uri, file: file)
@@ -90,7 +93,8 @@ public struct SchemaCatalog: Sendable {
         guard let root = fileRoot, key.hasPrefix("file://") else { return nil }
         let path = URL(string: key)?.standardizedFileURL.path ?? ""
         guard path.hasPrefix(root + "/") else {
-            throw SchemaCompileError(message: "$ref to \(key) leaves the schema folder \(root); only files inside it are read", location: key)
+            throw SchemaCompileError(
+                message: "$ref to \(key) leaves the schema folder \(root); only files inside it are read", location: key)
         }
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
@@ -112,7 +116,8 @@ public struct SchemaCatalog: Sendable {
         switch parsed {
         case .success(let doc): return Entry(document: doc.root, path: path)
         case .failure(let error):
-            throw SchemaCompileError(message: "catalog file for \(k) is not valid JSON: \(error.message)", location: "\(path):\(error.location)")
+            throw SchemaCompileError(
+                message: "catalog file for \(k) is not valid JSON: \(error.message)", location: "\(path):\(error.location)")
         }
     }
 

@@ -4,7 +4,7 @@ import CityCertRegex
 /// Options that change how schemas compile and validate.
 public struct SchemaOptions: Sendable {
     /// The draft for schemas without `$schema`.
-    public var defaultDraft: SchemaDraft = .draft2020_12
+    public var defaultDraft: SchemaDraft = .draft2020
     /// Whether `format` asserts (fails invalid values) or only annotates, as the drafts default to.
     public var formatAssertion: Bool = false
     /// Time bound for one `pattern` match, in seconds.
@@ -63,7 +63,7 @@ final class SchemaCompiler {
         if resourceObjects[uri] == nil { resourceObjects[uri] = SchemaResource(uri: uri, root: location) }
     }
 
-    func where_(_ location: Location) -> String {
+    func place(_ location: Location) -> String {
         let d = documents[location.document]
         return (d.path ?? d.uri) + "#" + location.pointer.description
     }
@@ -72,7 +72,7 @@ final class SchemaCompiler {
     func draftOf(_ value: JSONValue, inherited: SchemaDraft, at location: Location) throws -> (SchemaDraft, Bool) {
         guard case .object(let o) = value, let meta = o["$schema"] else { return (inherited, true) }
         guard let uri = meta.stringValue else {
-            throw SchemaCompileError(message: "$schema must be a string", location: where_(location))
+            throw SchemaCompileError(message: "$schema must be a string", location: place(location))
         }
         if let d = SchemaDraft(metaSchemaURI: uri) { return (d, true) }
         // The old "latest draft" URI (used by some Smart Data Models schemas): the draft in effect applies.
@@ -81,7 +81,7 @@ final class SchemaCompiler {
         guard let entry = try catalog.document(for: uri)?.document ?? documentByURI(uri) else {
             throw SchemaCompileError(
                 message: "unknown meta-schema '\(uri)': not a JSON Schema draft and not in the schema catalog",
-                location: where_(location))
+                location: place(location))
         }
         let metaDraft = entry["$schema"]?.stringValue.flatMap { SchemaDraft(metaSchemaURI: $0) } ?? inherited
         var validation = true
@@ -101,11 +101,16 @@ final class SchemaCompiler {
         "unevaluatedItems", "unevaluatedProperties", "contentSchema",
     ]
     static let arraySchemaKeywords = ["allOf", "anyOf", "oneOf", "items", "prefixItems"]
-    static let mapSchemaKeywords = ["properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies"]
+    static let mapSchemaKeywords = [
+        "properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies",
+    ]
 
-    func index(_ value: JSONValue, at location: Location, base: URIReference, draft: SchemaDraft, validationVocabulary: Bool) throws {
+    func index(_ value: JSONValue, at location: Location, base: URIReference, draft: SchemaDraft, validationVocabulary: Bool)
+        throws
+    {
         guard case .object(let o) = value else {
-            infos[location] = Info(base: base, draft: draft, validationVocabulary: validationVocabulary, formatAssertion: options.formatAssertion)
+            infos[location] = Info(
+                base: base, draft: draft, validationVocabulary: validationVocabulary, formatAssertion: options.formatAssertion)
             return
         }
         var draft = draft
@@ -125,9 +130,9 @@ final class SchemaCompiler {
                 }
             }
         }
-        if draft >= .draft2019_09 {
+        if draft >= .draft2019 {
             if let a = o["$anchor"]?.stringValue { anchors[base.description + "#" + a] = location }
-            if let a = o["$dynamicAnchor"]?.stringValue, draft >= .draft2020_12 {
+            if let a = o["$dynamicAnchor"]?.stringValue, draft >= .draft2020 {
                 let key = base.description + "#" + a
                 anchors[key] = location
                 dynamicAnchorURIs.insert(key)
@@ -141,16 +146,22 @@ final class SchemaCompiler {
         if refOverrides { return }
         for (key, child) in o {
             if Self.singleSchemaKeywords.contains(key), child.objectValue != nil || child.boolValue != nil {
-                try index(child, at: Location(document: location.document, pointer: location.pointer.appending(key)), base: base, draft: draft, validationVocabulary: vocab)
+                try index(
+                    child, at: Location(document: location.document, pointer: location.pointer.appending(key)), base: base,
+                    draft: draft, validationVocabulary: vocab)
             }
             if Self.arraySchemaKeywords.contains(key), case .array(let a) = child {
                 for (i, c) in a.enumerated() {
-                    try index(c, at: Location(document: location.document, pointer: location.pointer.appending(key).appending(i)), base: base, draft: draft, validationVocabulary: vocab)
+                    try index(
+                        c, at: Location(document: location.document, pointer: location.pointer.appending(key).appending(i)),
+                        base: base, draft: draft, validationVocabulary: vocab)
                 }
             }
             if Self.mapSchemaKeywords.contains(key), case .object(let m) = child {
                 for (name, c) in m where c.objectValue != nil || c.boolValue != nil {
-                    try index(c, at: Location(document: location.document, pointer: location.pointer.appending(key).appending(name)), base: base, draft: draft, validationVocabulary: vocab)
+                    try index(
+                        c, at: Location(document: location.document, pointer: location.pointer.appending(key).appending(name)),
+                        base: base, draft: draft, validationVocabulary: vocab)
                 }
             }
         }
@@ -163,7 +174,9 @@ final class SchemaCompiler {
             if let i = infos[Location(document: location.document, pointer: current)] { return i }
             p = current.parent
         }
-        return Info(base: URIReference(documents[location.document].uri), draft: options.defaultDraft, validationVocabulary: true, formatAssertion: options.formatAssertion)
+        return Info(
+            base: URIReference(documents[location.document].uri), draft: options.defaultDraft, validationVocabulary: true,
+            formatAssertion: options.formatAssertion)
     }
 
     // MARK: References
@@ -174,29 +187,31 @@ final class SchemaCompiler {
         if resources[baseKey] == nil {
             guard let entry = try catalog.document(for: baseKey) else {
                 throw SchemaCompileError(
-                    message: "cannot resolve $ref '\(uri)': no schema with that URI is in the document or the schema catalog (citycert never fetches schemas from the network)",
-                    location: where_(from))
+                    message:
+                        "cannot resolve $ref '\(uri)': no schema with that URI is in the document or the schema catalog (citycert never fetches schemas from the network)",
+                    location: place(from))
             }
             _ = try addDocument(entry.document, uri: baseKey, path: entry.path)
         }
         guard let resourceLoc = resources[baseKey] else {
-            throw SchemaCompileError(message: "cannot resolve $ref '\(uri)'", location: where_(from))
+            throw SchemaCompileError(message: "cannot resolve $ref '\(uri)'", location: place(from))
         }
         let fragment = uri.fragment ?? ""
         if fragment.isEmpty { return resourceLoc }
         if fragment.hasPrefix("/") {
             let decoded = fragment.removingPercentEncodingASCII
             guard let pointer = try? JSONPointer(parsing: decoded) else {
-                throw SchemaCompileError(message: "invalid JSON pointer in $ref '\(uri)'", location: where_(from))
+                throw SchemaCompileError(message: "invalid JSON pointer in $ref '\(uri)'", location: place(from))
             }
-            let target = Location(document: resourceLoc.document, pointer: JSONPointer(tokens: resourceLoc.pointer.tokens + pointer.tokens))
+            let target = Location(
+                document: resourceLoc.document, pointer: JSONPointer(tokens: resourceLoc.pointer.tokens + pointer.tokens))
             guard target.pointer.resolve(in: documents[target.document].value) != nil else {
-                throw SchemaCompileError(message: "$ref '\(uri)' points at nothing", location: where_(from))
+                throw SchemaCompileError(message: "$ref '\(uri)' points at nothing", location: place(from))
             }
             return target
         }
         guard let anchored = anchors[baseKey + "#" + fragment] else {
-            throw SchemaCompileError(message: "$ref '\(uri)': no anchor '\(fragment)' in \(baseKey)", location: where_(from))
+            throw SchemaCompileError(message: "$ref '\(uri)': no anchor '\(fragment)' in \(baseKey)", location: place(from))
         }
         return anchored
     }
@@ -213,7 +228,9 @@ final class SchemaCompiler {
     func compileDynamicTargets() throws {
         var done = Set<String>()
         while true {
-            let todo = resourceObjects.values.filter { !done.contains($0.uri) && (!$0.dynamicAnchors.isEmpty || $0.recursiveAnchor) }
+            let todo = resourceObjects.values.filter {
+                !done.contains($0.uri) && (!$0.dynamicAnchors.isEmpty || $0.recursiveAnchor)
+            }
             if todo.isEmpty { return }
             for r in todo {
                 done.insert(r.uri)
@@ -229,13 +246,14 @@ final class SchemaCompiler {
     func node(at location: Location) throws -> SchemaNode {
         if let n = nodes[location] { return n }
         guard let value = location.pointer.resolve(in: documents[location.document].value) else {
-            throw SchemaCompileError(message: "no schema at this location", location: where_(location))
+            throw SchemaCompileError(message: "no schema at this location", location: place(location))
         }
         let info = self.info(at: location)
         let resourceURI = info.base.description
         if resourceObjects[resourceURI] == nil { register(resource: resourceURI, at: location) }
         let node = SchemaNode(
-            resource: resourceObjects[resourceURI]!, absoluteLocation: resourceURI + "#" + location.pointer.description, draft: info.draft)
+            resource: resourceObjects[resourceURI]!, absoluteLocation: resourceURI + "#" + location.pointer.description,
+            draft: info.draft)
         nodes[location] = node
         switch value {
         case .bool(let b):
@@ -243,7 +261,8 @@ final class SchemaCompiler {
         case .object(let o):
             node.keywords = try KeywordCompiler(compiler: self, location: location, object: o, info: info).compile()
         default:
-            throw SchemaCompileError(message: "a schema must be an object or a boolean, not \(value.typeName)", location: where_(location))
+            throw SchemaCompileError(
+                message: "a schema must be an object or a boolean, not \(value.typeName)", location: place(location))
         }
         return node
     }

@@ -3,8 +3,8 @@ public enum SchemaDraft: String, Sendable, CaseIterable, Comparable {
     case draft4 = "draft-04"
     case draft6 = "draft-06"
     case draft7 = "draft-07"
-    case draft2019_09 = "2019-09"
-    case draft2020_12 = "2020-12"
+    case draft2019 = "2019-09"
+    case draft2020 = "2020-12"
 
     private var order: Int { Self.allCases.firstIndex(of: self)! }
     public static func < (a: SchemaDraft, b: SchemaDraft) -> Bool { a.order < b.order }
@@ -17,8 +17,8 @@ public enum SchemaDraft: String, Sendable, CaseIterable, Comparable {
         case "http://json-schema.org/draft-04/schema", "https://json-schema.org/draft-04/schema": self = .draft4
         case "http://json-schema.org/draft-06/schema", "https://json-schema.org/draft-06/schema": self = .draft6
         case "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft-07/schema": self = .draft7
-        case "https://json-schema.org/draft/2019-09/schema", "http://json-schema.org/draft/2019-09/schema": self = .draft2019_09
-        case "https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft/2020-12/schema": self = .draft2020_12
+        case "https://json-schema.org/draft/2019-09/schema", "http://json-schema.org/draft/2019-09/schema": self = .draft2019
+        case "https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft/2020-12/schema": self = .draft2020
         default: return nil
         }
     }
@@ -29,8 +29,8 @@ public enum SchemaDraft: String, Sendable, CaseIterable, Comparable {
         case "4", "draft4", "draft-04", "draft-4": self = .draft4
         case "6", "draft6", "draft-06", "draft-6": self = .draft6
         case "7", "draft7", "draft-07", "draft-7": self = .draft7
-        case "2019-09", "draft2019-09", "draft-2019-09": self = .draft2019_09
-        case "2020-12", "draft2020-12", "draft-2020-12": self = .draft2020_12
+        case "2019-09", "draft2019-09", "draft-2019-09": self = .draft2019
+        case "2020-12", "draft2020-12", "draft-2020-12": self = .draft2020
         default: return nil
         }
     }

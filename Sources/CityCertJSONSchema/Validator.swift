@@ -47,7 +47,8 @@ struct Validator {
         errors.append(
             SchemaValidationError(
                 instanceLocation: JSONPointer(tokens: instancePath),
-                keywordLocation: JSONPointer(tokens: keyword == "false" ? keywordPath : keywordPath.dropLast() + [keyword]).description,
+                keywordLocation: JSONPointer(tokens: keyword == "false" ? keywordPath : keywordPath.dropLast() + [keyword])
+                    .description,
                 absoluteKeywordLocation: node.absoluteLocation + "/" + keyword, keyword: keyword, message: message()))
     }
 
@@ -128,7 +129,9 @@ struct Validator {
 
     static func isType(_ value: JSONValue, _ name: String) -> Bool {
         switch (name, value) {
-        case ("null", .null), ("boolean", .bool), ("object", .object), ("array", .array), ("number", .number), ("string", .string): return true
+        case ("null", .null), ("boolean", .bool), ("object", .object), ("array", .array), ("number", .number),
+            ("string", .string):
+            return true
         case ("integer", .number(let n)): return n.isInteger
         default: return false
         }
@@ -192,7 +195,10 @@ struct Validator {
             case .notMatched:
                 fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern '\(regex.source)'")
             case .timedOut:
-                fail(node, "pattern", "matching the pattern '\(regex.source)' took longer than \(limit) s (catastrophic backtracking); counted as not matching")
+                fail(
+                    node, "pattern",
+                    "matching the pattern '\(regex.source)' took longer than \(limit) s (catastrophic backtracking); counted as not matching"
+                )
             }
             return false
         case .format(let name, let checker):
@@ -253,7 +259,11 @@ struct Validator {
                 }
             }
             if matches < min {
-                fail(node, "contains", min == 1 ? "no item matches the 'contains' schema" : "only \(matches) item(s) match the 'contains' schema, at least \(min) required")
+                fail(
+                    node, "contains",
+                    min == 1
+                        ? "no item matches the 'contains' schema"
+                        : "only \(matches) item(s) match the 'contains' schema, at least \(min) required")
                 return false
             }
             if let max, matches > max {
@@ -309,7 +319,9 @@ struct Validator {
             guard case .object(let o) = instance else { return true }
             var ok = true
             for e in o.uniqueEntries where !names.contains(e.key) {
-                if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) { continue }
+                if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) {
+                    continue
+                }
                 if track { ann.properties.insert(e.key) }
                 if s.constant == false {
                     fail(node, "additionalProperties", "property '\(e.key)' is not allowed")
@@ -339,7 +351,9 @@ struct Validator {
             var ok = true
             for (key, s) in deps where o[key] != nil {
                 let r = evaluate(s, instance, instanceToken: nil, schemaTokens: [key])
-                if r.valid { ann.merge(r.annotations) } else {
+                if r.valid {
+                    ann.merge(r.annotations)
+                } else {
                     ok = false
                     if !collect { return false }
                 }
@@ -370,7 +384,9 @@ struct Validator {
             var ok = true
             for (i, s) in schemas.enumerated() {
                 let r = evaluate(s, instance, instanceToken: nil, schemaTokens: [String(i)])
-                if r.valid { ann.merge(r.annotations) } else {
+                if r.valid {
+                    ann.merge(r.annotations)
+                } else {
                     ok = false
                     if !collect { return false }
                 }
@@ -462,7 +478,9 @@ struct Validator {
             var ok = true
             for e in o.uniqueEntries where !ann.properties.contains(e.key) {
                 if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: []).valid {
-                    if s.constant == false { fail(node, "unevaluatedProperties", "property '\(e.key)' is not allowed (unevaluated)") }
+                    if s.constant == false {
+                        fail(node, "unevaluatedProperties", "property '\(e.key)' is not allowed (unevaluated)")
+                    }
                     ok = false
                     if !collect { return false }
                 }

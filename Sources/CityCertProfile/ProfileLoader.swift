@@ -22,7 +22,9 @@ public struct ProfileLoader {
         } catch {
             throw ProfileError(file: path, line: 1, column: 1, message: "cannot read the profile: \(error.localizedDescription)")
         }
-        guard data.count <= 8 << 20 else { throw ProfileError(file: path, line: 1, column: 1, message: "profile larger than 8 MiB") }
+        guard data.count <= 8 << 20 else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "profile larger than 8 MiB")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ProfileError(file: path, line: 1, column: 1, message: "the profile is not valid UTF-8")
         }
@@ -59,7 +61,8 @@ public struct ProfileLoader {
     static func convert(_ e: YamlError, file: String, source: YNode.YSource) -> ProfileError {
         func make(_ problem: String, _ mark: Mark) -> ProfileError {
             let text = mark.line - 1 < source.lines.count && mark.line >= 1 ? String(source.lines[mark.line - 1]) : nil
-            return ProfileError(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)", lineText: text)
+            return ProfileError(
+                file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)", lineText: text)
         }
         switch e {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
@@ -122,7 +125,8 @@ struct Builder {
     func sandboxed(_ relative: String, at node: YNode) throws -> String {
         let full = URL(fileURLWithPath: folder).appendingPathComponent(relative).standardizedFileURL.path
         guard full.hasPrefix(folder + "/") else {
-            throw node.error("'\(relative)' is outside the profile's folder", hint: "profiles may only read files inside \(folder)")
+            throw node.error(
+                "'\(relative)' is outside the profile's folder", hint: "profiles may only read files inside \(folder)")
         }
         guard FileManager.default.fileExists(atPath: full) else { throw node.error("file not found: \(relative)") }
         return full
@@ -131,7 +135,10 @@ struct Builder {
     mutating func build(_ root: YNode, sha256: String) throws -> Profile {
         let top = try root.mapping(
             "the profile",
-            allowed: ["citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog", "requirements", "cleanup"])
+            allowed: [
+                "citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog",
+                "requirements", "cleanup",
+            ])
         let formatNode = try top.required("citycert")
         let format = try formatNode.int("citycert (the profile format version)")
         guard ProfileLoader.formatVersions.contains(format) else {
@@ -142,7 +149,8 @@ struct Builder {
         let version = try top.required("version").string("version")
         let standardMap = try top.required("standard").mapping("standard", allowed: ["name", "version", "url"])
         let standard = Standard(
-            name: try standardMap.required("name").string("standard.name"), version: try standardMap.required("version").string("standard.version"),
+            name: try standardMap.required("name").string("standard.name"),
+            version: try standardMap.required("version").string("standard.version"),
             url: try standardMap["url"]?.string("standard.url"))
 
         var inputs: [InputSpec] = []
@@ -152,7 +160,8 @@ struct Builder {
                 let def = try m["default"]?.string("default")
                 inputs.append(
                     InputSpec(
-                        name: name, description: try m["description"]?.string("description"), required: try m["required"]?.bool("required") ?? (def == nil),
+                        name: name, description: try m["description"]?.string("description"),
+                        required: try m["required"]?.bool("required") ?? (def == nil),
                         defaultValue: def, secret: try m["secret"]?.bool("secret") ?? false))
                 known.insert(name)
             }
@@ -170,7 +179,9 @@ struct Builder {
             if let f = m["formats"] { schemaOptions.formatAssertion = try f.bool("formats") }
             if let dn = m["draft"] {
                 let name = try dn.string("draft")
-                guard let draft = SchemaDraft(name: name) else { throw dn.error("unknown JSON Schema draft '\(name)'", hint: "use 4, 6, 7, 2019-09 or 2020-12") }
+                guard let draft = SchemaDraft(name: name) else {
+                    throw dn.error("unknown JSON Schema draft '\(name)'", hint: "use 4, 6, 7, 2019-09 or 2020-12")
+                }
                 schemaOptions.defaultDraft = draft
             }
         }
@@ -193,7 +204,9 @@ struct Builder {
             }
             // Requirements run in order, so a need must come earlier: this also rules out cycles.
             if let n = order[need], let r = order[requirement], n >= r {
-                throw node.error("requirement \(requirement) needs '\(need)', which does not come before it", hint: "move \(need) above \(requirement)")
+                throw node.error(
+                    "requirement \(requirement) needs '\(need)', which does not come before it",
+                    hint: "move \(need) above \(requirement)")
             }
         }
         var cleanup: [HTTPStep] = []
@@ -201,8 +214,10 @@ struct Builder {
             for (i, s) in try c.sequence("cleanup").enumerated() { cleanup.append(try step(s, index: i)) }
         }
         return Profile(
-            file: source.file, folder: folder, sha256: sha256, formatVersion: format, id: id, title: title, version: version, standard: standard,
-            description: try top["description"]?.string("description"), inputs: inputs, defaults: defaults, requirements: requirements, cleanup: cleanup)
+            file: source.file, folder: folder, sha256: sha256, formatVersion: format, id: id, title: title, version: version,
+            standard: standard,
+            description: try top["description"]?.string("description"), inputs: inputs, defaults: defaults,
+            requirements: requirements, cleanup: cleanup)
     }
 
     mutating func loadCatalog(_ node: YNode) throws {
@@ -260,7 +275,9 @@ struct Builder {
             document = try node.json()
         }
         do {
-            return NamedSchema(name: path.map { URL(fileURLWithPath: $0).lastPathComponent } ?? name, schema: try JSONSchema(document: document, uri: uri, path: path, catalog: catalog, options: options))
+            return NamedSchema(
+                name: path.map { URL(fileURLWithPath: $0).lastPathComponent } ?? name,
+                schema: try JSONSchema(document: document, uri: uri, path: path, catalog: catalog, options: options))
         } catch let e as SchemaCompileError {
             throw node.error("schema '\(name)' does not compile: \(e.description)")
         }
@@ -280,7 +297,9 @@ struct Builder {
             throw node.error(error.message)
         }
         for v in t.variables where !known.contains(v) {
-            let hint = didYouMean(v, Array(known)).map { "did you mean '{{\($0)}}'?" } ?? "declare it under 'inputs' or capture it in an earlier step"
+            let hint =
+                didYouMean(v, Array(known)).map { "did you mean '{{\($0)}}'?" }
+                ?? "declare it under 'inputs' or capture it in an earlier step"
             throw node.error("unknown variable '{{\(v)}}'", hint: hint)
         }
         return t
@@ -300,7 +319,8 @@ struct Builder {
     }
 
     mutating func requirement(_ node: YNode) throws -> Requirement {
-        let m = try node.mapping("a requirement", allowed: ["id", "title", "clause", "url", "quote", "level", "tags", "needs", "checks"])
+        let m = try node.mapping(
+            "a requirement", allowed: ["id", "title", "clause", "url", "quote", "level", "tags", "needs", "checks"])
         let idNode = try m.required("id")
         let id = try idNode.string("id")
         if let previous = requirementIDs[id] { throw idNode.error("duplicate requirement id '\(id)' (first at \(previous))") }
@@ -317,8 +337,10 @@ struct Builder {
         }
         if checks.isEmpty { throw try m.required("checks").error("a requirement needs at least one check") }
         return Requirement(
-            id: id, title: try m.required("title").string("title"), clause: try m.required("clause").string("clause"), url: try m["url"]?.string("url"),
-            quote: try m["quote"]?.string("quote"), level: level, tags: try m["tags"]?.sequence("tags").map { try $0.string("tag") } ?? [],
+            id: id, title: try m.required("title").string("title"), clause: try m.required("clause").string("clause"),
+            url: try m["url"]?.string("url"),
+            quote: try m["quote"]?.string("quote"), level: level,
+            tags: try m["tags"]?.sequence("tags").map { try $0.string("tag") } ?? [],
             needs: try m["needs"]?.list().map { try $0.string("needs") } ?? [], checks: checks, mark: node.mark)
     }
 
@@ -372,7 +394,8 @@ struct Builder {
         if let e = m["eventually"] {
             let em = try e.mapping("eventually", allowed: ["within", "every"])
             eventually = Eventually(
-                within: try parseDuration(try em.required("within"), "within"), every: try em["every"].map { try parseDuration($0, "every") } ?? 0.5)
+                within: try parseDuration(try em.required("within"), "within"),
+                every: try em["every"].map { try parseDuration($0, "every") } ?? 0.5)
         }
         var captures: [Capture] = []
         if let c = m["capture"] {
@@ -382,8 +405,10 @@ struct Builder {
         }
         for c in captures { known.insert(c.variable) }
         return HTTPStep(
-            name: try m["name"]?.string("name") ?? "step \(index + 1)", method: method, url: url, headers: try request["headers"].map { try templates($0, "headers") } ?? [],
-            query: try request["query"].map { try templates($0, "query") } ?? [], body: body, connectTimeout: connect, totalTimeout: total, redirects: redirects,
+            name: try m["name"]?.string("name") ?? "step \(index + 1)", method: method, url: url,
+            headers: try request["headers"].map { try templates($0, "headers") } ?? [],
+            query: try request["query"].map { try templates($0, "query") } ?? [], body: body, connectTimeout: connect,
+            totalTimeout: total, redirects: redirects,
             writes: writes, expect: expect, captures: captures, eventually: eventually, mark: node.mark)
     }
 
@@ -408,8 +433,10 @@ struct Builder {
             return try JSONPath(s)
         } catch {
             throw ProfileError(
-                file: source.file, line: node.line, column: node.column + error.position + (node.node.scalar?.style == .plain ? 0 : 1),
-                message: "invalid JSONPath: \(error.message)", lineText: node.line - 1 < source.lines.count ? String(source.lines[node.line - 1]) : nil)
+                file: source.file, line: node.line,
+                column: node.column + error.position + (node.node.scalar?.style == .plain ? 0 : 1),
+                message: "invalid JSONPath: \(error.message)",
+                lineText: node.line - 1 < source.lines.count ? String(source.lines[node.line - 1]) : nil)
         }
     }
 
@@ -418,7 +445,9 @@ struct Builder {
         var e = Expectations()
         if let s = m["status"] { e.status = try status(s) }
         if let h = m["headers"] {
-            for (name, _, spec) in try h.mapping("headers").entries { e.headers.append(HeaderExpectation(name: name, predicate: try headerPredicate(spec, name))) }
+            for (name, _, spec) in try h.mapping("headers").entries {
+                e.headers.append(HeaderExpectation(name: name, predicate: try headerPredicate(spec, name)))
+            }
         }
         if let j = m["json"] { e.bodyIsJSON = try j.bool("json") }
         if let b = m["body"] {
@@ -439,7 +468,8 @@ struct Builder {
     func schemaRef(_ node: YNode) throws -> NamedSchema {
         if case .scalar(let s) = node.node {
             guard let named = schemas[s.string] else {
-                let hint = didYouMean(s.string, Array(schemas.keys)).map { "did you mean '\($0)'?" } ?? "declare it under 'schemas'"
+                let hint =
+                    didYouMean(s.string, Array(schemas.keys)).map { "did you mean '\($0)'?" } ?? "declare it under 'schemas'"
                 throw node.error("unknown schema '\(s.string)'", hint: hint)
             }
             return named
@@ -500,7 +530,8 @@ struct Builder {
         let path = try jsonPath(pathNode)
         let predicateEntries = m.entries.filter { $0.0 != "path" }
         guard predicateEntries.count == 1, let (key, _, value) = predicateEntries.first else {
-            throw node.error("an assertion needs exactly one predicate", hint: "one of: \(Self.predicateKeys.joined(separator: ", "))")
+            throw node.error(
+                "an assertion needs exactly one predicate", hint: "one of: \(Self.predicateKeys.joined(separator: ", "))")
         }
         let predicate: Predicate
         func number() throws -> JSONDecimal {
@@ -534,22 +565,31 @@ struct Builder {
         case "format":
             let f = try value.string("format")
             let formats = ["date-time", "date", "time", "uri", "uri-reference", "uuid", "email", "hostname", "ipv4", "ipv6"]
-            guard formats.contains(f) else { throw value.error("unsupported format '\(f)'", hint: didYouMean(f, formats).map { "did you mean '\($0)'?" }) }
+            guard formats.contains(f) else {
+                throw value.error("unsupported format '\(f)'", hint: didYouMean(f, formats).map { "did you mean '\($0)'?" })
+            }
             predicate = .format(f)
         default: throw node.error("unknown predicate '\(key)'")
         }
         let rendered: String
-        if case .scalar(let s) = value.node { rendered = s.string } else { rendered = (try? JSONSerializer.string(value.json())) ?? "…" }
+        if case .scalar(let s) = value.node {
+            rendered = s.string
+        } else {
+            rendered = (try? JSONSerializer.string(value.json())) ?? "…"
+        }
         return Assertion(path: path, predicate: predicate, text: "\(path.text) \(key) \(rendered)", mark: node.mark)
     }
 
     func dataCheck(_ node: YNode, name: String) throws -> DataCheck {
-        let m = try node.mapping("a data check", allowed: ["files", "format", "select", "schema", "schema_keywords", "assert", "duplicate_keys"])
+        let m = try node.mapping(
+            "a data check", allowed: ["files", "format", "select", "schema", "schema_keywords", "assert", "duplicate_keys"])
         let files = try m.required("files").list().map { try $0.string("files") }
         var format = DataFormat.auto
         if let f = m["format"] {
             let s = try f.string("format")
-            guard let df = DataFormat(rawValue: s) else { throw f.error("unknown data format '\(s)'", hint: "use json, jsonl, jsonld or auto") }
+            guard let df = DataFormat(rawValue: s) else {
+                throw f.error("unknown data format '\(s)'", hint: "use json, jsonl, jsonld or auto")
+            }
             format = df
         }
         var duplicates = Outcome.passed
@@ -564,7 +604,8 @@ struct Builder {
         return DataCheck(
             name: name, files: files, format: format, select: try m["select"]?.sequence("select").map { try assertion($0) } ?? [],
             schema: try m["schema"].map { try schemaRef($0) },
-            schemaKeywords: try m["schema_keywords"].map { Set(try $0.list().map { try $0.string("schema_keywords") }) }, assertions: try m["assert"]?.sequence("assert").map { try assertion($0) } ?? [],
+            schemaKeywords: try m["schema_keywords"].map { Set(try $0.list().map { try $0.string("schema_keywords") }) },
+            assertions: try m["assert"]?.sequence("assert").map { try assertion($0) } ?? [],
             duplicateKeys: duplicates, mark: node.mark)
     }
 }

@@ -73,5 +73,3 @@ public struct Template: Sendable, CustomStringConvertible {
 public struct TemplateError: Error, Sendable {
     public let message: String
 }
-
-

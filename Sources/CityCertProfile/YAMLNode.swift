@@ -54,7 +54,9 @@ struct YNode {
     }
 
     var intValue: Int? {
-        guard let p = plain, let first = p.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || (first >= 48 && first <= 57) else {
+        guard let p = plain, let first = p.utf8.first,
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || (first >= 48 && first <= 57)
+        else {
             return nil
         }
         return Int(p.hasPrefix("+") ? String(p.dropFirst()) : p)
@@ -91,7 +93,9 @@ struct YNode {
             let key = YNode(node: k, source: source)
             guard case .scalar(let s) = k else { throw key.error("keys in \(what) must be strings") }
             if let allowed, !allowed.contains(s.string) {
-                let hint = didYouMean(s.string, allowed).map { "did you mean '\($0)'?" } ?? "allowed keys: \(allowed.joined(separator: ", "))"
+                let hint =
+                    didYouMean(s.string, allowed).map { "did you mean '\($0)'?" }
+                    ?? "allowed keys: \(allowed.joined(separator: ", "))"
                 throw key.error("unknown key '\(s.string)' in \(what)", hint: hint)
             }
             entries.append((s.string, key, YNode(node: v, source: source)))
@@ -107,7 +111,10 @@ struct YNode {
             if isNull { return .null }
             if let b = boolValue { return .bool(b) }
             // Numbers: exactly what JSON accepts keeps its lexeme; YAML-only forms (+1, 1e3 without sign) are normalized.
-            if let first = s.string.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") || (first >= 48 && first <= 57) {
+            if let first = s.string.utf8.first,
+                first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                    || (first >= 48 && first <= 57)
+            {
                 if let d = try? JSONValue.parse(s.string), case .number = d { return d }
                 if let i = intValue { return .number(JSONNumber(i)) }
                 if let f = Double(s.string), f.isFinite { return .number(JSONNumber(f)) }
@@ -118,7 +125,9 @@ struct YNode {
         case .mapping(let m):
             var pairs: [(String, JSONValue)] = []
             for (k, v) in m {
-                guard case .scalar(let ks) = k else { throw YNode(node: k, source: source).error("JSON object keys must be strings") }
+                guard case .scalar(let ks) = k else {
+                    throw YNode(node: k, source: source).error("JSON object keys must be strings")
+                }
                 pairs.append((ks.string, try YNode(node: v, source: source).json()))
             }
             return .object(JSONObject(pairs))

@@ -49,7 +49,9 @@ public final class BoundedRegex: @unchecked Sendable {
     /// The captures of the first match (group 0 first), or nil.
     public func captures(in subject: String) -> [String?]? {
         let ns = subject as NSString
-        guard let m = regex.firstMatch(in: subject, options: [], range: NSRange(location: 0, length: ns.length)) else { return nil }
+        guard let m = regex.firstMatch(in: subject, options: [], range: NSRange(location: 0, length: ns.length)) else {
+            return nil
+        }
         return (0..<m.numberOfRanges).map { i in
             let r = m.range(at: i)
             return r.location == NSNotFound ? nil : ns.substring(with: r)

@@ -10,7 +10,8 @@ public enum ECMARegex {
         }
     }
 
-    static let space = "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
+    static let space =
+        "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
 
     /// The ICU form of an ECMA-262 pattern, or nil for syntax ICU would misread.
     public static func translate(_ pattern: String) -> String? {
@@ -32,7 +33,10 @@ public enum ECMARegex {
                 case "s": out += inClass ? space : "[" + space + "]"
                 case "S": out += "[^" + space + "]"
                 case "c":
-                    guard i < chars.count, chars[i].properties.isASCIIHexDigit || (chars[i] >= "A" && chars[i] <= "Z") || (chars[i] >= "a" && chars[i] <= "z") else {
+                    guard i < chars.count,
+                        chars[i].properties.isASCIIHexDigit || (chars[i] >= "A" && chars[i] <= "Z")
+                            || (chars[i] >= "a" && chars[i] <= "z")
+                    else {
                         out += "\\\\c"
                         continue
                     }

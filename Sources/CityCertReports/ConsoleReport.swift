@@ -31,7 +31,8 @@ public enum ConsoleReport {
                 case .finding(let f):
                     total += 1
                     if shown < limit {
-                        out.append("         \(f.file):\(f.line):\(f.column) \(f.pointer.isEmpty ? "/" : f.pointer): \(f.message)")
+                        out.append(
+                            "         \(f.file):\(f.line):\(f.column) \(f.pointer.isEmpty ? "/" : f.pointer): \(f.message)")
                         shown += 1
                     }
                 case .exchange(let x) where !x.problems.isEmpty:
@@ -41,7 +42,9 @@ public enum ConsoleReport {
                 }
             }
             if total > shown { out.append("         … \(total - shown) more finding(s) in the reports") }
-            if total == 0 && !c.evidence.contains(where: { if case .exchange = $0 { return true } else { return false } }), let m = c.message {
+            if total == 0 && !c.evidence.contains(where: { if case .exchange = $0 { return true } else { return false } }),
+                let m = c.message
+            {
                 out.append("         \(m)")
             }
         }
@@ -70,7 +73,10 @@ public enum ConsoleReport {
             for l in r.leftovers { lines.append("  \(l)") }
         }
         let notPassed = r.requirements.filter { $0.level == .must && $0.outcome != .passed }.count
-        lines.append(r.conformant ? "Verdict: CONFORMANT (every MUST requirement passed)" : "Verdict: NOT CONFORMANT (\(notPassed) MUST requirement(s) not passed)")
+        lines.append(
+            r.conformant
+                ? "Verdict: CONFORMANT (every MUST requirement passed)"
+                : "Verdict: NOT CONFORMANT (\(notPassed) MUST requirement(s) not passed)")
         return lines.joined(separator: "\n")
     }
 }

@@ -53,8 +53,10 @@ public enum JSONReport {
 
     static func requirement(_ q: RequirementResult) -> JSONValue {
         .object([
-            ("id", .string(q.id)), ("title", .string(q.title)), ("level", .string(q.level.rawValue)), ("clause", .string(q.clause)),
-            ("url", q.url.map(JSONValue.string) ?? .null), ("quote", q.quote.map(JSONValue.string) ?? .null), ("tags", .array(q.tags.map(JSONValue.string))), ("outcome", .string(q.outcome.rawValue)),
+            ("id", .string(q.id)), ("title", .string(q.title)), ("level", .string(q.level.rawValue)),
+            ("clause", .string(q.clause)),
+            ("url", q.url.map(JSONValue.string) ?? .null), ("quote", q.quote.map(JSONValue.string) ?? .null),
+            ("tags", .array(q.tags.map(JSONValue.string))), ("outcome", .string(q.outcome.rawValue)),
             ("reason", q.reason.map(JSONValue.string) ?? .null), ("durationMs", ms(q.duration)),
             ("checks", .array(q.checks.map(check))),
         ])
@@ -62,7 +64,8 @@ public enum JSONReport {
 
     static func check(_ c: CheckResult) -> JSONValue {
         .object([
-            ("name", .string(c.name)), ("outcome", .string(c.outcome.rawValue)), ("message", c.message.map(JSONValue.string) ?? .null),
+            ("name", .string(c.name)), ("outcome", .string(c.outcome.rawValue)),
+            ("message", c.message.map(JSONValue.string) ?? .null),
             ("evidence", .array(c.evidence.map(evidence))),
         ])
     }
@@ -83,7 +86,8 @@ public enum JSONReport {
             var timings: JSONValue = .null
             if let t = x.timings {
                 timings = .object([
-                    ("dnsMs", ms(t.dns)), ("connectMs", ms(t.connect)), ("tlsMs", ms(t.tls)), ("firstByteMs", ms(t.firstByte)), ("totalMs", ms(t.total)),
+                    ("dnsMs", ms(t.dns)), ("connectMs", ms(t.connect)), ("tlsMs", ms(t.tls)), ("firstByteMs", ms(t.firstByte)),
+                    ("totalMs", ms(t.total)),
                 ])
             }
             return .object([
@@ -100,7 +104,8 @@ public enum JSONReport {
                     x.status == nil
                         ? .null
                         : .object([
-                            ("status", .int(x.status!)), ("httpVersion", x.httpVersion.map(JSONValue.string) ?? .null), ("headers", headers(x.responseHeaders)),
+                            ("status", .int(x.status!)), ("httpVersion", x.httpVersion.map(JSONValue.string) ?? .null),
+                            ("headers", headers(x.responseHeaders)),
                             ("bodyExcerpt", x.responseBodyExcerpt.map(JSONValue.string) ?? .null),
                         ])
                 ),

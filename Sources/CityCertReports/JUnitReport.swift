@@ -10,8 +10,10 @@ public enum JUnitReport {
         let skipped = r.count(.skipped)
         let time = String(format3(r.finished - r.started))
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        x += "<testsuites name=\"citycert\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\">\n"
-        x += "  <testsuite name=\"\(esc(r.profile.id))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\" timestamp=\"\(Timestamp.iso(r.started))\">\n"
+        x +=
+            "<testsuites name=\"citycert\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\">\n"
+        x +=
+            "  <testsuite name=\"\(esc(r.profile.id))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\" timestamp=\"\(Timestamp.iso(r.started))\">\n"
         x += "    <properties>\n"
         let props: [(String, String)] = [
             ("profile.title", r.profile.title), ("profile.version", r.profile.version), ("profile.sha256", r.profile.sha256),
@@ -21,14 +23,17 @@ public enum JUnitReport {
         for (k, v) in props { x += "      <property name=\"\(esc(k))\" value=\"\(esc(v))\"/>\n" }
         x += "    </properties>\n"
         for q in r.requirements {
-            x += "    <testcase classname=\"\(esc(r.profile.id)).\(q.level.rawValue)\" name=\"\(esc(q.id)): \(esc(q.title))\" time=\"\(format3(q.duration))\""
+            x +=
+                "    <testcase classname=\"\(esc(r.profile.id)).\(q.level.rawValue)\" name=\"\(esc(q.id)): \(esc(q.title))\" time=\"\(format3(q.duration))\""
             let detail = details(q)
             switch q.outcome {
             case .passed: x += "/>\n"
             case .failed:
-                x += ">\n      <failure message=\"\(esc(q.reason ?? "failed"))\" type=\"\(q.level.rawValue)\">\(esc(detail))</failure>\n    </testcase>\n"
+                x +=
+                    ">\n      <failure message=\"\(esc(q.reason ?? "failed"))\" type=\"\(q.level.rawValue)\">\(esc(detail))</failure>\n    </testcase>\n"
             case .error:
-                x += ">\n      <error message=\"\(esc(q.reason ?? "error"))\" type=\"error\">\(esc(detail))</error>\n    </testcase>\n"
+                x +=
+                    ">\n      <error message=\"\(esc(q.reason ?? "error"))\" type=\"error\">\(esc(detail))</error>\n    </testcase>\n"
             case .skipped:
                 x += ">\n      <skipped message=\"\(esc(q.reason ?? "skipped"))\"/>\n    </testcase>\n"
             }
@@ -44,7 +49,8 @@ public enum JUnitReport {
             lines.append("\(c.name): \(c.outcome.rawValue)\(c.message.map { " — \($0)" } ?? "")")
             for e in c.evidence.prefix(50) {
                 switch e {
-                case .finding(let f): lines.append("  \(f.file):\(f.line):\(f.column) \(f.pointer.isEmpty ? "/" : f.pointer): \(f.message)")
+                case .finding(let f):
+                    lines.append("  \(f.file):\(f.line):\(f.column) \(f.pointer.isEmpty ? "/" : f.pointer): \(f.message)")
                 case .exchange(let x):
                     lines.append("  \(x.method) \(x.url) -> \(x.status.map(String.init) ?? "no response")")
                     for p in x.problems { lines.append("    \(p)") }
@@ -74,7 +80,11 @@ public enum JUnitReport {
             case "\n": out += "&#10;"
             case "\t", "\r": out.unicodeScalars.append(u)
             default:
-                if u.value < 0x20 || (u.value >= 0xFFFE && u.value <= 0xFFFF) { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 || (u.value >= 0xFFFE && u.value <= 0xFFFF) {
+                    out += "\u{FFFD}"
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out

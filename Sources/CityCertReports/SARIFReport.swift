@@ -28,7 +28,13 @@ public enum SARIFReport {
                 ("shortDescription", .object([("text", .string(q.title))])),
                 ("fullDescription", .object([("text", .string(q.quote.map { "\(q.clause): \($0)" } ?? q.clause))])),
                 ("defaultConfiguration", .object([("level", .string(level(q)))])),
-                ("properties", .object([("level", .string(q.level.rawValue)), ("clause", .string(q.clause)), ("tags", .array(q.tags.map(JSONValue.string)))])),
+                (
+                    "properties",
+                    .object([
+                        ("level", .string(q.level.rawValue)), ("clause", .string(q.clause)),
+                        ("tags", .array(q.tags.map(JSONValue.string))),
+                    ])
+                ),
             ]
             if let url = q.url { rule.append(("helpUri", .string(url))) }
             return .object(rule)
@@ -42,24 +48,49 @@ public enum SARIFReport {
                     case .finding(let f):
                         located = true
                         results.append(
-                            result(q, index, c.outcome, "\(f.message) [\(f.rule)]", locations: [
-                                .object([
-                                    (
-                                        "physicalLocation",
-                                        .object([
-                                            ("artifactLocation", .object([("uri", .string(f.file))])),
-                                            ("region", .object([("startLine", .int(f.line)), ("startColumn", .int(f.column))])),
-                                        ])
-                                    ),
-                                    ("logicalLocations", .array([.object([("fullyQualifiedName", .string(f.pointer.isEmpty ? "/" : f.pointer)), ("kind", .string("element"))])])),
-                                ])
-                            ]))
+                            result(
+                                q, index, c.outcome, "\(f.message) [\(f.rule)]",
+                                locations: [
+                                    .object([
+                                        (
+                                            "physicalLocation",
+                                            .object([
+                                                ("artifactLocation", .object([("uri", .string(f.file))])),
+                                                (
+                                                    "region",
+                                                    .object([("startLine", .int(f.line)), ("startColumn", .int(f.column))])
+                                                ),
+                                            ])
+                                        ),
+                                        (
+                                            "logicalLocations",
+                                            .array([
+                                                .object([
+                                                    ("fullyQualifiedName", .string(f.pointer.isEmpty ? "/" : f.pointer)),
+                                                    ("kind", .string("element")),
+                                                ])
+                                            ])
+                                        ),
+                                    ])
+                                ]))
                     case .exchange(let x) where !x.problems.isEmpty:
                         located = true
                         results.append(
-                            result(q, index, c.outcome, "\(x.method) \(x.url): " + x.problems.joined(separator: "; "), locations: [
-                                .object([("logicalLocations", .array([.object([("fullyQualifiedName", .string("\(x.method) \(x.url)")), ("kind", .string("resource"))])]))])
-                            ]))
+                            result(
+                                q, index, c.outcome, "\(x.method) \(x.url): " + x.problems.joined(separator: "; "),
+                                locations: [
+                                    .object([
+                                        (
+                                            "logicalLocations",
+                                            .array([
+                                                .object([
+                                                    ("fullyQualifiedName", .string("\(x.method) \(x.url)")),
+                                                    ("kind", .string("resource")),
+                                                ])
+                                            ])
+                                        )
+                                    ])
+                                ]))
                     default: break
                     }
                 }
@@ -82,13 +113,17 @@ public enum SARIFReport {
             ),
             (
                 "automationDetails",
-                .object([("id", .string("\(r.profile.id)/\(r.profile.version)/")), ("description", .object([("text", .string(r.profile.title))]))])
+                .object([
+                    ("id", .string("\(r.profile.id)/\(r.profile.version)/")),
+                    ("description", .object([("text", .string(r.profile.title))])),
+                ])
             ),
             ("results", .array(results)),
             (
                 "properties",
                 .object([
-                    ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")), ("profileSha256", .string(r.profile.sha256)),
+                    ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")),
+                    ("profileSha256", .string(r.profile.sha256)),
                     ("insecure", .bool(r.insecure)),
                 ])
             ),
@@ -96,7 +131,9 @@ public enum SARIFReport {
         return .object([("$schema", .string(schemaURI)), ("version", .string(version)), ("runs", .array([run]))])
     }
 
-    static func result(_ q: RequirementResult, _ ruleIndex: Int, _ outcome: Outcome, _ message: String, locations: [JSONValue]) -> JSONValue {
+    static func result(_ q: RequirementResult, _ ruleIndex: Int, _ outcome: Outcome, _ message: String, locations: [JSONValue])
+        -> JSONValue
+    {
         var fields: [(String, JSONValue)] = [
             ("ruleId", .string(q.id)), ("ruleIndex", .int(ruleIndex)),
             // A check that could not decide is reported for review, not as a failure of the target.

@@ -24,16 +24,24 @@ enum AssertionEvaluator {
         }
         switch a.predicate {
         case .exists(let expected):
-            if expected && nodes.isEmpty { return [Problem(pointer: .root, message: "\(a.path.text) selects nothing, expected it to exist")] }
+            if expected && nodes.isEmpty {
+                return [Problem(pointer: .root, message: "\(a.path.text) selects nothing, expected it to exist")]
+            }
             if !expected, let first = nodes.first {
-                return [Problem(pointer: first.location.pointer, message: "\(a.path.text) exists (\(show(first.value))), expected it to be absent")]
+                return [
+                    Problem(
+                        pointer: first.location.pointer,
+                        message: "\(a.path.text) exists (\(show(first.value))), expected it to be absent")
+                ]
             }
             return []
         case .equals(let expectedRaw):
             let expected = variables?.render(expectedRaw) ?? expectedRaw
             return each { $0 == expected ? nil : "\(show($0)) is not equal to \(show(expected))" }
         case .notEquals(let v):
-            return nodes.compactMap { n in n.value == v ? Problem(pointer: n.location.pointer, message: "\(show(n.value)) must not equal \(show(v))") : nil }
+            return nodes.compactMap { n in
+                n.value == v ? Problem(pointer: n.location.pointer, message: "\(show(n.value)) must not equal \(show(v))") : nil
+            }
         case .oneOf(let options):
             return each { v in options.contains(v) ? nil : "\(show(v)) is not one of \(show(.array(options)))" }
         case .matches(let regex):
@@ -55,7 +63,8 @@ enum AssertionEvaluator {
                 return ok ? nil : "\(show(v)) is \(v.typeName), expected \(t)"
             }
         case .count(let n):
-            return nodes.count == n ? [] : [Problem(pointer: .root, message: "\(a.path.text) selects \(nodes.count) node(s), expected \(n)")]
+            return nodes.count == n
+                ? [] : [Problem(pointer: .root, message: "\(a.path.text) selects \(nodes.count) node(s), expected \(n)")]
         case .lessThan(let d): return compare(nodes, a) { $0 < d ? nil : "\($0.text) is not < \(d.text)" }
         case .lessOrEqual(let d): return compare(nodes, a) { $0 <= d ? nil : "\($0.text) is not <= \(d.text)" }
         case .greaterThan(let d): return compare(nodes, a) { $0 > d ? nil : "\($0.text) is not > \(d.text)" }

@@ -73,11 +73,14 @@ struct DataCheckRunner {
             let first = sorted[0]
             return CheckResult(
                 name: check.name, outcome: .failed,
-                message: "\(s.total) finding(s); first: \(first.file):\(first.line):\(first.column) \(first.pointer.isEmpty ? "/" : first.pointer): \(first.message)",
+                message:
+                    "\(s.total) finding(s); first: \(first.file):\(first.line):\(first.column) \(first.pointer.isEmpty ? "/" : first.pointer): \(first.message)",
                 evidence: evidence)
         }
         if s.documents == 0 {
-            return CheckResult(name: check.name, outcome: .skipped, message: "no document in the matching files is selected by this check", evidence: evidence)
+            return CheckResult(
+                name: check.name, outcome: .skipped, message: "no document in the matching files is selected by this check",
+                evidence: evidence)
         }
         return CheckResult(name: check.name, outcome: .passed, message: nil, evidence: evidence)
     }
@@ -108,7 +111,10 @@ struct DataCheckRunner {
         switch record.document {
         case .failure(let e):
             collector.document()
-            collector.add(DataFinding(file: file, line: e.location.line, column: e.location.column, pointer: "", message: "not valid JSON: \(e.message)", rule: "json"))
+            collector.add(
+                DataFinding(
+                    file: file, line: e.location.line, column: e.location.column, pointer: "",
+                    message: "not valid JSON: \(e.message)", rule: "json"))
             return
         case .success(let d): document = d
         }
@@ -132,7 +138,8 @@ struct DataCheckRunner {
                 let loc = locate(e.instanceLocation)
                 collector.add(
                     DataFinding(
-                        file: file, line: loc.line, column: loc.column, pointer: e.instanceLocation.description, message: e.message,
+                        file: file, line: loc.line, column: loc.column, pointer: e.instanceLocation.description,
+                        message: e.message,
                         rule: "schema \(s.name) \(e.keywordLocation)"))
             }
         }
@@ -143,7 +150,10 @@ struct DataCheckRunner {
                     continue
                 }
                 let loc = locate(p.pointer)
-                collector.add(DataFinding(file: file, line: loc.line, column: loc.column, pointer: p.pointer.description, message: p.message, rule: a.text))
+                collector.add(
+                    DataFinding(
+                        file: file, line: loc.line, column: loc.column, pointer: p.pointer.description, message: p.message,
+                        rule: a.text))
             }
         }
     }

@@ -14,7 +14,9 @@ struct HTTPStepRunner {
     let options: RunOptions
 
     static let excerptLimit = 2048
-    static let sensitiveHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"]
+    static let sensitiveHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token",
+    ]
 
     func run(_ check: HTTPCheck) async -> CheckResult {
         var evidence: [Evidence] = []
@@ -42,7 +44,9 @@ struct HTTPStepRunner {
         }
         var headers: [(name: String, value: String)] = []
         let stepNames = Set(step.headers.map { $0.name.lowercased() })
-        for h in profile.defaults.headers where !stepNames.contains(h.name.lowercased()) { headers.append((h.name, variables.render(h.value))) }
+        for h in profile.defaults.headers where !stepNames.contains(h.name.lowercased()) {
+            headers.append((h.name, variables.render(h.value)))
+        }
         for h in step.headers { headers.append((h.name, variables.render(h.value))) }
         var body: [UInt8]? = nil
         func setContentType(_ type: String?) {
@@ -113,15 +117,18 @@ struct HTTPStepRunner {
         } catch {
             return (
                 ExchangeEvidence(
-                    step: step.name, method: step.method, url: variables.redact(variables.render(step.url)), requestHeaders: [], requestBodyExcerpt: nil,
+                    step: step.name, method: step.method, url: variables.redact(variables.render(step.url)), requestHeaders: [],
+                    requestBodyExcerpt: nil,
                     status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil, attempts: 1,
                     problems: [variables.redact(error.description)]),
                 .error, []
             )
         }
         var exchange = ExchangeEvidence(
-            step: step.name, method: request.method, url: variables.redact(request.url), requestHeaders: redactHeaders(request.headers),
-            requestBodyExcerpt: excerpt(request.body), status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil,
+            step: step.name, method: request.method, url: variables.redact(request.url),
+            requestHeaders: redactHeaders(request.headers),
+            requestBodyExcerpt: excerpt(request.body), status: nil, responseHeaders: [], responseBodyExcerpt: nil,
+            httpVersion: nil, timings: nil,
             attempts: 1, problems: [])
         let response: HTTPResponse
         do {
@@ -160,7 +167,8 @@ struct HTTPStepRunner {
                 if values.isEmpty {
                     problems.append("header \(h.name) is missing, expected '\(variables.redact(expected))'")
                 } else if !values.contains(expected) {
-                    problems.append("header \(h.name) is '\(variables.redact(values[0]))', expected '\(variables.redact(expected))'")
+                    problems.append(
+                        "header \(h.name) is '\(variables.redact(values[0]))', expected '\(variables.redact(expected))'")
                 }
             case .matches(let r):
                 if values.isEmpty {
@@ -170,7 +178,9 @@ struct HTTPStepRunner {
                 }
             case .mediaType(let type, let params):
                 if let v = values.first {
-                    if let problem = MediaType.mismatch(v, type: type, parameters: params) { problems.append("header \(h.name): \(problem)") }
+                    if let problem = MediaType.mismatch(v, type: type, parameters: params) {
+                        problems.append("header \(h.name): \(problem)")
+                    }
                 } else {
                     problems.append("header \(h.name) is missing, expected \(type)")
                 }
@@ -180,7 +190,8 @@ struct HTTPStepRunner {
             problems.append(String(format: "took %.0f ms, expected below %.0f ms", response.timings.total * 1000, limit * 1000))
         }
         var json: JSONValue? = nil
-        let needsJSON = e.bodyIsJSON || step.captures.contains { if case .jsonPath = $0.source { return true } else { return false } }
+        let needsJSON =
+            e.bodyIsJSON || step.captures.contains { if case .jsonPath = $0.source { return true } else { return false } }
         if needsJSON {
             do {
                 json = try JSONDocument(bytes: response.body).root
@@ -191,7 +202,9 @@ struct HTTPStepRunner {
         if let json {
             if let s = e.schema {
                 for err in s.schema.validate(json).prefix(20) {
-                    problems.append("schema \(s.name): \(err.instanceLocation.description.isEmpty ? "/" : err.instanceLocation.description): \(err.message)")
+                    problems.append(
+                        "schema \(s.name): \(err.instanceLocation.description.isEmpty ? "/" : err.instanceLocation.description): \(err.message)"
+                    )
                 }
             }
             for a in e.assertions {
@@ -206,7 +219,11 @@ struct HTTPStepRunner {
                     problems.append("capture \(c.variable): \(p.text) selects nothing")
                     continue
                 }
-                if case .string(let s) = first.value { captures.append((c.variable, s)) } else { captures.append((c.variable, JSONSerializer.string(first.value))) }
+                if case .string(let s) = first.value {
+                    captures.append((c.variable, s))
+                } else {
+                    captures.append((c.variable, JSONSerializer.string(first.value)))
+                }
             case .header(let name, let regex):
                 guard let v = response.header(name) else {
                     problems.append("capture \(c.variable): header \(name) is missing")

@@ -1,6 +1,6 @@
 public import CityCertCore
-public import CityCertProfile
 import CityCertJSON
+public import CityCertProfile
 import Foundation
 import Synchronization
 
@@ -29,7 +29,8 @@ public struct Runner: Sendable {
         }
         for r in profile.requirements {
             let matched = options.filters.contains { f in
-                r.id == f || r.tags.contains(f) || r.level.rawValue == f.uppercased() || (f.hasSuffix("*") && r.id.hasPrefix(String(f.dropLast())))
+                r.id == f || r.tags.contains(f) || r.level.rawValue == f.uppercased()
+                    || (f.hasSuffix("*") && r.id.hasPrefix(String(f.dropLast())))
             }
             if matched { include(r) }
         }
@@ -50,7 +51,9 @@ public struct Runner: Sendable {
             } else if let d = i.defaultValue {
                 values[i.name] = d
             } else if i.required {
-                throw RunError("missing required input '\(i.name)'" + (i.description.map { ": \($0)" } ?? "") + " (pass --input \(i.name)=…)")
+                throw RunError(
+                    "missing required input '\(i.name)'" + (i.description.map { ": \($0)" } ?? "") + " (pass --input \(i.name)=…)"
+                )
             }
         }
         return values
@@ -60,7 +63,9 @@ public struct Runner: Sendable {
         let inputs = try resolveInputs()
         let planned = plan()
         let needsHTTP = planned.contains { $0.checks.contains { if case .http = $0 { return true } else { return false } } }
-        if needsHTTP && transport == nil { throw RunError("this profile has HTTP checks but no transport is configured", usage: false) }
+        if needsHTTP && transport == nil {
+            throw RunError("this profile has HTTP checks but no transport is configured", usage: false)
+        }
         let secrets = profile.inputs.filter(\.secret).compactMap { inputs[$0.name] }
         let variables = Variables(inputs: inputs, secrets: secrets, runID: options.runID, clock: options.clock)
         let files = FileSelector.expand(options.paths)
@@ -74,9 +79,11 @@ public struct Runner: Sendable {
         if !options.paths.isEmpty { target["paths"] = options.paths.joined(separator: " ") }
         return RunReport(
             profile: RunReport.ProfileInfo(
-                id: profile.id, title: profile.title, version: profile.version, sha256: profile.sha256, standardName: profile.standard.name,
+                id: profile.id, title: profile.title, version: profile.version, sha256: profile.sha256,
+                standardName: profile.standard.name,
                 standardVersion: profile.standard.version, standardURL: profile.standard.url),
-            target: target, toolVersion: Self.toolVersion, started: started, finished: options.clock(), insecure: options.insecure,
+            target: target, toolVersion: Self.toolVersion, started: started, finished: options.clock(),
+            insecure: options.insecure,
             readOnly: options.readOnly, requirements: results, leftovers: leftovers)
     }
 
@@ -119,7 +126,8 @@ public struct Runner: Sendable {
         for i in planned.indices where results[i] == nil {
             let r = planned[i]
             results[i] = RequirementResult(
-                id: r.id, title: r.title, clause: r.clause, url: r.url, quote: r.quote, level: r.level, tags: r.tags, outcome: .skipped,
+                id: r.id, title: r.title, clause: r.clause, url: r.url, quote: r.quote, level: r.level, tags: r.tags,
+                outcome: .skipped,
                 reason: "its dependencies could not be satisfied", checks: [], duration: 0)
         }
         return results.compactMap { $0 }
@@ -158,7 +166,8 @@ public struct Runner: Sendable {
         let start = options.clock()
         func result(_ outcome: Outcome, _ reason: String?, _ checks: [CheckResult]) -> RequirementResult {
             RequirementResult(
-                id: r.id, title: r.title, clause: r.clause, url: r.url, quote: r.quote, level: r.level, tags: r.tags, outcome: outcome, reason: reason, checks: checks,
+                id: r.id, title: r.title, clause: r.clause, url: r.url, quote: r.quote, level: r.level, tags: r.tags,
+                outcome: outcome, reason: reason, checks: checks,
                 duration: options.clock() - start)
         }
         if let skip { return result(.skipped, skip, []) }
@@ -166,7 +175,8 @@ public struct Runner: Sendable {
         for c in r.checks {
             switch c {
             case .http(let h):
-                checks.append(await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(h))
+                checks.append(
+                    await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(h))
             case .data(let d):
                 let selected = FileSelector.select(files, globs: d.files)
                 checks.append(await DataCheckRunner(check: d, files: selected, options: options).run())
@@ -186,7 +196,9 @@ public struct Runner: Sendable {
             // A cleanup step whose variables were never captured has nothing to delete.
             if step.url.variables.contains(where: { variables.value($0) == nil }) { continue }
             let (exchange, outcome) = await runner.run(step)
-            if outcome != .passed { leftovers.append("\(exchange.method) \(exchange.url): " + exchange.problems.joined(separator: "; ")) }
+            if outcome != .passed {
+                leftovers.append("\(exchange.method) \(exchange.url): " + exchange.problems.joined(separator: "; "))
+            }
         }
         return leftovers
     }

@@ -3,7 +3,8 @@ public import Foundation
 /// The built `citycert` executable, found next to the test bundle (or in .build/debug).
 public enum CityCertBinary {
     public static var path: String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("citycert").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("citycert")
+            .path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return Repository.root.appendingPathComponent(".build/debug/citycert").path
     }

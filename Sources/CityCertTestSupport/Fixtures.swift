@@ -9,8 +9,12 @@ public enum Repository {
         return url
     }()
 
-    public static func fixture(_ relative: String) -> URL { root.appendingPathComponent("Fixtures").appendingPathComponent(relative) }
-    public static func profile(_ relative: String) -> URL { root.appendingPathComponent("Profiles").appendingPathComponent(relative) }
+    public static func fixture(_ relative: String) -> URL {
+        root.appendingPathComponent("Fixtures").appendingPathComponent(relative)
+    }
+    public static func profile(_ relative: String) -> URL {
+        root.appendingPathComponent("Profiles").appendingPathComponent(relative)
+    }
 
     public static func read(_ url: URL) throws -> [UInt8] { Array(try Data(contentsOf: url)) }
 }

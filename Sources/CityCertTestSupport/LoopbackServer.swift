@@ -1,4 +1,5 @@
 public import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -56,13 +57,17 @@ public final class LoopbackServer: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard bound == 0, listen(fd, 128) == 0 else {
             close(fd)
             throw ServerError("bind/listen failed")
         }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         port = Int(UInt16(bigEndian: addr.sin_port))
         listener = fd
         let t = Thread { [self] in acceptLoop() }
@@ -148,7 +153,8 @@ public final class LoopbackServer: @unchecked Sendable {
             let target = String(requestLine[1])
             let parts = target.split(separator: "?", maxSplits: 1)
             let request = Request(
-                method: String(requestLine[0]), path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "", headers: headers,
+                method: String(requestLine[0]), path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "",
+                headers: headers,
                 body: body)
             lock.withLock { requestCount += 1 }
             let close = request.header("Connection")?.lowercased() == "close"

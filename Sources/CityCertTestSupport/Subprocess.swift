@@ -1,4 +1,5 @@
 public import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -13,7 +14,9 @@ public enum Subprocess {
     }
 
     /// Starts a program in the background; returns its pid.
-    public static func spawn(_ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null", cwd: String? = nil) throws -> pid_t {
+    public static func spawn(
+        _ path: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null", cwd: String? = nil
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

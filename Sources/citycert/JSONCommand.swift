@@ -13,9 +13,12 @@ struct JSONCommand: ParsableCommand {
             abstract: "Validate JSON files against a JSON Schema: exit 0 valid, 1 invalid, 2 schema invalid.")
 
         @Option(name: .customLong("schema"), help: "The schema file.") var schema: String
-        @Option(name: .customLong("catalog"), help: "A catalog file (JSON: URI -> path) or a folder of schemas indexed by $id (repeatable).")
+        @Option(
+            name: .customLong("catalog"),
+            help: "A catalog file (JSON: URI -> path) or a folder of schemas indexed by $id (repeatable).")
         var catalogs: [String] = []
-        @Option(name: .customLong("draft"), help: "Draft for schemas without $schema: 4, 6, 7, 2019-09, 2020-12.") var draft = "2020-12"
+        @Option(name: .customLong("draft"), help: "Draft for schemas without $schema: 4, 6, 7, 2019-09, 2020-12.") var draft =
+            "2020-12"
         @Flag(name: .customLong("formats"), help: "Make `format` assert.") var formats = false
         @Argument(help: "JSON files (.jsonl / .ndjson: one document per line).") var files: [String]
 
@@ -28,7 +31,8 @@ struct JSONCommand: ParsableCommand {
             options.defaultDraft = d
             options.formatAssertion = formats
             // Relative $refs between files in the schema's folder are followed; nothing outside it.
-            var catalog = SchemaCatalog(fileRoot: URL(fileURLWithPath: schema).standardizedFileURL.deletingLastPathComponent().path)
+            var catalog = SchemaCatalog(
+                fileRoot: URL(fileURLWithPath: schema).standardizedFileURL.deletingLastPathComponent().path)
             let compiled: JSONSchema
             do {
                 for c in catalogs {
@@ -41,7 +45,8 @@ struct JSONCommand: ParsableCommand {
                 }
                 let url = URL(fileURLWithPath: schema).standardizedFileURL
                 let doc = try JSONDocument(bytes: Array(try Data(contentsOf: url))).root
-                compiled = try JSONSchema(document: doc, uri: url.absoluteString, path: url.path, catalog: catalog, options: options)
+                compiled = try JSONSchema(
+                    document: doc, uri: url.absoluteString, path: url.path, catalog: catalog, options: options)
             } catch let e as ExitCode {
                 throw e
             } catch let e as JSONParseError {
@@ -66,7 +71,9 @@ struct JSONCommand: ParsableCommand {
                         if !errors.isEmpty { invalid += 1 }
                         for e in errors {
                             let loc = doc.location(of: e.instanceLocation) ?? record.origin
-                            print("\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]")
+                            print(
+                                "\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]"
+                            )
                         }
                     }
                 }
@@ -78,7 +85,10 @@ struct JSONCommand: ParsableCommand {
                             warn("error: cannot read \(file)")
                             throw ExitCode(2)
                         }
-                        check(JSONRecord(index: 0, origin: SourceLocation(line: 1, column: 1, offset: 0), document: JSONCommand.parseDocument(data)))
+                        check(
+                            JSONRecord(
+                                index: 0, origin: SourceLocation(line: 1, column: 1, offset: 0),
+                                document: JSONCommand.parseDocument(data)))
                     }
                 } catch let e as ExitCode {
                     throw e
@@ -104,7 +114,8 @@ struct JSONCommand: ParsableCommand {
     }
 
     struct Query: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the values an RFC 9535 JSONPath selects, with their normalized paths.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the values an RFC 9535 JSONPath selects, with their normalized paths.")
 
         @Argument(help: "The JSONPath query.") var query: String
         @Argument(help: "JSON files.") var files: [String]

@@ -24,7 +24,8 @@ struct LintCommand: ParsableCommand {
 }
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the profiles in a folder (default: Profiles).")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the profiles in a folder (default: Profiles).")
 
     @Argument(help: "Folder to search for profile.yaml files.") var folder = "Profiles"
 

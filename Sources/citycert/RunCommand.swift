@@ -19,8 +19,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("list"), help: "List what would run, without running it.") var listOnly = false
     @Flag(name: .customLong("read-only"), help: "Skip every requirement that writes to the target.") var readOnly = false
     @Option(name: .customLong("jobs"), help: "Requirements and transfers to run at once.") var jobs = 1
-    @Option(name: .customLong("connect-timeout"), help: "Connect timeout in seconds (overrides the profile).") var connectTimeout: Double?
-    @Option(name: .customLong("timeout"), help: "Total timeout per request in seconds (overrides the profile).") var timeout: Double?
+    @Option(name: .customLong("connect-timeout"), help: "Connect timeout in seconds (overrides the profile).") var connectTimeout:
+        Double?
+    @Option(name: .customLong("timeout"), help: "Total timeout per request in seconds (overrides the profile).") var timeout:
+        Double?
     @Flag(name: .customLong("insecure"), help: "Turn TLS verification off (the report says so).") var insecure = false
     @Option(name: .customLong("cacert"), help: "CA bundle file for TLS verification.") var caBundle: String?
     @Option(name: .customLong("cert"), help: "Client certificate (mTLS).") var clientCert: String?
@@ -29,14 +31,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest response body accepted, in bytes.") var maxBody = 16 << 20
     @Option(name: .customLong("report-json"), help: "Write the JSON report here.") var reportJSON: String?
     @Option(name: .customLong("report-junit"), help: "Write the JUnit XML report here.") var reportJUnit: String?
-    @Option(name: .customLong("report-sarif"), help: "Write a SARIF 2.1.0 report here (findings inline in code-scanning UIs).") var reportSARIF: String?
-    @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.") var failOn = "must"
+    @Option(name: .customLong("report-sarif"), help: "Write a SARIF 2.1.0 report here (findings inline in code-scanning UIs).")
+    var reportSARIF: String?
+    @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.")
+    var failOn = "must"
     @Option(name: .customLong("run-id"), help: "The run id used in {{run_id}} (default: random).") var runID: String?
     @Option(name: .customLong("clock"), help: .hidden) var fixedClock: Double?
 
     func validate() throws {
         guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
-        guard ["must", "should"].contains(failOn.lowercased()) else { throw ValidationError("--fail-on must be 'must' or 'should'") }
+        guard ["must", "should"].contains(failOn.lowercased()) else {
+            throw ValidationError("--fail-on must be 'must' or 'should'")
+        }
         for i in inputs where !i.contains("=") { throw ValidationError("--input expects name=value, got '\(i)'") }
         for p in paths where !FileManager.default.fileExists(atPath: p) { throw ValidationError("no such file or folder: \(p)") }
     }
@@ -100,7 +106,9 @@ struct RunCommand: AsyncParsableCommand {
             print("\(loaded.id) \(loaded.version): \(planned.count) requirement(s) would run")
             for r in planned {
                 let skipped = readOnly && r.writes ? "  (skipped: writes)" : ""
-                print("  \(r.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(r.id)  \(r.title)\(r.writes ? "  [writes]" : "")\(skipped)")
+                print(
+                    "  \(r.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(r.id)  \(r.title)\(r.writes ? "  [writes]" : "")\(skipped)"
+                )
             }
             return
         }
@@ -128,7 +136,8 @@ struct RunCommand: AsyncParsableCommand {
             warn("error: \(error)")
             throw ExitCode(3)
         }
-        let shouldFailed = failOn.lowercased() == "should" && report.requirements.contains { $0.level == .should && $0.outcome == .failed }
+        let shouldFailed =
+            failOn.lowercased() == "should" && report.requirements.contains { $0.level == .should && $0.outcome == .failed }
         if !report.conformant {
             let mustFailed = report.requirements.contains { $0.level == .must && $0.outcome == .failed }
             if mustFailed { throw ExitCode(1) }

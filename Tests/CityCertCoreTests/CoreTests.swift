@@ -9,7 +9,9 @@ import Testing
         #expect(
             SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(
+            SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test func outcomesCombineFailureFirst() {
@@ -22,9 +24,12 @@ import Testing
 
     @Test func conformantOnlyWhenEveryMustPassed() {
         func result(_ level: Level, _ outcome: Outcome) -> RequirementResult {
-            RequirementResult(id: "R", title: "t", clause: "c", url: nil, level: level, tags: [], outcome: outcome, reason: nil, checks: [], duration: 0)
+            RequirementResult(
+                id: "R", title: "t", clause: "c", url: nil, level: level, tags: [], outcome: outcome, reason: nil, checks: [],
+                duration: 0)
         }
-        let profile = RunReport.ProfileInfo(id: "p", title: "p", version: "1", sha256: "", standardName: "s", standardVersion: "1", standardURL: nil)
+        let profile = RunReport.ProfileInfo(
+            id: "p", title: "p", version: "1", sha256: "", standardName: "s", standardVersion: "1", standardURL: nil)
         func report(_ rs: [RequirementResult]) -> RunReport {
             RunReport(profile: profile, target: [:], toolVersion: "0", started: 0, finished: 0, insecure: false, requirements: rs)
         }
@@ -36,7 +41,8 @@ import Testing
 
     @Test func responseHeadersAreCaseInsensitive() {
         let r = HTTPResponse(
-            status: 200, headers: [("Content-Type", "a"), ("X-Many", "1"), ("x-many", "2")], body: [], httpVersion: "HTTP/1.1", timings: HTTPTimings(),
+            status: 200, headers: [("Content-Type", "a"), ("X-Many", "1"), ("x-many", "2")], body: [], httpVersion: "HTTP/1.1",
+            timings: HTTPTimings(),
             effectiveURL: "http://h/")
         #expect(r.header("content-type") == "a")
         #expect(r.headers(named: "X-MANY") == ["1", "2"])

@@ -10,7 +10,8 @@ import Testing
         try LoopbackServer { r in
             switch r.path {
             case "/ok": return .json(#"{"hello": "world"}"#, headers: [("X-Echo-Method", r.method)])
-            case "/echo": return .respond(status: 201, headers: [("Content-Type", r.header("Content-Type") ?? "none")], body: r.body)
+            case "/echo":
+                return .respond(status: 201, headers: [("Content-Type", r.header("Content-Type") ?? "none")], body: r.body)
             case "/slow": return .slowBody(status: 200, headers: [], body: Array(repeating: 65, count: 10), chunk: 1, delay: 0.5)
             case "/huge": return .respond(status: 200, headers: [], body: Array(repeating: 66, count: 3 << 20))
             case "/reset": return .reset
@@ -21,8 +22,12 @@ import Testing
         }
     }
 
-    func request(_ url: String, method: String = "GET", body: [UInt8]? = nil, total: Double = 60, redirects: RedirectPolicy = .none) -> HTTPRequest {
-        HTTPRequest(method: method, url: url, headers: [("Content-Type", "application/json")], body: body, connectTimeout: 10, totalTimeout: total, redirects: redirects)
+    func request(
+        _ url: String, method: String = "GET", body: [UInt8]? = nil, total: Double = 60, redirects: RedirectPolicy = .none
+    ) -> HTTPRequest {
+        HTTPRequest(
+            method: method, url: url, headers: [("Content-Type", "application/json")], body: body, connectTimeout: 10,
+            totalTimeout: total, redirects: redirects)
     }
 
     @Test func getWithHeadersTimingsAndReuse() async throws {
@@ -56,7 +61,9 @@ import Testing
     @Test func slowBodyTimesOut() async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let error = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(s.baseURL + "/slow", total: 1)) }
+        let error = await #expect(throws: TransportError.self) {
+            try await CurlTransport().send(request(s.baseURL + "/slow", total: 1))
+        }
         #expect(error?.kind == .timeout)
     }
 
@@ -65,7 +72,9 @@ import Testing
         defer { s.stop() }
         var settings = TransportSettings()
         settings.maxBodyBytes = 1 << 20
-        let error = await #expect(throws: TransportError.self) { try await CurlTransport(settings: settings).send(request(s.baseURL + "/huge")) }
+        let error = await #expect(throws: TransportError.self) {
+            try await CurlTransport(settings: settings).send(request(s.baseURL + "/huge"))
+        }
         #expect(error?.kind == .bodyTooLarge)
         // The default 16 MiB cap lets it through.
         let r = try await CurlTransport().send(request(s.baseURL + "/huge"))
@@ -96,7 +105,9 @@ import Testing
         #expect(try await t.send(request(s.baseURL + "/here")).status == 301)
         #expect(try await t.send(request(s.baseURL + "/here", redirects: .sameOrigin)).status == 200)
         // Another port is another origin.
-        let refused = await #expect(throws: TransportError.self) { try await t.send(request(s.baseURL + "/away", redirects: .sameOrigin)) }
+        let refused = await #expect(throws: TransportError.self) {
+            try await t.send(request(s.baseURL + "/away", redirects: .sameOrigin))
+        }
         #expect(refused?.kind == .redirectRefused)
         let followed = try await t.send(request(s.baseURL + "/away", redirects: .any))
         #expect(followed.status == 200)
@@ -138,7 +149,8 @@ import Testing
             let gen = try Subprocess.run(
                 "/usr/bin/openssl",
                 [
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1",
                     "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem",
                 ])
             guard gen.status == 0 else { throw ServerError("openssl req failed: \(gen.stderr)") }
@@ -156,7 +168,10 @@ import Testing
             port = Int.random(in: 20000...60000)
             pid = try Subprocess.spawn(
                 "/usr/bin/openssl",
-                ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", folder + "/cert.pem", "-key", folder + "/key.pem", "-quiet"] + extra)
+                [
+                    "s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", folder + "/cert.pem", "-key",
+                    folder + "/key.pem", "-quiet",
+                ] + extra)
             Thread.sleep(forTimeInterval: 0.5)
         }
 

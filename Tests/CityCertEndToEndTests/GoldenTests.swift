@@ -10,7 +10,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try CityCertBinary.run([
-            "run", "Profiles/smart-data-models/air-quality/profile.yaml", "Fixtures/smart-data-models/AirQualityObserved", "--clock", "1767225600",
+            "run", "Profiles/smart-data-models/air-quality/profile.yaml", "Fixtures/smart-data-models/AirQualityObserved",
+            "--clock", "1767225600",
             "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml", "--report-sarif", dir + "/report.sarif",
         ])
         #expect(result.status == 1)
@@ -29,7 +30,9 @@ import Testing
                 continue
             }
             let expected = try String(contentsOf: golden, encoding: .utf8)
-            #expect(actual == expected, "\(name) differs from its golden; rerun with CITYCERT_RECORD_GOLDENS=1 if the change is intended")
+            #expect(
+                actual == expected,
+                "\(name) differs from its golden; rerun with CITYCERT_RECORD_GOLDENS=1 if the change is intended")
         }
     }
 }

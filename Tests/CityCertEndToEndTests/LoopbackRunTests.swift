@@ -15,12 +15,16 @@ import Testing
         let polls = Mutex(0)
         let created = Mutex<[String: String]>([:])
         let main = try LoopbackServer { r in
-            let entity = #"{"id": "urn:1", "type": "Building", "floors": 3, "tags": ["a", "b"], "created": "2024-01-01T00:00:00Z", "link": "https://example.org/x", "uuid": "123e4567-e89b-12d3-a456-426614174000"}"#
+            let entity =
+                #"{"id": "urn:1", "type": "Building", "floors": 3, "tags": ["a", "b"], "created": "2024-01-01T00:00:00Z", "link": "https://example.org/x", "uuid": "123e4567-e89b-12d3-a456-426614174000"}"#
             switch (r.method, r.path) {
             case ("GET", "/entities"):
                 return .respond(
                     status: 200,
-                    headers: [("Content-Type", "application/json; charset=utf-8"), ("X-Total-Count", "2"), ("X-Request-Id", "req-17"), ("ETag", "\"v1\"")],
+                    headers: [
+                        ("Content-Type", "application/json; charset=utf-8"), ("X-Total-Count", "2"), ("X-Request-Id", "req-17"),
+                        ("ETag", "\"v1\""),
+                    ],
                     body: Array("[\(entity), {\"id\": \"urn:2\", \"type\": \"House\"}]".utf8))
             case ("GET", "/entities/urn:1"): return .json(entity)
             case ("POST", "/entities"):
@@ -41,14 +45,19 @@ import Testing
                 return n < 3 ? .text("not yet", status: 404) : .json("{}")
             case ("GET", "/wrong-status"): return .text("boom", status: 500)
             case ("GET", "/bad-json"): return .json(#"{"a": 1,}"#)
-            case ("GET", "/slow"): return .slowBody(status: 200, headers: [], body: Array(repeating: 65, count: 20), chunk: 1, delay: 0.2)
+            case ("GET", "/slow"):
+                return .slowBody(status: 200, headers: [], body: Array(repeating: 65, count: 20), chunk: 1, delay: 0.2)
             case ("GET", "/huge"): return .respond(status: 200, headers: [], body: Array(repeating: 66, count: 17 << 20))
             case ("GET", "/redirect-away"): return .respond(status: 302, headers: [("Location", other.baseURL + "/")], body: [])
             case ("GET", "/redirect-here"): return .respond(status: 301, headers: [("Location", "/entities")], body: [])
             case ("GET", "/reset"): return .reset
             case ("GET", "/secret"):
-                guard r.header("Authorization") == "Bearer \(token)", r.query.hasPrefix("key="), r.query.count > 4 else { return .text("", status: 401) }
-                return .respond(status: 200, headers: [("X-Seen-Token", r.header("X-Token-Copy") ?? "")], body: Array("token \(token) ok".utf8))
+                guard r.header("Authorization") == "Bearer \(token)", r.query.hasPrefix("key="), r.query.count > 4 else {
+                    return .text("", status: 401)
+                }
+                return .respond(
+                    status: 200, headers: [("X-Seen-Token", r.header("X-Token-Copy") ?? "")],
+                    body: Array("token \(token) ok".utf8))
             case ("GET", "/echo-query"): return .json("{\"query\": \"\(r.query)\"}")
             default: return .text("not found", status: 404)
             }
@@ -87,14 +96,17 @@ import Testing
         let junit = try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)
         var queryAllowed = CharacterSet.urlQueryAllowed
         queryAllowed.remove(charactersIn: "&=+?#")
-        let forms = [Self.token, Self.token.addingPercentEncoding(withAllowedCharacters: queryAllowed)!, "s3cr3t+t0k\\/en=42", "t0k/en=42"]
+        let forms = [
+            Self.token, Self.token.addingPercentEncoding(withAllowedCharacters: queryAllowed)!, "s3cr3t+t0k\\/en=42", "t0k/en=42",
+        ]
         for text in [String(decoding: reportBytes, as: UTF8.self), junit, result.stdout, result.stderr] {
             for form in forms { #expect(!text.contains(form), "a form of the secret leaked: \(form)") }
         }
         #expect(String(decoding: reportBytes, as: UTF8.self).contains("***"))
 
         // The JSON report validates against its published schema.
-        let schemaDoc = try JSONValue.parse(bytes: Repository.read(Repository.root.appendingPathComponent("Sources/CityCertReports/report.schema.json")))
+        let schemaDoc = try JSONValue.parse(
+            bytes: Repository.read(Repository.root.appendingPathComponent("Sources/CityCertReports/report.schema.json")))
         var options = SchemaOptions()
         options.formatAssertion = true
         let schema = try JSONSchema(document: schemaDoc, options: options)
@@ -116,7 +128,8 @@ import Testing
             other.stop()
         }
         let result = try CityCertBinary.run([
-            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=x", "--read-only", "--filter", "LB-009",
+            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=x", "--read-only",
+            "--filter", "LB-009",
             "--filter", "LB-010", "--filter", "LB-001",
         ])
         #expect(result.stdout.contains("SKIP  MUST   LB-009"), "\(result.stdout)")
@@ -131,7 +144,9 @@ import Testing
         main.stop()
         other.stop()
         let start = Date()
-        let result = try CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(url)", "--input", "token=x", "--filter", "status"])
+        let result = try CityCertBinary.run([
+            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(url)", "--input", "token=x", "--filter", "status",
+        ])
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("ERROR MUST   LB-001"))
         #expect(result.stdout.contains("ERROR MUST   LB-002"))

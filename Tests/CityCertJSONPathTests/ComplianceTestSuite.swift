@@ -52,7 +52,8 @@ struct CTSCase: CustomTestStringConvertible, Sendable {
             expected.0.count == values.count && zip(expected.0, values).allSatisfy { $0 == $1 }
                 && (expected.1.isEmpty || expected.1 == paths)
         }
-        #expect(ok, "selector \(c.selector): got \(values) at \(paths), expected one of \(c.results.map { "\($0.0) at \($0.1)" })")
+        #expect(
+            ok, "selector \(c.selector): got \(values) at \(paths), expected one of \(c.results.map { "\($0.0) at \($0.1)" })")
     }
 }
 

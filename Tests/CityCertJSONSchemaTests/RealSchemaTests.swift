@@ -38,7 +38,7 @@ import Testing
         try catalog.addMappings(fromFile: Repository.fixture("smart-data-models/schemas/catalog.json").path)
         let doc = try JSONValue.parse(bytes: Repository.read(url))
         let schema = try JSONSchema(document: doc, uri: url.absoluteString, catalog: catalog)
-        #expect(schema.draft == .draft2020_12)
+        #expect(schema.draft == .draft2020)
     }
 
     @Test func ocppMultipleOfUsesDecimalArithmetic() throws {
@@ -61,7 +61,8 @@ import Testing
     }
 
     @Test func remoteRefWithoutCatalogEntryIsAClearError() throws {
-        let doc = try JSONValue.parse(#"{"$ref": "https://smart-data-models.github.io/data-models/common-schema.json#/definitions/GSMA-Commons"}"#)
+        let doc = try JSONValue.parse(
+            #"{"$ref": "https://smart-data-models.github.io/data-models/common-schema.json#/definitions/GSMA-Commons"}"#)
         let error = #expect(throws: SchemaCompileError.self) { try JSONSchema(document: doc) }
         #expect(error?.message.contains("never fetches schemas from the network") == true)
     }
@@ -79,7 +80,8 @@ import Testing
     @Test func errorsAreLocatedInTheSource() throws {
         let text = "{\n  \"id\": 5,\n  \"n\": \"x\"\n}"
         let doc = try JSONDocument(string: text)
-        let schema = try JSONSchema(document: JSONValue.parse(#"{"properties": {"id": {"type": "string"}, "n": {"type": "integer"}}}"#))
+        let schema = try JSONSchema(
+            document: JSONValue.parse(#"{"properties": {"id": {"type": "string"}, "n": {"type": "integer"}}}"#))
         let errors = schema.validate(doc.root)
         #expect(errors.map(\.instanceLocation.description) == ["/id", "/n"])
         #expect(errors.map(\.keywordLocation) == ["/properties/id/type", "/properties/n/type"])

@@ -28,16 +28,19 @@ struct SuiteCase: CustomTestStringConvertible, Sendable {
                 for t in g["tests"]?.arrayValue ?? [] {
                     cases.append(
                         SuiteCase(
-                            draft: draft, file: name, group: g["description"]?.stringValue ?? "", schema: g["schema"] ?? .bool(true),
-                            test: t["description"]?.stringValue ?? "", data: t["data"] ?? .null, valid: t["valid"]?.boolValue ?? false))
+                            draft: draft, file: name, group: g["description"]?.stringValue ?? "",
+                            schema: g["schema"] ?? .bool(true),
+                            test: t["description"]?.stringValue ?? "", data: t["data"] ?? .null,
+                            valid: t["valid"]?.boolValue ?? false))
                 }
             }
         }
         return cases
     }
 
-    static let required = load("draft2020-12", draft: .draft2020_12) + load("draft7", draft: .draft7)
-    static let formats = load("draft2020-12/optional/format", draft: .draft2020_12) + load("draft7/optional/format", draft: .draft7)
+    static let required = load("draft2020-12", draft: .draft2020) + load("draft7", draft: .draft7)
+    static let formats =
+        load("draft2020-12/optional/format", draft: .draft2020) + load("draft7/optional/format", draft: .draft7)
 
     static let catalog: SchemaCatalog = {
         var c = SchemaCatalog()
@@ -83,7 +86,10 @@ struct SuiteCase: CustomTestStringConvertible, Sendable {
             return
         }
         let valid = try c.run(formatAssertion: false)
-        #expect(valid == c.valid, "expected \(c.valid ? "valid" : "invalid") for \(JSONSerializer.string(c.data)) against \(JSONSerializer.string(c.schema))")
+        #expect(
+            valid == c.valid,
+            "expected \(c.valid ? "valid" : "invalid") for \(JSONSerializer.string(c.data)) against \(JSONSerializer.string(c.schema))"
+        )
     }
 
     /// optional/format with format assertion on: at least 95% must pass (the issue's bar); every failure is printed.
@@ -94,7 +100,9 @@ struct SuiteCase: CustomTestStringConvertible, Sendable {
             if !ok { failures.append(c.testDescription) }
         }
         let rate = Double(SuiteCase.formats.count - failures.count) / Double(SuiteCase.formats.count)
-        print("optional/format: \(SuiteCase.formats.count - failures.count)/\(SuiteCase.formats.count) pass (\(String(format: "%.1f", rate * 100))%)")
+        print(
+            "optional/format: \(SuiteCase.formats.count - failures.count)/\(SuiteCase.formats.count) pass (\(String(format: "%.1f", rate * 100))%)"
+        )
         for f in failures { print("  format failure: \(f)") }
         #expect(rate >= 0.95)
     }

@@ -103,15 +103,20 @@ import Testing
     @Test func compactAndPretty() throws {
         let v = try JSONValue.parse(#"{"b":[1,{"c":"\u0001"}],"a":null}"#)
         #expect(JSONSerializer.string(v) == #"{"b":[1,{"c":"\u0001"}],"a":null}"#)
-        #expect(JSONSerializer.string(v, style: .pretty) == "{\n  \"b\": [\n    1,\n    {\n      \"c\": \"\\u0001\"\n    }\n  ],\n  \"a\": null\n}")
+        #expect(
+            JSONSerializer.string(v, style: .pretty)
+                == "{\n  \"b\": [\n    1,\n    {\n      \"c\": \"\\u0001\"\n    }\n  ],\n  \"a\": null\n}")
     }
 
     /// RFC 8785 section 3.2.3 example and number forms from its appendix.
     @Test func canonicalForm() throws {
-        let v = try JSONValue.parse(#"{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false]}"#)
+        let v = try JSONValue.parse(
+            #"{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false]}"#
+        )
         #expect(
             JSONSerializer.string(v, style: .canonical)
-                == #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#)
+                == #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
+        )
         let sorted = try JSONValue.parse(#"{"\u20ac": 1, "\r": 2, "1": 3, "\ud83d\ude00": 4, "\u0080": 5, "\u00f6": 6}"#)
         #expect(JSONSerializer.string(sorted, style: .canonical) == "{\"\\r\":2,\"1\":3,\"\u{80}\":5,\"ö\":6,\"€\":1,\"😀\":4}")
     }

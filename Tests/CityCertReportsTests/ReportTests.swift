@@ -7,23 +7,38 @@ import Testing
 @Suite struct ReportTests {
     static func report() -> RunReport {
         let exchange = ExchangeEvidence(
-            step: "get", method: "GET", url: "http://h/x?a=<&>", requestHeaders: [("Authorization", "***")], requestBodyExcerpt: nil, status: 500,
+            step: "get", method: "GET", url: "http://h/x?a=<&>", requestHeaders: [("Authorization", "***")],
+            requestBodyExcerpt: nil, status: 500,
             responseHeaders: [("Content-Type", "text/plain")], responseBodyExcerpt: "boom \u{01}", httpVersion: "HTTP/1.1",
-            timings: HTTPTimings(dns: 0.001, connect: 0.002, tls: 0, firstByte: 0.01, total: 0.0125), attempts: 1, problems: ["status 500, expected 200"])
+            timings: HTTPTimings(dns: 0.001, connect: 0.002, tls: 0, firstByte: 0.01, total: 0.0125), attempts: 1,
+            problems: ["status 500, expected 200"])
         return RunReport(
-            profile: .init(id: "p", title: "P & Q", version: "1", sha256: String(repeating: "a", count: 64), standardName: "S", standardVersion: "1", standardURL: nil),
+            profile: .init(
+                id: "p", title: "P & Q", version: "1", sha256: String(repeating: "a", count: 64), standardName: "S",
+                standardVersion: "1", standardURL: nil),
             target: ["base_url": "http://h"], toolVersion: "0.1.0", started: 0, finished: 1.5, insecure: true,
             requirements: [
-                RequirementResult(id: "A", title: "a \"quoted\"", clause: "1", url: nil, level: .must, tags: [], outcome: .failed, reason: "status 500", checks: [CheckResult(name: "c", outcome: .failed, message: "m", evidence: [.exchange(exchange)])], duration: 0.25),
-                RequirementResult(id: "B", title: "b", clause: "2", url: nil, level: .should, tags: [], outcome: .error, reason: "e", checks: [], duration: 0),
-                RequirementResult(id: "C", title: "c", clause: "3", url: nil, level: .may, tags: [], outcome: .skipped, reason: "needs A", checks: [], duration: 0),
-                RequirementResult(id: "D", title: "d", clause: "4", url: nil, level: .must, tags: [], outcome: .passed, reason: nil, checks: [], duration: 0.001),
+                RequirementResult(
+                    id: "A", title: "a \"quoted\"", clause: "1", url: nil, level: .must, tags: [], outcome: .failed,
+                    reason: "status 500",
+                    checks: [CheckResult(name: "c", outcome: .failed, message: "m", evidence: [.exchange(exchange)])],
+                    duration: 0.25),
+                RequirementResult(
+                    id: "B", title: "b", clause: "2", url: nil, level: .should, tags: [], outcome: .error, reason: "e",
+                    checks: [], duration: 0),
+                RequirementResult(
+                    id: "C", title: "c", clause: "3", url: nil, level: .may, tags: [], outcome: .skipped, reason: "needs A",
+                    checks: [], duration: 0),
+                RequirementResult(
+                    id: "D", title: "d", clause: "4", url: nil, level: .must, tags: [], outcome: .passed, reason: nil, checks: [],
+                    duration: 0.001),
             ])
     }
 
     @Test func junitKeepsFailureErrorSkippedApartAndEscapes() {
         let xml = String(decoding: JUnitReport.render(Self.report()), as: UTF8.self)
-        #expect(xml.contains("<testsuites name=\"citycert\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"1.500\">"))
+        #expect(
+            xml.contains("<testsuites name=\"citycert\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"1.500\">"))
         #expect(xml.contains("name=\"A: a &quot;quoted&quot;\" time=\"0.250\""))
         #expect(xml.contains("<property name=\"profile.title\" value=\"P &amp; Q\"/>"))
         #expect(xml.contains("http://h/x?a=&lt;&amp;&gt;"))

@@ -47,24 +47,30 @@ import Testing
         defer { server.stop() }
         var reqs = ""
         for i in 0..<20 {
-            reqs += "  - {id: R\(i), title: r, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/r\(i)\"}, expect: {assert: [{path: $.path, equals: /r\(i)}]}}]}}]}\n"
+            reqs +=
+                "  - {id: R\(i), title: r, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/r\(i)\"}, expect: {assert: [{path: $.path, equals: /r\(i)}]}}]}}]}\n"
         }
-        reqs += "  - {id: W, title: w, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/w\", method: POST}, capture: {id: {jsonpath: $.id}}}]}}]}\n"
-        reqs += "  - {id: U, title: u, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/u/{{id}}\"}, expect: {assert: [{path: $.path, equals: /u/x1}]}}]}}]}\n"
+        reqs +=
+            "  - {id: W, title: w, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/w\", method: POST}, capture: {id: {jsonpath: $.id}}}]}}]}\n"
+        reqs +=
+            "  - {id: U, title: u, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/u/{{id}}\"}, expect: {assert: [{path: $.path, equals: /u/x1}]}}]}}]}\n"
         let p = try profile(reqs)
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL]
         options.jobs = 8
         let report = try await Runner(profile: p, transport: CurlTransport(concurrency: 8), options: options).run()
         #expect(report.requirements.map(\.id) == (0..<20).map { "R\($0)" } + ["W", "U"])
-        #expect(report.requirements.allSatisfy { $0.outcome == .passed }, "\(report.requirements.filter { $0.outcome != .passed }.map { ($0.id, $0.reason) })")
+        #expect(
+            report.requirements.allSatisfy { $0.outcome == .passed },
+            "\(report.requirements.filter { $0.outcome != .passed }.map { ($0.id, $0.reason) })")
     }
 
     @Test func dataFindingsAreLocated() async throws {
         let dir = NSTemporaryDirectory() + "citycert-data-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "{\"id\": \"urn:a\", \"n\": 5}\n{\"id\": \"b\", \"n\": -1}\n{bad\n".write(toFile: dir + "/e.jsonl", atomically: true, encoding: .utf8)
+        try "{\"id\": \"urn:a\", \"n\": 5}\n{\"id\": \"b\", \"n\": -1}\n{bad\n".write(
+            toFile: dir + "/e.jsonl", atomically: true, encoding: .utf8)
         let p = try profile(
             """
               - id: D
