@@ -19,7 +19,7 @@ public struct SchemaCatalog: Sendable {
     public var fileRoot: String?
 
     public init(fileRoot: String? = nil) {
-        self.fileRoot = fileRoot.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        self.fileRoot = fileRoot.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
     }
 
     static func key(_ uri: String) -> String { URIReference(uri).withoutFragment.description }
@@ -75,9 +75,9 @@ public struct SchemaCatalog: Sendable {
             guard let relative = value.stringValue else {
                 throw SchemaCompileError(message: "catalog entry '\(uri)' must map to a file path", location: place)
             }
-            let file = folder.appendingPathComponent(relative).standardizedFileURL.path
+            let file = folder.appendingPathComponent(relative).resolvingSymlinksInPath().path
             if let sandbox {
-                let root = URL(fileURLWithPath: sandbox).standardizedFileURL.path
+                let root = URL(fileURLWithPath: sandbox).resolvingSymlinksInPath().path
                 guard file.hasPrefix(root + "/") else {
                     throw SchemaCompileError(
                         message: "catalog entry '\(uri)' points outside the profile folder: \(relative)", location: place)
@@ -91,7 +91,7 @@ public struct SchemaCatalog: Sendable {
     private func file(for key: String) throws -> String? {
         if let f = files[key] { return f }
         guard let root = fileRoot, key.hasPrefix("file://") else { return nil }
-        let path = URL(string: key)?.standardizedFileURL.path ?? ""
+        let path = URL(string: key)?.resolvingSymlinksInPath().path ?? ""
         guard path.hasPrefix(root + "/") else {
             throw SchemaCompileError(
                 message: "$ref to \(key) leaves the schema folder \(root); only files inside it are read", location: key)

@@ -43,7 +43,7 @@ public struct ProfileLoader {
             throw Self.convert(e, file: file, source: source)
         }
         var builder = Builder(
-            source: source, folder: URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path)
+            source: source, folder: URL(fileURLWithPath: file).deletingLastPathComponent().resolvingSymlinksInPath().path)
         return try builder.build(YNode(node: root, source: source), sha256: sha256 ?? SHA256.hex(Array(text.utf8)))
     }
 
@@ -123,7 +123,8 @@ struct Builder {
 
     /// Resolves a path from the profile; it must stay inside the profile's folder.
     func sandboxed(_ relative: String, at node: YNode) throws -> String {
-        let full = URL(fileURLWithPath: folder).appendingPathComponent(relative).standardizedFileURL.path
+        // Symbolic links are resolved first, so a link inside the folder cannot point outside it.
+        let full = URL(fileURLWithPath: folder).appendingPathComponent(relative).resolvingSymlinksInPath().path
         guard full.hasPrefix(folder + "/") else {
             throw node.error(
                 "'\(relative)' is outside the profile's folder", hint: "profiles may only read files inside \(folder)")

@@ -80,4 +80,18 @@ import Testing
         let error = #expect(throws: ProfileError.self) { try ProfileLoader().load(text: early, file: "inline.yaml") }
         #expect(error?.message.contains("unknown variable '{{loc}}'") == true)
     }
+
+    @Test func symbolicLinksCannotLeaveTheProfileFolder() throws {
+        let dir = NSTemporaryDirectory() + "citycert-symlink-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createSymbolicLink(
+            atPath: dir + "/leak.json", withDestinationPath: Repository.root.appendingPathComponent("Package.swift").path)
+        let yaml =
+            "citycert: 1\nid: s\ntitle: S\nversion: '1'\nstandard: {name: S, version: '1'}\nschemas:\n  leak: {file: leak.json}\nrequirements: []\n"
+        try yaml.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
+        let error = #expect(throws: ProfileError.self) { try ProfileLoader().load(path: dir + "/profile.yaml") }
+        #expect(error?.message.contains("outside the profile's folder") == true)
+        #expect(error?.line == 7)
+    }
 }
