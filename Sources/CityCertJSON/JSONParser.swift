@@ -277,13 +277,13 @@ struct JSONParser {
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         pos += 1
-        var entries: [(String, JSONValue)] = []
-        var seen: Set<String>? = nil
+        var entries: [(key: String, value: JSONValue)] = []
+        var keyOffsets: [Int] = []
         skipWhitespace()
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "}") {
             pos += 1
             depth -= 1
-            return .object(JSONObject(entries))
+            return .object(JSONObject(entries: entries, positions: nil))
         }
         while true {
             skipWhitespace()
@@ -292,17 +292,8 @@ struct JSONParser {
             guard buffer[pos] == UInt8(ascii: "\"") else {
                 throw error("unexpected \(describe(buffer[pos])): member names must be double-quoted strings")
             }
-            let keyOffset = pos
+            keyOffsets.append(pos)
             let key = try parseString()
-            // Duplicate detection: linear for small objects, a set past 8 members.
-            var duplicate = false
-            if entries.count < 8 {
-                duplicate = entries.contains { $0.0 == key }
-            } else {
-                if seen == nil { seen = Set(entries.map(\.0)) }
-                duplicate = !seen!.insert(key).inserted
-            }
-            if duplicate { duplicates.append((JSONPointer(tokens: pathTokens.map(\.token)), key, keyOffset)) }
             skipWhitespace()
             guard pos < buffer.count, buffer[pos] == UInt8(ascii: ":") else {
                 throw error("expected ':' after member name")
@@ -312,7 +303,7 @@ struct JSONParser {
             pathTokens.append(.key(key))
             let value = try parseValue()
             pathTokens.removeLast()
-            entries.append((key, value))
+            entries.append((key: key, value: value))
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected ',' or '}'") }
             let c = buffer[pos]
@@ -321,7 +312,27 @@ struct JSONParser {
             if c != UInt8(ascii: ",") { throw error("unexpected \(describe(c)) in object: expected ',' or '}'", at: pos - 1) }
         }
         depth -= 1
-        return .object(JSONObject(entries))
+        // Duplicate keys: a pairwise check for small objects, else the key index (needed anyway).
+        var positions: [String: Int]? = nil
+        if entries.count <= JSONObject.indexThreshold {
+            for i in 1..<entries.count {
+                for j in 0..<i where entries[j].key == entries[i].key {
+                    reportDuplicate(entries[i].key, keyOffsets[i])
+                    break
+                }
+            }
+        } else {
+            var index = [String: Int](minimumCapacity: entries.count)
+            for (i, e) in entries.enumerated() where index.updateValue(i, forKey: e.key) != nil {
+                reportDuplicate(e.key, keyOffsets[i])
+            }
+            positions = index
+        }
+        return .object(JSONObject(entries: entries, positions: positions))
+    }
+
+    mutating func reportDuplicate(_ key: String, _ offset: Int) {
+        duplicates.append((JSONPointer(tokens: pathTokens.map(\.token)), key, offset))
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {

@@ -104,12 +104,25 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         init(_ positions: [String: Int]) { self.positions = positions }
     }
 
-    private static let indexThreshold = 12
+    static let indexThreshold = 12
 
     public init(_ pairs: [(String, JSONValue)] = []) {
         entries = pairs.map { (key: $0.0, value: $0.1) }
         index = nil
         rebuildIndex()
+    }
+
+    /// Takes the members as they are (the parser builds them in this shape: no copy).
+    public init(entries: [(key: String, value: JSONValue)]) {
+        self.entries = entries
+        index = nil
+        rebuildIndex()
+    }
+
+    /// For the parser: members plus the key index it already built (last occurrence wins).
+    init(entries: [(key: String, value: JSONValue)], positions: [String: Int]?) {
+        self.entries = entries
+        index = positions.map(IndexBox.init)
     }
 
     private mutating func rebuildIndex() {

@@ -34,6 +34,15 @@ import Testing
         #expect(doc.duplicateKeys.first?.location.column == 14)
     }
 
+    @Test func reportsDuplicatesInLargeObjects() throws {
+        let members = (0..<20).map { "\"k\($0)\": \($0)" }.joined(separator: ", ")
+        let doc = try JSONDocument(string: "{\"outer\": {\(members), \"k3\": \"again\"}}")
+        #expect(doc.duplicateKeys.map(\.key) == ["k3"])
+        #expect(doc.duplicateKeys.first?.object.description == "/outer")
+        #expect(doc.root["outer"]?["k3"] == .string("again"), "the last occurrence wins")
+        #expect(doc.root["outer"]?["k19"] == .int(19))
+    }
+
     @Test func locatesEveryValue() throws {
         let text = "{\n  \"a\": [10, {\"b\": \"é\", \"c\": null}],\n  \"d\": true\n}"
         let doc = try JSONDocument(string: text)
