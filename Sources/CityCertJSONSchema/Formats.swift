@@ -210,23 +210,38 @@ public enum Formats {
         return g.count == groupsNeeded
     }
 
-    static let unreserved = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~".unicodeScalars)
-    static let subDelims = Set("!$&'()*+,;=".unicodeScalars)
+    /// ASCII bytes allowed in every URI component: unreserved and sub-delims (RFC 3986 §2.2, §2.3).
+    static let baseAllowed: [Bool] = {
+        var t = [Bool](repeating: false, count: 128)
+        for b in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=".utf8 { t[Int(b)] = true }
+        return t
+    }()
 
+    static func isHex(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 70) || (b >= 97 && b <= 102) }
+
+    /// Whether every character of a URI component is allowed: unreserved, sub-delims, `extra`,
+    /// percent-encodings, and for IRIs any non-ASCII scalar from U+00A0 on. Works on UTF-8 bytes.
     static func validChars(_ s: Substring, extra: String, iri: Bool) -> Bool {
-        let extraSet = Set(extra.unicodeScalars)
-        var it = Array(s.unicodeScalars)[...]
-        while let u = it.popFirst() {
-            if u == "%" {
-                guard it.count >= 2, it[it.startIndex].properties.isASCIIHexDigit,
-                    it[it.startIndex + 1].properties.isASCIIHexDigit
-                else { return false }
-                it = it.dropFirst(2)
+        let extraBytes = Array(extra.utf8)
+        let bytes = Array(s.utf8)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "%") {
+                guard i + 2 < bytes.count, isHex(bytes[i + 1]), isHex(bytes[i + 2]) else { return false }
+                i += 3
                 continue
             }
-            if unreserved.contains(u) || subDelims.contains(u) || extraSet.contains(u) { continue }
-            if iri, u.value >= 0xA0, !(u.value >= 0xD800 && u.value <= 0xDFFF) { continue }
-            return false
+            if b < 0x80 {
+                guard baseAllowed[Int(b)] || extraBytes.contains(b) else { return false }
+                i += 1
+                continue
+            }
+            // Non-ASCII: only in IRIs, and only from U+00A0 (C1 controls excluded); UTF-8 never encodes surrogates.
+            guard iri else { return false }
+            if b == 0xC2, i + 1 < bytes.count, bytes[i + 1] < 0xA0 { return false }
+            i += 1
+            while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
         }
         return true
     }
