@@ -5,7 +5,7 @@ import Foundation
 import Synchronization
 import Testing
 
-/// `citycert run` against a loopback server with a 24-requirement profile: every outcome is pinned.
+/// `citycert run` against a loopback server with a 25-requirement profile: every outcome is pinned.
 @Suite(.serialized) struct LoopbackRunTests {
     /// Characters that change under percent-encoding and JSON escaping, to test every redacted form.
     static let token = "s3cr3t+t0k/en=42\"é"
@@ -102,7 +102,7 @@ import Testing
         for text in [String(decoding: reportBytes, as: UTF8.self), junit, result.stdout, result.stderr] {
             for form in forms { #expect(!text.contains(form), "a form of the secret leaked: \(form)") }
         }
-        #expect(String(decoding: reportBytes, as: UTF8.self).contains("***"))
+        #expect(String(decoding: reportBytes, as: UTF8.self).contains("is not equal to \\\"***\\\""), "LB-025's message is redacted")
 
         // The JSON report validates against its published schema.
         let schemaDoc = try JSONValue.parse(
@@ -114,9 +114,9 @@ import Testing
         #expect(errors.isEmpty, "\(errors.prefix(5))")
 
         // JUnit: testsuites > testsuite > testcase, failure/error/skipped kept apart.
-        #expect(junit.contains("<testsuites name=\"citycert\" tests=\"24\" failures=\"4\" errors=\"4\" skipped=\"1\""))
-        #expect(junit.components(separatedBy: "<testcase ").count - 1 == 24)
-        #expect(junit.components(separatedBy: "<failure ").count - 1 == 4)
+        #expect(junit.contains("<testsuites name=\"citycert\" tests=\"25\" failures=\"5\" errors=\"4\" skipped=\"1\""))
+        #expect(junit.components(separatedBy: "<testcase ").count - 1 == 25)
+        #expect(junit.components(separatedBy: "<failure ").count - 1 == 5)
         #expect(junit.components(separatedBy: "<error ").count - 1 == 4)
         #expect(junit.components(separatedBy: "<skipped ").count - 1 == 1)
     }
@@ -162,7 +162,7 @@ import Testing
     @Test func listIsADryRun() throws {
         let result = try CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml", "--list"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("24 requirement(s) would run"))
+        #expect(result.stdout.contains("25 requirement(s) would run"))
         #expect(result.stdout.contains("LB-009  create an entity and capture its location and id  [writes]"))
     }
 }
