@@ -46,7 +46,7 @@ def main():
 
         venv = os.path.join(work, "venv")
         run([sys.executable, "-m", "venv", venv])
-        run([os.path.join(venv, "bin", "pip"), "install", "-q", "jsonschema", "jsonschema-rs", "orjson"], stdout=subprocess.DEVNULL)
+        run([os.path.join(venv, "bin", "pip"), "install", "-q", "jsonschema[format-nongpl]", "jsonschema-rs", "orjson"], stdout=subprocess.DEVNULL)
         py = os.path.join(venv, "bin", "python")
 
         if not os.path.exists("/usr/include/simdjson.h"):
