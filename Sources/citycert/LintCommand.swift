@@ -28,11 +28,26 @@ struct ListCommand: ParsableCommand {
         commandName: "list", abstract: "List the profiles in a folder (default: Profiles).")
 
     @Argument(help: "Folder to search for profile.yaml files.") var folder = "Profiles"
+    @Flag(name: .customLong("markdown"), help: "Print the Markdown index of profiles and requirements (Profiles/README.md).")
+    var markdown = false
 
     func run() throws {
         guard let e = FileManager.default.enumerator(atPath: folder) else {
             warn("error: cannot read \(folder)")
             throw ExitCode(2)
+        }
+        if markdown {
+            var loaded: [(path: String, profile: Profile)] = []
+            for case let rel as String in e where (rel as NSString).lastPathComponent == "profile.yaml" {
+                do {
+                    loaded.append((rel, try ProfileLoader().load(path: (folder as NSString).appendingPathComponent(rel))))
+                } catch {
+                    warn("\(error)")
+                    throw ExitCode(2)
+                }
+            }
+            print(ProfileIndex.markdown(loaded), terminator: "")
+            return
         }
         var found = 0
         for case let rel as String in e where (rel as NSString).lastPathComponent == "profile.yaml" {

@@ -94,4 +94,23 @@ import Testing
         #expect(error?.message.contains("outside the profile's folder") == true)
         #expect(error?.line == 7)
     }
+
+    /// Profiles/README.md equals its regeneration (CITYCERT_RECORD_GOLDENS=1 rewrites it).
+    @Test func profileIndexIsUpToDate() throws {
+        let root = Repository.root.appendingPathComponent("Profiles")
+        var loaded: [(path: String, profile: Profile)] = []
+        for case let rel as String in FileManager.default.enumerator(atPath: root.path) ?? FileManager.DirectoryEnumerator()
+        where rel.hasSuffix("profile.yaml") {
+            loaded.append((rel, try ProfileLoader().load(path: root.appendingPathComponent(rel).path)))
+        }
+        let generated = ProfileIndex.markdown(loaded)
+        let file = root.appendingPathComponent("README.md")
+        if CityCertBinary.recordGoldens {
+            try generated.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(
+            try String(contentsOf: file, encoding: .utf8) == generated,
+            "regenerate with: citycert list --markdown Profiles > Profiles/README.md")
+    }
 }
