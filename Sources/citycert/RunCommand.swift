@@ -113,6 +113,12 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
 
+        if interactive {
+            // Live mode: say what runs, then a line per requirement as it finishes.
+            print(
+                "citycert \(toolVersion): profile \(loaded.id) \(loaded.version), \(runner.plan().count) requirement(s)"
+                    + (insecure ? " (TLS verification OFF)" : ""))
+        }
         let report: RunReport
         do {
             report = try await runner.run()
@@ -120,12 +126,14 @@ struct RunCommand: AsyncParsableCommand {
             warn("error: \(error.message)")
             throw ExitCode(error.usage ? 2 : 3)
         }
-        print(ConsoleReport.header(report))
         if !interactive {
+            print(ConsoleReport.header(report))
             for q in report.requirements {
                 print(ConsoleReport.line(q))
                 for d in ConsoleReport.details(q) { print(d) }
             }
+        } else if report.insecure {
+            print("WARNING: TLS verification is OFF (--insecure)")
         }
         print(ConsoleReport.summary(report))
         do {
