@@ -70,6 +70,6 @@ public enum Subprocess {
 
     public static func terminate(_ pid: pid_t) {
         kill(pid, SIGTERM)
-        _ = wait(pid, timeout: 5)
+        _ = wait(pid, timeout: 1)
     }
 }

@@ -219,4 +219,27 @@ import Testing
         #expect(r.status == 200)
         #expect(String(decoding: r.body, as: UTF8.self) == #"{"proxied": "http://citycert.invalid:8080/items/1"}"#)
     }
+
+    /// HTTP/2 is used when the server offers it (ALPN over TLS), here nghttpd from Debian's nghttp2-server.
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nghttpd"),
+            "needs nghttpd (Debian nghttp2-server), which .ci/run installs"))
+    func http2WhenTheServerOffersIt() async throws {
+        let tls = try TLSServer()  // for its certificate and key
+        let docroot = tls.folder + "/www"
+        try FileManager.default.createDirectory(atPath: docroot, withIntermediateDirectories: true)
+        try #"{"h2": true}"#.write(toFile: docroot + "/index.json", atomically: true, encoding: .utf8)
+        let port = Int.random(in: 20000...60000)
+        let pid = try Subprocess.spawn(
+            "/usr/sbin/nghttpd", ["-a", "127.0.0.1", "-d", docroot, String(port), tls.folder + "/key.pem", tls.certificate])
+        defer { Subprocess.terminate(pid) }
+        try await Task.sleep(nanoseconds: 500_000_000)
+        var settings = TransportSettings()
+        settings.caBundle = tls.certificate
+        let r = try await CurlTransport(settings: settings).send(request("https://127.0.0.1:\(port)/index.json"))
+        #expect(r.status == 200)
+        #expect(r.httpVersion == "HTTP/2")
+        #expect(String(decoding: r.body, as: UTF8.self).contains("h2"))
+    }
 }
