@@ -37,6 +37,12 @@ enum FormatRegistry {
 
 /// Format grammars, from RFC 3339, RFC 5321, RFC 1123, RFC 4291, RFC 3986/3987, RFC 6570, RFC 4122, RFC 6901.
 public enum Formats {
+    /// Whether `value` is of the named format, by the same checkers `format` uses in schemas;
+    /// nil for a format citycert does not know.
+    public static func check(_ value: String, format: String) -> Bool? {
+        FormatRegistry.checker(for: format).map { $0(value) }
+    }
+
     static func digits(_ s: ArraySlice<UInt8>) -> Int? {
         guard !s.isEmpty, s.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return s.reduce(0) { $0 * 10 + Int($1 - 48) }

@@ -81,7 +81,7 @@ enum AssertionEvaluator {
         case .format(let f):
             return each { v in
                 guard case .string(let s) = v else { return "\(show(v)) is not a string, expected a \(f)" }
-                return FormatCheck.check(f, s) ? nil : "\(show(v)) is not a valid \(f)"
+                return Formats.check(s, format: f) == false ? "\(show(v)) is not a valid \(f)" : nil
             }
         }
     }
@@ -93,25 +93,6 @@ enum AssertionEvaluator {
                 return Problem(pointer: n.location.pointer, message: "\(JSONSerializer.string(n.value)) is not a number")
             }
             return test(num.decimal).map { Problem(pointer: n.location.pointer, message: $0) }
-        }
-    }
-}
-
-/// The formats assertions may name, checked with the JSON Schema module's grammars.
-enum FormatCheck {
-    static func check(_ format: String, _ s: String) -> Bool {
-        switch format {
-        case "date-time": return Formats.dateTime(s)
-        case "date": return Formats.date(s)
-        case "time": return Formats.time(s)
-        case "uri": return Formats.uri(s, reference: false, iri: false)
-        case "uri-reference": return Formats.uri(s, reference: true, iri: false)
-        case "uuid": return Formats.uuid(s)
-        case "email": return Formats.email(s, international: false)
-        case "hostname": return Formats.hostname(s, international: false)
-        case "ipv4": return Formats.ipv4(s)
-        case "ipv6": return Formats.ipv6(s)
-        default: return true
         }
     }
 }

@@ -129,31 +129,25 @@ struct DataCheckRunner {
                         message: "duplicate key '\(d.key)'", rule: "duplicate-keys"))
             }
         }
+        /// Records a finding at `pointer`; once the listed findings are full, only counts it.
+        func report(_ pointer: JSONPointer, _ message: String, rule: @autoclosure () -> String) {
+            guard collector.wantsDetails else {
+                collector.count()
+                return
+            }
+            let loc = locate(pointer)
+            collector.add(
+                DataFinding(
+                    file: file, line: loc.line, column: loc.column, pointer: pointer.description, message: message, rule: rule()))
+        }
         if let s = check.schema, !s.schema.isValid(document.root) {
             for e in s.schema.validate(document.root) where check.schemaKeywords?.contains(e.keyword) ?? true {
-                guard collector.wantsDetails else {
-                    collector.count()
-                    continue
-                }
-                let loc = locate(e.instanceLocation)
-                collector.add(
-                    DataFinding(
-                        file: file, line: loc.line, column: loc.column, pointer: e.instanceLocation.description,
-                        message: e.message,
-                        rule: "schema \(s.name) \(e.keywordLocation)"))
+                report(e.instanceLocation, e.message, rule: "schema \(s.name) \(e.keywordLocation)")
             }
         }
         for a in check.assertions {
             for p in AssertionEvaluator.evaluate(a, on: document.root, variables: nil) {
-                guard collector.wantsDetails else {
-                    collector.count()
-                    continue
-                }
-                let loc = locate(p.pointer)
-                collector.add(
-                    DataFinding(
-                        file: file, line: loc.line, column: loc.column, pointer: p.pointer.description, message: p.message,
-                        rule: a.text))
+                report(p.pointer, p.message, rule: a.text)
             }
         }
     }
