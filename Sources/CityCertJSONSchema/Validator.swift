@@ -224,7 +224,7 @@ struct Validator {
                 return false
             }
             return true
-        case .prefixItems(let schemas, let name):
+        case .prefixItems(let schemas, _):
             guard case .array(let a) = instance else { return true }
             var ok = true
             for (i, s) in schemas.enumerated() where i < a.count {
@@ -235,7 +235,6 @@ struct Validator {
                 if track { ann.items.insert(i) }
             }
             if schemas.count >= a.count { ann.allItems = ann.allItems || ok }
-            _ = name
             return ok
         case .itemsFrom(let start, let s, _):
             guard case .array(let a) = instance else { return true }
