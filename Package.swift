@@ -24,12 +24,14 @@ let package = Package(
         .target(name: "CityCertRegex", swiftSettings: strictSettings),
         .target(name: "CityCertJSONPath", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
         .target(name: "CityCertJSONSchema", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
+        // Built-in data rules a profile names with `rule:` (GeoJSON, NGSI entity shapes).
+        .target(name: "CityCertRules", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
         // Protocols and plain values shared by runner, transport and reports; no I/O.
         .target(name: "CityCertCore", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
         .target(
             name: "CityCertProfile",
             dependencies: [
-                "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex",
+                "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex", "CityCertRules",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings),
@@ -37,6 +39,7 @@ let package = Package(
             name: "CityCertRunner",
             dependencies: [
                 "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex",
+                "CityCertRules",
             ],
             swiftSettings: strictSettings),
         .systemLibrary(
@@ -50,13 +53,16 @@ let package = Package(
             name: "citycert",
             dependencies: [
                 "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertCurl", "CityCertReports",
-                "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema",
+                "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
         .target(name: "CityCertTestSupport", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "CityCertJSONTests", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertRulesTests", dependencies: ["CityCertRules", "CityCertJSON", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(name: "CityCertCoreTests", dependencies: ["CityCertCore"], swiftSettings: strictSettings),
         .testTarget(name: "CityCertRegexTests", dependencies: ["CityCertRegex"], swiftSettings: strictSettings),
         .testTarget(

@@ -3,6 +3,7 @@ public import CityCertJSON
 import CityCertJSONPath
 import CityCertJSONSchema
 import CityCertRegex
+import CityCertRules
 import Foundation
 import Yams
 
@@ -583,7 +584,11 @@ struct Builder {
 
     func dataCheck(_ node: YNode, name: String) throws -> DataCheck {
         let m = try node.mapping(
-            "a data check", allowed: ["files", "format", "select", "schema", "schema_keywords", "assert", "duplicate_keys"])
+            "a data check",
+            allowed: [
+                "files", "format", "select", "project", "schema", "schema_keywords", "schema_ignore", "assert", "rule", "rules",
+                "duplicate_keys",
+            ])
         let files = try m.required("files").list().map { try $0.string("files") }
         var format = DataFormat.auto
         if let f = m["format"] {
@@ -602,11 +607,93 @@ struct Builder {
             default: throw d.error("duplicate_keys must be fail or ignore")
             }
         }
+        var project = false
+        if let p = m["project"] {
+            let s = try p.string("project")
+            guard s == "keyValues" else { throw p.error("unknown projection '\(s)'", hint: "the only projection is keyValues") }
+            project = true
+        }
+        var ruleNodes: [YNode] = []
+        if let r = m["rule"] { ruleNodes.append(r) }
+        if let r = m["rules"] { ruleNodes += try r.sequence("rules") }
+        let rules = try ruleNodes.map { try rule($0) }
         return DataCheck(
-            name: name, files: files, format: format, select: try m["select"]?.sequence("select").map { try assertion($0) } ?? [],
+            name: name, files: files, format: format,
+            select: try m["select"]?.sequence("select").map { try selector($0) } ?? [],
+            projectKeyValues: project,
             schema: try m["schema"].map { try schemaRef($0) },
             schemaKeywords: try m["schema_keywords"].map { Set(try $0.list().map { try $0.string("schema_keywords") }) },
+            schemaIgnore: Set(try m["schema_ignore"]?.list().map { try $0.string("schema_ignore") } ?? []),
             assertions: try m["assert"]?.sequence("assert").map { try assertion($0) } ?? [],
+            rules: rules,
             duplicateKeys: duplicates, mark: node.mark)
+    }
+
+    /// `rule: <id>` or `rule: {id: <id>, <parameter>: …}`, resolved in the registry.
+    func rule(_ n: YNode) throws -> RuleReference {
+        var idNode = n
+        var params: YNode.Mapping?
+        if case .mapping = n.node {
+            let m = try n.mapping("a rule")
+            idNode = try m.required("id")
+            params = m
+        }
+        let id = try idNode.string("rule")
+        guard let d = RuleRegistry.descriptor(id) else {
+            throw idNode.error(
+                "unknown rule '\(id)'",
+                hint: didYouMean(id, RuleRegistry.ids).map { "did you mean '\($0)'?" }
+                    ?? "see the rule table in Profiles/FORMAT.md")
+        }
+        var p = RuleParameters()
+        p.root = folder
+        let allowed = d.parameters.map(\.name)
+        for (key, keyNode, value) in params?.entries ?? [] where key != "id" {
+            guard let spec = d.parameters.first(where: { $0.name == key }) else {
+                throw keyNode.error(
+                    "rule \(id) has no parameter '\(key)'",
+                    hint: allowed.isEmpty
+                        ? "it takes none"
+                        : didYouMean(key, allowed).map { "did you mean '\($0)'?" }
+                            ?? "parameters: \(allowed.joined(separator: ", "))")
+            }
+            switch spec.kind {
+            case .file: p.files[key] = try sandboxed(try value.string(key), at: value)
+            case .value: p.values[key] = try value.json()
+            }
+        }
+        for spec in d.parameters where spec.required && p.files[spec.name] == nil && p.values[spec.name] == nil {
+            throw n.error("rule \(id) needs the parameter '\(spec.name)'", hint: spec.summary)
+        }
+        do {
+            return RuleReference(id: id, rule: try d.make(p))
+        } catch {
+            let at = params?.entries.first { $0.0 == error.parameter }?.2 ?? n
+            throw at.error("rule \(id): \(error.message)")
+        }
+    }
+
+    func selector(_ node: YNode) throws -> DataSelector {
+        let m = try node.mapping("a selector", allowed: ["path", "model", "representation"] + Self.predicateKeys)
+        if let model = m["model"] {
+            guard m.entries.count == 1 else { throw node.error("a model selector has only the 'model' key") }
+            return .model(try model.list().map { try $0.string("model") })
+        }
+        if let rep = m["representation"] {
+            guard m.entries.count == 1 else { throw node.error("a representation selector has only the 'representation' key") }
+            return .representation(
+                Set(
+                    try rep.list().map { n in
+                        let s = try n.string("representation")
+                        guard let r = EntityRepresentation(rawValue: s) else {
+                            throw n.error(
+                                "unknown representation '\(s)'",
+                                hint: didYouMean(s, EntityRepresentation.names).map { "did you mean '\($0)'?" }
+                                    ?? "one of: \(EntityRepresentation.names.joined(separator: ", "))")
+                        }
+                        return r
+                    }))
+        }
+        return .assertion(try assertion(node))
     }
 }

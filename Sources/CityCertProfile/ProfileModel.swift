@@ -3,6 +3,7 @@ public import CityCertJSON
 public import CityCertJSONPath
 public import CityCertJSONSchema
 public import CityCertRegex
+public import CityCertRules
 
 /// A place in a profile file, for messages.
 public struct SourceMark: Sendable, Hashable, CustomStringConvertible {
@@ -203,17 +204,45 @@ public enum DataFormat: String, Sendable {
     case json, jsonl, jsonld, auto
 }
 
+/// Which documents a data check looks at.
+public enum DataSelector: Sendable {
+    /// A JSONPath assertion that must hold.
+    case assertion(Assertion)
+    /// The entity's model (its `type`, or the last segment of a type IRI) is one of these.
+    case model([String])
+    /// The entity's representation, detected from its shape, is one of these.
+    case representation(Set<EntityRepresentation>)
+}
+
+/// A built-in rule named by a data check (`rule:`), resolved in the rule registry at load time.
+public struct RuleReference: Sendable {
+    public let id: String
+    public let rule: any DataRule
+    public init(id: String, rule: any DataRule) {
+        self.id = id
+        self.rule = rule
+    }
+}
+
 public struct DataCheck: Sendable {
     public let name: String
     /// Globs matched against the paths given on the command line (and files under given folders).
     public let files: [String]
     public let format: DataFormat
     /// Only documents for which every selector holds are checked (e.g. `$.type equals AirQualityObserved`).
-    public let select: [Assertion]
+    public let select: [DataSelector]
+    /// When true, the schema and assertions judge the entity's keyValues projection (normalized
+    /// NGSI-LD / NGSI-v2 attributes reduced to their values); findings still point into the file.
+    public let projectKeyValues: Bool
     public let schema: NamedSchema?
     /// When set, only schema errors from these keywords are findings (e.g. `[format]` for a format-only SHOULD).
     public let schemaKeywords: Set<String>?
+    /// Schema errors from these keywords are not findings (e.g. `[format]` when a format-asserting
+    /// schema judges structure: `oneOf` alternatives told apart by format still work).
+    public let schemaIgnore: Set<String>
     public let assertions: [Assertion]
+    /// Built-in rules (RFC 7946 geometry checks, NGSI representation agreement, …).
+    public let rules: [RuleReference]
     /// How duplicate keys in a document are judged.
     public let duplicateKeys: Outcome
     public let mark: SourceMark

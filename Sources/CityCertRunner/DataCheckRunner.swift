@@ -2,6 +2,7 @@ import CityCertCore
 import CityCertJSON
 import CityCertJSONSchema
 import CityCertProfile
+import CityCertRules
 import Foundation
 import Synchronization
 
@@ -42,22 +43,31 @@ struct DataCheckRunner {
                 message: "no input file matches \(check.files.joined(separator: ", "))", evidence: [])
         }
         let collector = Collector(limit: options.maxFindingsPerCheck)
+        let sessions = check.rules.map { (id: $0.id, session: $0.rule.makeSession()) }
         let jobs = max(1, options.jobs)
         if jobs == 1 || files.count == 1 {
-            for f in files { scan(f, collector) }
+            for f in files { scan(f, collector, sessions) }
         } else {
             await withTaskGroup(of: Void.self) { group in
                 var next = 0
                 for _ in 0..<min(jobs, files.count) {
                     let f = files[next]
                     next += 1
-                    group.addTask { scan(f, collector) }
+                    group.addTask { scan(f, collector, sessions) }
                 }
                 while await group.next() != nil, next < files.count {
                     let f = files[next]
                     next += 1
-                    group.addTask { scan(f, collector) }
+                    group.addTask { scan(f, collector, sessions) }
                 }
+            }
+        }
+        for (id, session) in sessions {
+            session.finish { f in
+                collector.add(
+                    DataFinding(
+                        file: f.file ?? "", line: f.location?.line ?? 0, column: f.location?.column ?? 0,
+                        pointer: f.pointer.description, message: f.message, rule: id))
             }
         }
         let s = collector.state.withLock { $0 }
@@ -93,9 +103,9 @@ struct DataCheckRunner {
         return .json
     }
 
-    func scan(_ file: String, _ collector: Collector) {
+    func scan(_ file: String, _ collector: Collector, _ sessions: [(id: String, session: any RuleSession)]) {
         let reader = JSONStreamReader()
-        let handle: (JSONRecord) -> Void = { record in self.check(record, file: file, collector) }
+        let handle: (JSONRecord) -> Void = { record in self.check(record, file: file, collector, sessions) }
         do {
             switch format(of: file) {
             case .jsonl: try reader.forEachLine(path: file, handle)
@@ -106,7 +116,22 @@ struct DataCheckRunner {
         }
     }
 
-    func check(_ record: JSONRecord, file: String, _ collector: Collector) {
+    /// Whether a document is one this check looks at.
+    func selects(_ root: JSONValue) -> Bool {
+        for s in check.select {
+            switch s {
+            case .assertion(let a):
+                if !AssertionEvaluator.evaluate(a, on: root, variables: nil).isEmpty { return false }
+            case .model(let models):
+                guard let m = options.model ?? EntityShape.model(root), models.contains(m) else { return false }
+            case .representation(let reps):
+                if !reps.contains(options.representation ?? EntityShape.detect(root)) { return false }
+            }
+        }
+        return true
+    }
+
+    func check(_ record: JSONRecord, file: String, _ collector: Collector, _ sessions: [(id: String, session: any RuleSession)]) {
         let document: JSONDocument
         switch record.document {
         case .failure(let e):
@@ -118,7 +143,7 @@ struct DataCheckRunner {
             return
         case .success(let d): document = d
         }
-        for s in check.select where !AssertionEvaluator.evaluate(s, on: document.root, variables: nil).isEmpty { return }
+        guard selects(document.root) else { return }
         collector.document()
         func locate(_ pointer: JSONPointer) -> SourceLocation { document.location(of: pointer) ?? record.origin }
         if check.duplicateKeys == .failed {
@@ -140,14 +165,40 @@ struct DataCheckRunner {
                 DataFinding(
                     file: file, line: loc.line, column: loc.column, pointer: pointer.description, message: message, rule: rule()))
         }
-        if let s = check.schema, !s.schema.isValid(document.root) {
-            for e in s.schema.validate(document.root) where check.schemaKeywords?.contains(e.keyword) ?? true {
-                report(e.instanceLocation, e.message, rule: "schema \(s.name) \(e.keywordLocation)")
+        // The schema and assertions judge either the document or its keyValues projection;
+        // findings on the projection are mapped back to the attribute's value in the file.
+        var subject = document.root
+        var source: (JSONPointer) -> JSONPointer = { $0 }
+        if check.projectKeyValues {
+            let projection = EntityShape.projectKeyValues(
+                document.root, as: options.representation ?? EntityShape.detect(document.root))
+            subject = projection.value
+            source = projection.source(of:)
+        }
+        if let s = check.schema, !s.schema.isValid(subject) {
+            for e in s.schema.validate(subject)
+            where (check.schemaKeywords?.contains(e.keyword) ?? true) && !check.schemaIgnore.contains(e.keyword) {
+                report(source(e.instanceLocation), e.message, rule: "schema \(s.name) \(e.keywordLocation)")
             }
         }
         for a in check.assertions {
-            for p in AssertionEvaluator.evaluate(a, on: document.root, variables: nil) {
-                report(p.pointer, p.message, rule: a.text)
+            for p in AssertionEvaluator.evaluate(a, on: subject, variables: nil) {
+                report(source(p.pointer), p.message, rule: a.text)
+            }
+        }
+        if !sessions.isEmpty {
+            let ruleDocument = RuleDocument(root: document.root, file: file, locate: locate)
+            for (id, session) in sessions {
+                session.visit(ruleDocument) { f in
+                    if let other = f.file, let at = f.location {
+                        collector.add(
+                            DataFinding(
+                                file: other, line: at.line, column: at.column, pointer: f.pointer.description,
+                                message: f.message, rule: id))
+                    } else {
+                        report(f.pointer, f.message, rule: id)
+                    }
+                }
             }
         }
     }

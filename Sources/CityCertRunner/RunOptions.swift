@@ -1,4 +1,5 @@
 public import CityCertCore
+public import CityCertRules
 import Foundation
 
 /// What the user asked for on the command line, as the runner needs it.
@@ -22,6 +23,10 @@ public struct RunOptions: Sendable {
     /// Most findings kept per data check; the rest are counted.
     public var maxFindingsPerCheck = 1000
     public var insecure = false
+    /// Treat every data document as this entity model (instead of reading its `type`).
+    public var model: String?
+    /// Treat every data document as this representation (instead of detecting it from its shape).
+    public var representation: EntityRepresentation?
 
     public init() {}
 }

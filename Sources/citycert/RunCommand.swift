@@ -3,6 +3,7 @@ import CityCertCore
 import CityCertCurl
 import CityCertProfile
 import CityCertReports
+import CityCertRules
 import CityCertRunner
 import Foundation
 
@@ -35,6 +36,13 @@ struct RunCommand: AsyncParsableCommand {
     var reportSARIF: String?
     @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.")
     var failOn = "must"
+    @Option(name: .customLong("model"), help: "Treat every data document as this entity model, whatever its type says.")
+    var model: String?
+    @Option(
+        name: .customLong("representation"),
+        help:
+            "Treat every data document as this representation: keyValues, ld-keyValues, ld-normalized, v2-normalized or geojson.")
+    var representation: String?
     @Option(name: .customLong("run-id"), help: "The run id used in {{run_id}} (default: random).") var runID: String?
     @Option(name: .customLong("clock"), help: .hidden) var fixedClock: Double?
 
@@ -42,6 +50,10 @@ struct RunCommand: AsyncParsableCommand {
         guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256") }
         guard ["must", "should"].contains(failOn.lowercased()) else {
             throw ValidationError("--fail-on must be 'must' or 'should'")
+        }
+        if let representation, EntityRepresentation(rawValue: representation) == nil {
+            throw ValidationError(
+                "--representation must be one of \(EntityRepresentation.names.joined(separator: ", ")); got '\(representation)'")
         }
         for i in inputs where !i.contains("=") { throw ValidationError("--input expects name=value, got '\(i)'") }
         for p in paths where !FileManager.default.fileExists(atPath: p) { throw ValidationError("no such file or folder: \(p)") }
@@ -63,6 +75,8 @@ struct RunCommand: AsyncParsableCommand {
         options.connectTimeout = connectTimeout
         options.totalTimeout = timeout
         options.insecure = insecure
+        options.model = model
+        options.representation = representation.flatMap(EntityRepresentation.init(rawValue:))
         if let runID { options.runID = runID }
         if let fixedClock { options.clock = { fixedClock } }
         if let inputsFile {

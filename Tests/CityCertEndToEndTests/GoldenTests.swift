@@ -10,7 +10,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try CityCertBinary.run([
-            "run", "Profiles/smart-data-models/air-quality/profile.yaml", "Fixtures/smart-data-models/AirQualityObserved",
+            "run", "Profiles/smart-data-models/air-quality/profile.yaml",
+            "Fixtures/smart-data-models/Environment/AirQualityObserved",
             "--clock", "1767225600",
             "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml", "--report-sarif", dir + "/report.sarif",
         ])

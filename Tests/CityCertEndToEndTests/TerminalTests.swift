@@ -11,7 +11,7 @@ import Testing
             "needs util-linux script(1) for a pseudo-terminal"))
     func liveProgressOnATerminal() throws {
         let command =
-            "\(CityCertBinary.path) run Profiles/smart-data-models/air-quality/profile.yaml Fixtures/smart-data-models/AirQualityObserved"
+            "\(CityCertBinary.path) run Profiles/smart-data-models/air-quality/profile.yaml Fixtures/smart-data-models/Environment/AirQualityObserved"
         let result = try Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"], cwd: Repository.root.path)
         let lines = result.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map(String.init)
         #expect(lines.first == "citycert 0.1.0: profile sdm-air-quality 1.0.0, 6 requirement(s)", "\(lines.prefix(3))")

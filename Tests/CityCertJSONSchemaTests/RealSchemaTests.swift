@@ -4,7 +4,7 @@ import CityCertTestSupport
 import Foundation
 import Testing
 
-/// Every OCPP 1.6 / 2.0.1 and Smart Data Models schema shipped in Fixtures compiles (drafts 04, 06, 2020-12,
+/// Every OCPP 1.6 / 2.0.1 schema in Fixtures and every Smart Data Models schema shipped in the domain profiles compiles (drafts 04, 06, 2020-12,
 /// remote $refs through the offline catalog), and hostile patterns are bounded in time.
 @Suite struct RealSchemaTests {
     static func files(_ folder: String, suffix: String) -> [String] {
@@ -14,7 +14,13 @@ import Testing
     }
 
     static let ocpp = files("ocpp", suffix: ".json")
-    static let smartDataModels = files("smart-data-models/schemas", suffix: ".schema.json")
+    /// `<domain>/schemas/<Model>.schema.json` under Profiles/smart-data-models (the domain profiles, not
+    /// the single-model air-quality example).
+    static let smartDataModels: [String] = {
+        let root = Repository.profile("smart-data-models").path
+        return (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasSuffix(".schema.json") && !$0.hasPrefix("air-quality/") }.sorted()
+    }()
 
     @Test func corpusIsShipped() {
         #expect(Self.ocpp.count == 78 + 128)
@@ -33,9 +39,9 @@ import Testing
 
     @Test(arguments: smartDataModels)
     func smartDataModelSchemaCompiles(_ relative: String) throws {
-        let url = Repository.fixture(relative)
+        let url = Repository.profile("smart-data-models/" + relative)
         var catalog = SchemaCatalog()
-        try catalog.addMappings(fromFile: Repository.fixture("smart-data-models/schemas/catalog.json").path)
+        try catalog.addMappings(fromFile: url.deletingLastPathComponent().appendingPathComponent("catalog.json").path)
         let doc = try JSONValue.parse(bytes: Repository.read(url))
         let schema = try JSONSchema(document: doc, uri: url.absoluteString, catalog: catalog)
         #expect(schema.draft == .draft2020)
@@ -69,7 +75,7 @@ import Testing
 
     @Test func localRefsStayInsideTheSchemaFolder() throws {
         let doc = try JSONValue.parse(#"{"$ref": "../../Package.swift"}"#)
-        let folder = Repository.fixture("smart-data-models/schemas")
+        let folder = Repository.profile("smart-data-models/environment/schemas")
         let catalog = SchemaCatalog(fileRoot: folder.path)
         let error = #expect(throws: SchemaCompileError.self) {
             try JSONSchema(document: doc, uri: folder.appendingPathComponent("x.json").absoluteString, catalog: catalog)

@@ -1,0 +1,30 @@
+/// Every rule a profile can name with `rule:`, in one table (documented in Profiles/FORMAT.md;
+/// a test keeps the two in step).
+public enum RuleRegistry {
+    public static let all: [RuleDescriptor] = [
+        // GeoJSON (RFC 7946)
+        GeoJSONObjectType.descriptor,
+        GeoJSONGeometryShape.descriptor,
+        GeoJSONPosition.descriptor,
+        GeoJSONPositionElements.descriptor,
+        GeoJSONPositionRange.descriptor,
+        GeoJSONLineString.descriptor,
+        GeoJSONLinearRing.descriptor,
+        GeoJSONRightHandRule.descriptor,
+        GeoJSONFeature.descriptor,
+        GeoJSONFeatureCollection.descriptor,
+        GeoJSONBoundingBox.descriptor,
+        GeoJSONNoCRS.descriptor,
+        GeoJSONMemberSemantics.descriptor,
+        GeoJSONGeometryCollectionNesting.descriptor,
+        GeoJSONAntimeridian.descriptor,
+        // NGSI entities (Smart Data Models, NGSI-LD, NGSI-v2)
+        EntityRepresentationsAgree.descriptor,
+        JSONLDTermsDefined.descriptor,
+    ]
+
+    static let byID: [String: RuleDescriptor] = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+
+    public static func descriptor(_ id: String) -> RuleDescriptor? { byID[id] }
+    public static var ids: [String] { all.map(\.id) }
+}

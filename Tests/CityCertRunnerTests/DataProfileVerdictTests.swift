@@ -1,0 +1,113 @@
+import CityCertCore
+import CityCertJSON
+import CityCertProfile
+import CityCertRules
+import CityCertRunner
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// Runs a shipped data profile over fixture files and renders every requirement's outcome with
+/// each finding's place, plus a per-file summary, as stable text for a golden.
+enum VerdictListing {
+    static func run(profile: String, paths: [String], jobs: Int = 1) async throws -> RunReport {
+        let p = try ProfileLoader().load(path: Repository.profile(profile).path)
+        var options = RunOptions()
+        options.paths = paths.map { Repository.root.appendingPathComponent($0).path }
+        options.jobs = jobs
+        options.clock = { 0 }
+        return try await Runner(profile: p, transport: nil, options: options).run()
+    }
+
+    static func findings(_ r: RequirementResult) -> [DataFinding] {
+        r.checks.flatMap(\.evidence).compactMap { e -> DataFinding? in
+            if case .finding(let f) = e { return f }
+            return nil
+        }
+    }
+
+    static func relative(_ file: String) -> String {
+        let root = Repository.root.path + "/"
+        return file.hasPrefix(root) ? String(file.dropFirst(root.count)) : file
+    }
+
+    static func render(_ report: RunReport) -> String {
+        var out = "# \(report.profile.id): \(report.conformant ? "CONFORMANT" : "NOT CONFORMANT")\n"
+        for r in report.requirements {
+            out += "\(r.id) \(r.level.rawValue) \(r.outcome.rawValue)\n"
+            for f in findings(r) {
+                out += "  \(relative(f.file)):\(f.line):\(f.column) \(f.pointer.isEmpty ? "/" : f.pointer) \(f.message)\n"
+            }
+        }
+        return out
+    }
+
+    /// Compares `text` with the golden, or rewrites it when CITYCERT_RECORD_GOLDENS=1.
+    static func expectGolden(_ text: String, _ relative: String) throws {
+        let url = Repository.fixture(relative)
+        if CityCertBinary.recordGoldens {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        if text != expected {
+            let a = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let i = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+            Issue.record(
+                "\(relative) differs at line \(i + 1):\n  got:      \(i < a.count ? String(a[i]) : "<end>")\n  expected: \(i < b.count ? String(b[i]) : "<end>")"
+            )
+        }
+    }
+}
+
+/// Every official Smart Data Models example in the corpus gets a verdict from its domain profile,
+/// pinned in Fixtures/smart-data-models/expected/<domain>.txt (CITYCERT_RECORD_GOLDENS=1 rewrites).
+@Suite struct SmartDataModelsVerdictTests {
+    static let domains = [
+        ("environment", "Environment"), ("parking", "Parking"), ("transportation", "Transportation"),
+        ("weather", "Weather"), ("streetlighting", "Streetlighting"), ("device", "Device"),
+        ("urban-mobility", "UrbanMobility"),
+    ]
+
+    @Test(arguments: domains)
+    func domainVerdictsArePinned(_ domain: (profile: String, folder: String)) async throws {
+        let report = try await VerdictListing.run(
+            profile: "smart-data-models/\(domain.profile)/profile.yaml", paths: ["Fixtures/smart-data-models/\(domain.folder)"])
+        try VerdictListing.expectGolden(VerdictListing.render(report), "smart-data-models/expected/\(domain.profile).txt")
+        // The same verdicts with files checked in parallel.
+        let parallel = try await VerdictListing.run(
+            profile: "smart-data-models/\(domain.profile)/profile.yaml", paths: ["Fixtures/smart-data-models/\(domain.folder)"],
+            jobs: 4)
+        #expect(VerdictListing.render(parallel) == VerdictListing.render(report))
+    }
+
+    /// Every example file is a document of a model its domain profile ships, in a representation the
+    /// profile judges: so each one gets a schema verdict (none is silently skipped).
+    @Test(arguments: domains)
+    func everyExampleIsJudged(_ domain: (profile: String, folder: String)) throws {
+        let profile = try ProfileLoader().load(path: Repository.profile("smart-data-models/\(domain.profile)/profile.yaml").path)
+        let models = Set(profile.requirements.flatMap(\.tags))
+        let folder = Repository.fixture("smart-data-models/\(domain.folder)")
+        let files = (FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? [])
+            .filter { ($0.hasSuffix(".json") || $0.hasSuffix(".jsonld")) }
+        #expect(files.count >= 4)
+        for f in files {
+            let root = try JSONValue.parse(bytes: Repository.read(folder.appendingPathComponent(f)))
+            let representation = EntityShape.detect(root)
+            let expected: EntityRepresentation =
+                f.hasSuffix("example.json")
+                ? .keyValues
+                : f.hasSuffix("example-normalized.json")
+                    ? .v2Normalized
+                    : f.hasSuffix("example.jsonld")
+                        ? .ldKeyValues
+                        : f.hasSuffix("example-normalized.jsonld") ? .ldNormalized : .geoJSON
+            #expect(representation == expected, "\(f): detected \(representation.rawValue)")
+            if representation != .geoJSON {
+                #expect(models.contains(EntityShape.model(root) ?? ""), "\(f): model not in the profile")
+            }
+        }
+    }
+}
