@@ -15,19 +15,23 @@ public enum Level: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 /// The result of a check or requirement. A failure is the target's fault; an error is a check that
-/// could not decide (transport broke, file unreadable); skipped ran nothing.
+/// could not decide (transport broke, file unreadable); skipped ran nothing that should have run (a
+/// need failed, --read-only); not applicable found nothing the requirement is about (no file or
+/// document it selects, a conformance class the target does not declare).
 public enum Outcome: String, Sendable, Codable, CaseIterable {
     case passed
     case failed
     case error
     case skipped
+    case notApplicable = "not-applicable"
 
     /// Combines check outcomes into a requirement outcome: any failure fails, else any error errs,
-    /// else passed if anything passed, else skipped.
+    /// else passed if anything passed, else skipped if anything was skipped, else not applicable.
     public static func combine(_ outcomes: [Outcome]) -> Outcome {
         if outcomes.contains(.failed) { return .failed }
         if outcomes.contains(.error) { return .error }
         if outcomes.contains(.passed) { return .passed }
-        return .skipped
+        if outcomes.contains(.skipped) || outcomes.isEmpty { return .skipped }
+        return .notApplicable
     }
 }

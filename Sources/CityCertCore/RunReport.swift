@@ -51,9 +51,16 @@ public struct RunReport: Sendable {
         self.leftovers = leftovers
     }
 
-    /// CONFORMANT only when every MUST requirement passed (skipped MUSTs included in "not passed").
+    /// CONFORMANT only when every MUST requirement passed or was not applicable (skipped MUSTs are
+    /// "not passed"), and something was checked: a run where nothing applies proves nothing.
     public var conformant: Bool {
-        requirements.allSatisfy { $0.level != .must || $0.outcome == .passed }
+        requirements.allSatisfy { $0.level != .must || $0.outcome == .passed || $0.outcome == .notApplicable }
+            && requirements.contains { $0.outcome == .passed || $0.outcome == .failed }
+    }
+
+    /// MUST requirements that neither passed nor were not applicable.
+    public var mustNotPassed: Int {
+        requirements.filter { $0.level == .must && $0.outcome != .passed && $0.outcome != .notApplicable }.count
     }
 
     /// Counts per outcome and level.

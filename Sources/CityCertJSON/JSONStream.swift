@@ -147,6 +147,19 @@ public struct JSONStreamReader: Sendable {
         }
     }
 
+    /// Calls `body` once with the whole file as one document (a top-level array is not split),
+    /// refusing files larger than `maxRecordBytes`.
+    public func forWholeDocument(path: String, _ body: (JSONRecord) throws -> Void) throws {
+        let reader = try FileReader(path: path, chunkSize: chunkSize)
+        while try reader.fill() != nil {
+            if reader.buffer.count > maxRecordBytes {
+                throw JSONStreamError(
+                    path: path, message: "the document is larger than the \(maxRecordBytes)-byte limit", location: nil)
+            }
+        }
+        try body(parse(reader.buffer, index: 0, origin: SourceLocation(line: 1, column: 1, offset: 0)))
+    }
+
     /// Calls `body` for every element of a file whose top-level value is an array; a file whose
     /// top-level value is anything else is passed whole as record 0 (subject to `maxRecordBytes`).
     public func forEachArrayElement(path: String, _ body: (JSONRecord) throws -> Void) throws {

@@ -139,21 +139,37 @@ struct Builder {
             "the profile",
             allowed: [
                 "citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog",
-                "requirements", "cleanup",
+                "requirements", "cleanup", "model",
             ])
         let formatNode = try top.required("citycert")
         let format = try formatNode.int("citycert (the profile format version)")
         guard ProfileLoader.formatVersions.contains(format) else {
             throw formatNode.error("unsupported profile format version \(format)", hint: "this citycert reads format 1")
         }
-        let id = try top.required("id").string("id")
-        let title = try top.required("title").string("title")
-        let version = try top.required("version").string("version")
-        let standardMap = try top.required("standard").mapping("standard", allowed: ["name", "version", "url"])
-        let standard = Standard(
-            name: try standardMap.required("name").string("standard.name"),
-            version: try standardMap.required("version").string("standard.version"),
-            url: try standardMap["url"]?.string("standard.url"))
+        // `model:` is the short form for one data model: the catalog must be loaded first, and the
+        // generated requirements name the profile when id, title, version or standard are left out.
+        if let c = top["catalog"] { try loadCatalog(c) }
+        var model: ModelShorthand?
+        if let m = top["model"] { model = try modelShorthand(m) }
+        func field(_ key: String, _ fallback: String?) throws -> String {
+            if let n = top[key] { return try n.string(key) }
+            if let fallback { return fallback }
+            return try top.required(key).string(key)
+        }
+        let id = try field("id", model.map { "model-\($0.type)" })
+        let title = try field("title", model.map { "\($0.type) entities against \($0.schemaFile)" })
+        let version = try field("version", model.map { _ in "0.0.0" })
+        let standard: Standard
+        let standardNode = try top["standard"] ?? (model == nil ? top.required("standard") : nil)
+        if let s = standardNode {
+            let standardMap = try s.mapping("standard", allowed: ["name", "version", "url"])
+            standard = Standard(
+                name: try standardMap.required("name").string("standard.name"),
+                version: try standardMap.required("version").string("standard.version"),
+                url: try standardMap["url"]?.string("standard.url"))
+        } else {
+            standard = Standard(name: model!.standardName, version: model!.standardVersion, url: nil)
+        }
 
         var inputs: [InputSpec] = []
         if let inputsNode = top["inputs"] {
@@ -188,7 +204,6 @@ struct Builder {
             }
         }
 
-        if let c = top["catalog"] { try loadCatalog(c) }
         if let s = top["schemas"] {
             for (name, _, value) in try s.mapping("schemas").entries {
                 schemas[name] = try compileSchema(value, name: name)
@@ -196,7 +211,14 @@ struct Builder {
         }
 
         var requirements: [Requirement] = []
-        let reqNodes = try top.required("requirements").sequence("requirements")
+        if let model { requirements += model.requirements }
+        if let model { for r in model.requirements { requirementIDs[r.id] = model.mark } }
+        var reqNodes: [YNode] = []
+        if let r = top["requirements"] {
+            reqNodes = try r.sequence("requirements")
+        } else if model == nil {
+            reqNodes = try top.required("requirements").sequence("requirements")
+        }
         for r in reqNodes { requirements.append(try requirement(r)) }
         let order = Dictionary(uniqueKeysWithValues: requirements.enumerated().map { ($1.id, $0) })
         for (requirement, need, node) in needNodes {
@@ -594,7 +616,7 @@ struct Builder {
         if let f = m["format"] {
             let s = try f.string("format")
             guard let df = DataFormat(rawValue: s) else {
-                throw f.error("unknown data format '\(s)'", hint: "use json, jsonl, jsonld or auto")
+                throw f.error("unknown data format '\(s)'", hint: "use json, document, jsonl, jsonld or auto")
             }
             format = df
         }

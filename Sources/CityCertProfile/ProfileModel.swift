@@ -201,7 +201,9 @@ public struct Capture: Sendable {
 }
 
 public enum DataFormat: String, Sendable {
-    case json, jsonl, jsonld, auto
+    /// `json`: a top-level array is streamed element by element (each one a document);
+    /// `document`: the whole file is one document; `jsonl`: one document per line.
+    case json, document, jsonl, jsonld, auto
 }
 
 /// Which documents a data check looks at.

@@ -10,6 +10,7 @@ public enum ConsoleReport {
         case .failed: tag = q.level == .must ? "FAIL " : "WARN "
         case .error: tag = "ERROR"
         case .skipped: tag = "SKIP "
+        case .notApplicable: tag = "N/A  "
         }
         let level = q.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
         return "  \(tag) \(level) \(q.id)  \(q.title)"
@@ -19,7 +20,7 @@ public enum ConsoleReport {
     public static func details(_ q: RequirementResult, limit: Int = 5) -> [String] {
         guard q.outcome != .passed else { return [] }
         var out: [String] = []
-        if q.outcome == .skipped {
+        if q.outcome == .skipped || q.outcome == .notApplicable {
             if let r = q.reason { out.append("         \(r)") }
             return out
         }
@@ -72,11 +73,14 @@ public enum ConsoleReport {
             lines.append("Could not clean up \(r.leftovers.count) resource(s):")
             for l in r.leftovers { lines.append("  \(l)") }
         }
-        let notPassed = r.requirements.filter { $0.level == .must && $0.outcome != .passed }.count
+        let notPassed = r.mustNotPassed
+        let applicable = r.requirements.filter { $0.outcome != .notApplicable }.count
         lines.append(
             r.conformant
-                ? "Verdict: CONFORMANT (every MUST requirement passed)"
-                : "Verdict: NOT CONFORMANT (\(notPassed) MUST requirement(s) not passed)")
+                ? "Verdict: CONFORMANT (every applicable MUST requirement passed)"
+                : notPassed == 0
+                    ? "Verdict: NOT CONFORMANT (nothing was checked: \(applicable) requirement(s) applied)"
+                    : "Verdict: NOT CONFORMANT (\(notPassed) MUST requirement(s) not passed)")
         return lines.joined(separator: "\n")
     }
 }

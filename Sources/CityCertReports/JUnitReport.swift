@@ -7,7 +7,7 @@ public enum JUnitReport {
         let tests = r.requirements.count
         let failures = r.count(.failed)
         let errors = r.count(.error)
-        let skipped = r.count(.skipped)
+        let skipped = r.count(.skipped) + r.count(.notApplicable)
         let time = String(format3(r.finished - r.started))
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x +=
@@ -36,6 +36,9 @@ public enum JUnitReport {
                     ">\n      <error message=\"\(esc(q.reason ?? "error"))\" type=\"error\">\(esc(detail))</error>\n    </testcase>\n"
             case .skipped:
                 x += ">\n      <skipped message=\"\(esc(q.reason ?? "skipped"))\"/>\n    </testcase>\n"
+            case .notApplicable:
+                x +=
+                    ">\n      <skipped message=\"\(esc("not applicable: " + (q.reason ?? "nothing to check")))\"/>\n    </testcase>\n"
             }
         }
         x += "  </testsuite>\n</testsuites>\n"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every rule a profile can name with `rule:`, in one table (documented in Profiles/FORMAT.md;
 /// a test keeps the two in step).
 public enum RuleRegistry {
@@ -27,4 +29,18 @@ public enum RuleRegistry {
 
     public static func descriptor(_ id: String) -> RuleDescriptor? { byID[id] }
     public static var ids: [String] { all.map(\.id) }
+}
+
+extension RuleRegistry {
+    /// The rows of the rule table in Profiles/FORMAT.md (`citycert list --rules`).
+    public static var markdownRows: String {
+        all.map { d in
+            let params =
+                d.parameters.isEmpty
+                ? ""
+                : d.parameters.map { "`\($0.name)`\($0.required ? "" : " (optional)"): \($0.summary)" }.joined(separator: "; ")
+            return
+                "| `\(d.id)` | \(params.replacingOccurrences(of: "|", with: "\\|")) | \(d.summary.replacingOccurrences(of: "|", with: "\\|")) | \(d.reference) |\n"
+        }.joined()
+    }
 }

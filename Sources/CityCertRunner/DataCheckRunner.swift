@@ -39,7 +39,7 @@ struct DataCheckRunner {
     func run() async -> CheckResult {
         if files.isEmpty {
             return CheckResult(
-                name: check.name, outcome: .skipped,
+                name: check.name, outcome: .notApplicable,
                 message: "no input file matches \(check.files.joined(separator: ", "))", evidence: [])
         }
         let collector = Collector(limit: options.maxFindingsPerCheck)
@@ -89,7 +89,8 @@ struct DataCheckRunner {
         }
         if s.documents == 0 {
             return CheckResult(
-                name: check.name, outcome: .skipped, message: "no document in the matching files is selected by this check",
+                name: check.name, outcome: .notApplicable,
+                message: "not applicable: no document in the matching files is selected by this check",
                 evidence: evidence)
         }
         return CheckResult(name: check.name, outcome: .passed, message: nil, evidence: evidence)
@@ -109,6 +110,7 @@ struct DataCheckRunner {
         do {
             switch format(of: file) {
             case .jsonl: try reader.forEachLine(path: file, handle)
+            case .document: try reader.forWholeDocument(path: file, handle)
             default: try reader.forEachArrayElement(path: file, handle)
             }
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CityCertProfile
+import CityCertRules
 import Foundation
 
 struct LintCommand: ParsableCommand {
@@ -30,8 +31,16 @@ struct ListCommand: ParsableCommand {
     @Argument(help: "Folder to search for profile.yaml files.") var folder = "Profiles"
     @Flag(name: .customLong("markdown"), help: "Print the Markdown index of profiles and requirements (Profiles/README.md).")
     var markdown = false
+    @Flag(name: .customLong("rules"), help: "Print the table of built-in rules a profile can name with `rule:`.")
+    var rules = false
 
     func run() throws {
+        if rules {
+            print(
+                "| rule | parameters | a finding means | reads |\n|---|---|---|---|\n" + RuleRegistry.markdownRows, terminator: ""
+            )
+            return
+        }
         guard let e = FileManager.default.enumerator(atPath: folder) else {
             warn("error: cannot read \(folder)")
             throw ExitCode(2)

@@ -111,3 +111,59 @@ enum VerdictListing {
         }
     }
 }
+
+/// A model citycert does not ship, checked from its schema alone with a three-line profile.
+@Suite struct ModelShorthandTests {
+    @Test func threeLineProfileChecksEveryRepresentation() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("schemas"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shipped = Repository.profile("smart-data-models/parking/schemas")
+        for f in ["ParkingSpot.schema.json", "common-schema.json", "catalog.json"] {
+            try FileManager.default.copyItem(
+                at: shipped.appendingPathComponent(f), to: dir.appendingPathComponent("schemas").appendingPathComponent(f))
+        }
+        let yaml = "citycert: 1\nmodel: schemas/ParkingSpot.schema.json\ncatalog: schemas/catalog.json\n"
+        try yaml.write(to: dir.appendingPathComponent("profile.yaml"), atomically: true, encoding: .utf8)
+        let p = try ProfileLoader().load(path: dir.appendingPathComponent("profile.yaml").path)
+        #expect(p.id == "model-ParkingSpot")
+        #expect(
+            p.requirements.map(\.id) == [
+                "PARKINGSPOT-KV-001", "PARKINGSPOT-LDKV-001", "PARKINGSPOT-LDN-001", "PARKINGSPOT-V2N-001", "PARKINGSPOT-FMT-001",
+                "PARKINGSPOT-AGREE-001",
+            ])
+        var options = RunOptions()
+        options.paths = [Repository.fixture("smart-data-models/Parking/ParkingSpot").path]
+        let report = try await Runner(profile: p, transport: nil, options: options).run()
+        // Each representation of the official example is judged (none skipped) and valid.
+        #expect(report.requirements.prefix(5).map(\.outcome) == [.passed, .passed, .passed, .passed, .passed])
+        #expect(report.conformant)
+        // A broken keyValues entity fails with its place.
+        let bad = dir.appendingPathComponent("bad.json")
+        try #"{"id": "p1", "type": "ParkingSpot", "category": "onStreet"}"#.write(to: bad, atomically: true, encoding: .utf8)
+        options.paths = [bad.path]
+        let failing = try await Runner(profile: p, transport: nil, options: options).run()
+        let findings = VerdictListing.findings(failing.requirements[0]).map { "\($0.line):\($0.column) \($0.pointer)" }
+        #expect(failing.requirements[0].outcome == .failed)
+        #expect(findings == ["1:1 ", "1:1 ", "1:1 ", "1:49 /category"])
+        #expect(
+            VerdictListing.findings(failing.requirements[0]).map(\.message).prefix(3).allSatisfy {
+                $0.hasPrefix("required property")
+            })
+        // The forms that are not in the data are not applicable, so they do not fail the verdict.
+        #expect(failing.requirements[1...3].allSatisfy { $0.outcome == .notApplicable })
+    }
+
+    @Test func aSchemaWithoutAnEntityTypeAsksForOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #"{"type": "object"}"#.write(to: dir.appendingPathComponent("m.json"), atomically: true, encoding: .utf8)
+        try "citycert: 1\nmodel: m.json\n".write(
+            to: dir.appendingPathComponent("profile.yaml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: ProfileError.self) {
+            try ProfileLoader().load(path: dir.appendingPathComponent("profile.yaml").path)
+        }
+        #expect(error?.description.contains("model: {schema: m.json, type: MyModel}") == true)
+    }
+}

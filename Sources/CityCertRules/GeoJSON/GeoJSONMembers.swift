@@ -49,6 +49,24 @@ struct GeoJSONBoundingBox: DocumentRule {
             if values[1] < -90 || values[half + 1] > 90 {
                 report(p, "a bbox latitude outside [-90, 90]")
             }
+            // The bbox gives the coordinate range of the object's geometries: every position lies in
+            // it (a bbox whose west is greater than its east crosses the antimeridian, §5.2).
+            let (west, south, east, north) = (values[0], values[1], values[half], values[half + 1])
+            var outside: (JSONPointer, [Double])?
+            GeoJSONWalk.geometries(.object(n.object)) { g, c in
+                guard outside == nil, let t = g.type else { return }
+                GeoJSONWalk.positions(t, c, n.pointer.appending(contentsOf: g.pointer).appending("coordinates")) { pp, pos in
+                    guard outside == nil, pos.count >= 2 else { return }
+                    let lonInside = west <= east ? (west...east).contains(pos[0]) : pos[0] >= west || pos[0] <= east
+                    if !lonInside || !(south...north).contains(pos[1]) { outside = (pp, pos) }
+                }
+            }
+            if let (at, pos) = outside {
+                report(
+                    p,
+                    "the bbox [\(values.map(format).joined(separator: ", "))] does not contain the position [\(pos.map(format).joined(separator: ", "))] at \(at)\(south <= pos[0] && pos[0] <= north && west <= pos[1] && pos[1] <= east ? " (are longitude and latitude swapped in the bbox?)" : "")"
+                )
+            }
         }
     }
 

@@ -151,3 +151,11 @@ enum GeoJSONWalk {
         }
     }
 }
+
+extension JSONPointer {
+    func appending(contentsOf other: JSONPointer) -> JSONPointer {
+        var p = self
+        for t in other.tokens { p = p.appending(t) }
+        return p
+    }
+}
