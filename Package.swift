@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CityCertJSONPath", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
         .target(name: "CityCertJSONSchema", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
         // Built-in data rules a profile names with `rule:` (GeoJSON, NGSI entity shapes).
-        .target(name: "CityCertRules", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        .target(name: "CityCertRules", dependencies: ["CityCertJSON", "CityCertJSONSchema"], swiftSettings: strictSettings),
         // Protocols and plain values shared by runner, transport and reports; no I/O.
         .target(name: "CityCertCore", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
         .target(

@@ -23,6 +23,14 @@ public enum RuleRegistry {
         // NGSI entities (Smart Data Models, NGSI-LD, NGSI-v2)
         EntityRepresentationsAgree.descriptor,
         JSONLDTermsDefined.descriptor,
+        // NGSI-LD entities (ETSI GS CIM 009)
+        NGSILDEntityIDType.descriptor,
+        NGSILDAttributeShape.descriptor,
+        NGSILDDateTime.descriptor,
+        NGSILDDatasetID.descriptor,
+        NGSILDUnitCode.descriptor,
+        NGSILDReservedNames.descriptor,
+        NGSILDContextPlacement.descriptor,
     ]
 
     static let byID: [String: RuleDescriptor] = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -131,3 +131,46 @@ import Testing
         #expect(found[2].hasPrefix("n.jsonld:1:1  entity e1: attribute 'b' of the keyValues form"))
     }
 }
+
+@Suite struct NGSILDRuleTests {
+    func findings(_ rule: some DocumentRule, _ text: String) throws -> [String] {
+        var out: [String] = []
+        rule.check(try JSONValue.parse(text)) { p, m in out.append("\(p) \(m)") }
+        return out
+    }
+
+    @Test func dateTimesAreUTCWithEveryComponent() {
+        for ok in ["2018-08-07T12:00:00Z", "2018-08-07T12:00:00.123456Z", "2020-02-29T23:59:60Z", "2018-08-07T12:00:00,5Z"] {
+            #expect(NGSILD.isDateTime(ok), "\(ok)")
+        }
+        for bad in [
+            "2018-08-07T12:00:00", "2018-08-07T12:00:00+01:00", "2018-08-07T12:00Z", "2018-08-07T12:00:00.1234567Z",
+            "2019-02-29T00:00:00Z", "2018-13-01T00:00:00Z", "2018-08-07 12:00:00Z",
+        ] {
+            #expect(!NGSILD.isDateTime(bad), "\(bad)")
+        }
+    }
+
+    @Test func attributeShapes() throws {
+        let entity = #"""
+            {"id": "urn:a", "type": "T",
+             "p": {"type": "Property"},
+             "r": {"type": "Relationship", "object": "not a uri", "unitCode": "MTR"},
+             "g": {"type": "GeoProperty", "value": {"type": "GeometryCollection", "geometries": []}},
+             "ok": {"type": "Property", "value": 1, "sub": {"type": "Relationship", "object": ["urn:b", "urn:c"]}},
+             "deep": {"type": "Property", "value": 1, "sub": {"type": "Property", "value": null}}}
+            """#
+        #expect(
+            try findings(NGSILDAttributeShape(), entity) == [
+                "/p the Property 'p' has no \"value\"",
+                "/r/object a Relationship's object is a URI; found 'not a uri'",
+                "/r/unitCode a Relationship has no \"unitCode\" (relationships are unitless)",
+                "/g/value/type a GeoProperty's geometry may not be a GeometryCollection",
+                "/deep/sub/value \"value\" is null (NGSI-LD members admit no null)",
+            ])
+        #expect(try findings(NGSILDEntityIDType(), #"{"id": "x y", "type": []}"#).count == 2)
+        #expect(
+            try findings(NGSILDReservedNames(), #"{"id": "urn:a", "type": "T", "datasetId": 1, "@graph": 2, "createdAt": "x"}"#)
+                .count == 2)
+    }
+}
