@@ -680,7 +680,7 @@ struct Builder {
                             ?? "parameters: \(allowed.joined(separator: ", "))")
             }
             switch spec.kind {
-            case .file: p.files[key] = try sandboxed(try value.string(key), at: value)
+            case .file, .folder: p.files[key] = try sandboxed(try value.string(key), at: value)
             case .value: p.values[key] = try value.json()
             }
         }

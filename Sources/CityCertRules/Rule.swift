@@ -67,6 +67,8 @@ public struct RuleParameter: Sendable {
     public enum Kind: Sendable {
         /// A file inside the profile's folder; the loader resolves it (sandboxed) to a path.
         case file
+        /// A folder inside the profile's folder, resolved like a file.
+        case folder
         /// Any YAML value, passed as JSON.
         case value
     }

@@ -31,6 +31,12 @@ public enum RuleRegistry {
         NGSILDUnitCode.descriptor,
         NGSILDReservedNames.descriptor,
         NGSILDContextPlacement.descriptor,
+        // OCPP-J message logs
+        OCPPFrameShape.descriptor,
+        OCPPUniqueID.descriptor,
+        OCPPResponseMatchesCall.descriptor,
+        OCPPPayloadSchema.descriptor,
+        OCPPErrorCode.descriptor,
     ]
 
     static let byID: [String: RuleDescriptor] = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

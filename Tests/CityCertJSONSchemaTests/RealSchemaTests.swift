@@ -4,7 +4,7 @@ import CityCertTestSupport
 import Foundation
 import Testing
 
-/// Every OCPP 1.6 / 2.0.1 schema in Fixtures and every Smart Data Models schema shipped in the domain profiles compiles (drafts 04, 06, 2020-12,
+/// Every OCPP 1.6 / 2.0.1 schema and every Smart Data Models schema shipped in the domain profiles compiles (drafts 04, 06, 2020-12,
 /// remote $refs through the offline catalog), and hostile patterns are bounded in time.
 @Suite struct RealSchemaTests {
     static func files(_ folder: String, suffix: String) -> [String] {
@@ -13,7 +13,11 @@ import Testing
             .filter { $0.hasSuffix(suffix) }.map { folder + "/" + $0 }.sorted()
     }
 
-    static let ocpp = files("ocpp", suffix: ".json")
+    /// The OCPP 1.6 and 2.0.1 schemas shipped with the OCPP-J profiles.
+    static let ocpp: [String] = ["ocpp/ocpp16-j/schemas", "ocpp/ocpp201-j/schemas"].flatMap { folder in
+        (FileManager.default.enumerator(atPath: Repository.profile(folder).path)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasSuffix(".json") }.map { folder + "/" + $0 }
+    }.sorted()
     /// `<domain>/schemas/<Model>.schema.json` under Profiles/smart-data-models (the domain profiles, not
     /// the single-model air-quality example).
     static let smartDataModels: [String] = {
@@ -29,7 +33,7 @@ import Testing
 
     @Test(arguments: ocpp)
     func ocppSchemaCompiles(_ relative: String) throws {
-        let url = Repository.fixture(String(relative.dropFirst("".count)))
+        let url = Repository.profile(relative)
         let doc = try JSONValue.parse(bytes: Repository.read(url))
         var options = SchemaOptions()
         options.defaultDraft = .draft6
