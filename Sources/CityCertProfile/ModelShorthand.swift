@@ -77,6 +77,7 @@ extension Builder {
         let forms: [(String, EntityRepresentation, String)] = [
             ("KV", .keyValues, "keyValues"), ("LDKV", .ldKeyValues, "NGSI-LD keyValues with @context"),
             ("LDN", .ldNormalized, "NGSI-LD normalized"), ("V2N", .v2Normalized, "NGSI-v2 normalized"),
+            ("GEO", .geoJSON, "a GeoJSON Feature"),
         ]
         for (code, rep, label) in forms {
             reqs.append(
@@ -101,7 +102,7 @@ extension Builder {
                 level: .should, tags: ["format", type], needs: [],
                 checks: [
                     data(
-                        "schema formats", [.keyValues, .ldKeyValues, .ldNormalized, .v2Normalized], project: true,
+                        "schema formats", [.keyValues, .ldKeyValues, .ldNormalized, .v2Normalized, .geoJSON], project: true,
                         keywords: ["format"],
                         ignore: [])
                 ], mark: mark))

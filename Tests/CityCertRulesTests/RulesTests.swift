@@ -47,6 +47,19 @@ import Testing
         #expect(EntityShape.model(try json(#"{"type":5}"#)) == nil)
     }
 
+    @Test func aGeoJSONFeatureIsProjectedFromItsProperties() throws {
+        let feature = try json(
+            #"{"id":"urn:a","type":"Feature","geometry":null,"properties":{"type":"T","n":{"type":"Property","value":3},"location":{"type":"GeoProperty","value":{"type":"Point","coordinates":[1,2]}}}}"#
+        )
+        #expect(EntityShape.detect(feature) == .geoJSON)
+        #expect(EntityShape.model(feature) == "T")
+        let p = EntityShape.projectKeyValues(feature)
+        #expect(p.value == (try json(#"{"id":"urn:a","type":"T","n":3,"location":{"type":"Point","coordinates":[1,2]}}"#)))
+        #expect(p.source(of: JSONPointer(tokens: ["n"])).description == "/properties/n/value")
+        #expect(p.source(of: JSONPointer(tokens: ["id"])).description == "/id")
+        #expect(p.source(of: JSONPointer(tokens: ["type"])).description == "/properties/type")
+    }
+
     @Test func projectionMapsFindingsBackToTheValue() throws {
         let ld = try json(
             #"{"id":"urn:a","type":"T","@context":["c"],"n":{"type":"Property","value":{"@type":"DateTime","@value":"2020"},"observedAt":"x"},"r":{"type":"Relationship","object":"urn:b"},"m":[{"type":"Property","value":1,"datasetId":"urn:d"},{"type":"Property","value":2}]}"#

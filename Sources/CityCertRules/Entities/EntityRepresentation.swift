@@ -62,7 +62,12 @@ public enum EntityShape {
     /// The model an entity claims: its `type`, or the last segment of a type IRI
     /// (`https://smartdatamodels.org/dataModel.Environment/AirQualityObserved` → `AirQualityObserved`).
     public static func model(_ root: JSONValue) -> String? {
-        guard case .string(let t)? = root["type"] else { return nil }
+        guard case .string(var t)? = root["type"] else { return nil }
+        // A GeoJSON Feature (NGSI-LD application/geo+json) carries the entity type in its properties.
+        if t == "Feature" {
+            guard case .string(let inner)? = root["properties"]?["type"] else { return nil }
+            t = inner
+        }
         if t.contains("://") || t.hasPrefix("urn:"), let cut = t.lastIndex(where: { $0 == "/" || $0 == "#" || $0 == ":" }) {
             return String(t[t.index(after: cut)...])
         }
@@ -91,6 +96,7 @@ public enum EntityShape {
     public static func projectKeyValues(_ root: JSONValue, as representation: EntityRepresentation? = nil) -> Projection {
         guard case .object(let o) = root else { return Projection(value: root, sources: [:]) }
         let rep = representation ?? detect(root)
+        if rep == .geoJSON { return projectFeature(o) }
         var out: [(String, JSONValue)] = []
         var sources: [String: JSONPointer] = [:]
         for (k, v) in o.uniqueEntries where k != "@context" {
@@ -116,6 +122,27 @@ public enum EntityShape {
             }
         }
         return Projection(value: .object(JSONObject(out)), sources: sources)
+    }
+
+    /// A GeoJSON Feature (NGSI-LD application/geo+json, CIM 009 §4.5.17): the entity is the Feature's
+    /// `id` plus its `properties` (which hold every attribute, the geometry property included),
+    /// projected as their own representation; findings point under /properties.
+    static func projectFeature(_ feature: JSONObject) -> Projection {
+        guard case .object(var props)? = feature["properties"] else { return Projection(value: .object(feature), sources: [:]) }
+        if let id = feature["id"], props["id"] == nil {
+            props = JSONObject([("id", id)] + props.entries.map { ($0.key, $0.value) })
+        }
+        let inner = projectKeyValues(.object(props))
+        var sources: [String: JSONPointer] = [:]
+        if case .object(let projected) = inner.value {
+            for k in projected.keys {
+                let src = inner.source(of: JSONPointer.root.appending(k))
+                sources[k] =
+                    k == "id" && feature["id"] != nil
+                    ? JSONPointer.root.appending("id") : JSONPointer(tokens: ["properties"] + src.tokens)
+            }
+        }
+        return Projection(value: inner.value, sources: sources)
     }
 
     static let ldValueMembers = ["value", "object", "languageMap", "json", "vocab", "valueList", "objectList"]

@@ -32,7 +32,8 @@ struct EntityRepresentationsAgree: DataRule {
         func visit(_ document: RuleDocument, report: (RuleFinding) -> Void) {
             guard case .string(let id)? = document.root["id"] else { return }
             let representation = EntityShape.detect(document.root)
-            guard representation != .geoJSON else { return }
+            // A FeatureCollection holds many entities; a single Feature is one entity.
+            if representation == .geoJSON, document.root["type"]?.stringValue != "Feature" { return }
             let projection = EntityShape.projectKeyValues(document.root, as: representation)
             guard case .object(let o) = projection.value else { return }
             var attributes: [String: Attribute] = [:]
