@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Leaf: JSON value, exact numbers, parser with locations, pointer, serializer.
@@ -26,20 +27,27 @@ let package = Package(
         .target(name: "CityCertJSONSchema", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
         // Built-in data rules a profile names with `rule:` (GeoJSON, NGSI entity shapes).
         .target(name: "CityCertRules", dependencies: ["CityCertJSON", "CityCertJSONSchema"], swiftSettings: strictSettings),
+        // Leaf: streaming RFC 4180 CSV over bytes.
+        .target(name: "CityCertCSV", swiftSettings: strictSettings),
+        // GTFS Schedule feeds: zip/folder input with bomb guards, table schema, rules (the only ZIPFoundation user).
+        .target(
+            name: "CityCertGTFS",
+            dependencies: ["CityCertCSV", "CityCertJSON", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strictSettings),
         // Protocols and plain values shared by runner, transport and reports; no I/O.
         .target(name: "CityCertCore", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
         .target(
             name: "CityCertProfile",
             dependencies: [
                 "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex", "CityCertRules",
-                .product(name: "Yams", package: "Yams"),
+                "CityCertGTFS", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings),
         .target(
             name: "CityCertRunner",
             dependencies: [
                 "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRegex",
-                "CityCertRules",
+                "CityCertRules", "CityCertGTFS",
             ],
             swiftSettings: strictSettings),
         .systemLibrary(
@@ -79,6 +87,7 @@ let package = Package(
             name: "CityCertRunnerTests",
             dependencies: [
                 "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertCurl", "CityCertTestSupport",
+                "CityCertRules", "CityCertGTFS", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strictSettings),
         .testTarget(

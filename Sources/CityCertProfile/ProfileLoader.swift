@@ -1,4 +1,5 @@
 import CityCertCore
+import CityCertGTFS
 public import CityCertJSON
 import CityCertJSONPath
 import CityCertJSONSchema
@@ -113,6 +114,8 @@ struct Builder {
     var catalog: SchemaCatalog
     var schemaOptions = SchemaOptions()
     var requirementIDs: [String: SourceMark] = [:]
+    /// GTFS table schemas by path, parsed once.
+    var gtfsSchemas: [String: GTFSSchema] = [:]
     /// Every `needs` entry with its node, checked once all ids are known.
     var needNodes: [(requirement: String, need: String, node: YNode)] = []
 
@@ -369,7 +372,7 @@ struct Builder {
     }
 
     mutating func check(_ node: YNode, requirement: String, index: Int) throws -> Check {
-        let m = try node.mapping("a check", allowed: ["http", "data", "name"])
+        let m = try node.mapping("a check", allowed: ["http", "data", "gtfs", "name"])
         let name = try m["name"]?.string("name") ?? "\(requirement) check \(index + 1)"
         if let h = m["http"] {
             let hm = try h.mapping("an http check", allowed: ["steps"])
@@ -378,7 +381,8 @@ struct Builder {
             return .http(HTTPCheck(name: name, steps: steps))
         }
         if let d = m["data"] { return .data(try dataCheck(d, name: name)) }
-        throw node.error("a check needs 'http' or 'data'")
+        if let g = m["gtfs"] { return .gtfs(try gtfsCheck(g, name: name)) }
+        throw node.error("a check needs 'http', 'data' or 'gtfs'")
     }
 
     mutating func step(_ node: YNode, index: Int) throws -> HTTPStep {
@@ -717,5 +721,41 @@ struct Builder {
                     }))
         }
         return .assertion(try assertion(node))
+    }
+}
+
+extension Builder {
+    /// `gtfs: {schema: gtfs-schema.json, notices: [code…], files: [stops.txt…], limits: {…}}`
+    mutating func gtfsCheck(_ node: YNode, name: String) throws -> GTFSCheck {
+        let m = try node.mapping("a gtfs check", allowed: ["schema", "notices", "files", "limits"])
+        let schemaNode = try m.required("schema")
+        let path = try sandboxed(try schemaNode.string("schema"), at: schemaNode)
+        let schema: GTFSSchema
+        if let cached = gtfsSchemas[path] {
+            schema = cached
+        } else {
+            do {
+                let doc = try JSONDocument(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path)))).root
+                schema = try GTFSSchema(json: doc)
+            } catch let e as JSONParseError {
+                throw schemaNode.error("the GTFS schema is not valid JSON: \(e.location): \(e.message)")
+            } catch let e as GTFSSchema.SchemaError {
+                throw schemaNode.error("the GTFS schema is malformed: \(e.description)")
+            }
+            gtfsSchemas[path] = schema
+        }
+        let codes = try m.required("notices").list().map { try $0.string("notices") }
+        if codes.isEmpty { throw node.error("a gtfs check names at least one notice code") }
+        var limits = GTFSLimits()
+        if let l = m["limits"] {
+            let lm = try l.mapping("limits", allowed: ["max_entries", "max_entry_bytes", "max_total_bytes", "max_ratio"])
+            if let v = lm["max_entries"] { limits.maxEntries = try v.int("max_entries") }
+            if let v = lm["max_entry_bytes"] { limits.maxEntryBytes = UInt64(max(0, try v.int("max_entry_bytes"))) }
+            if let v = lm["max_total_bytes"] { limits.maxTotalBytes = UInt64(max(0, try v.int("max_total_bytes"))) }
+            if let v = lm["max_ratio"] { limits.maxRatio = UInt64(max(1, try v.int("max_ratio"))) }
+        }
+        return GTFSCheck(
+            name: name, schema: schema, schemaPath: path, notices: Set(codes),
+            files: try m["files"].map { Set(try $0.list().map { try $0.string("files") }) }, limits: limits, mark: node.mark)
     }
 }

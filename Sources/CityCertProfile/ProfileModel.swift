@@ -1,4 +1,5 @@
 public import CityCertCore
+public import CityCertGTFS
 public import CityCertJSON
 public import CityCertJSONPath
 public import CityCertJSONSchema
@@ -74,13 +75,30 @@ public struct Requirement: Sendable {
 public enum Check: Sendable {
     case http(HTTPCheck)
     case data(DataCheck)
+    case gtfs(GTFSCheck)
 
     public var name: String {
         switch self {
         case .http(let h): return h.name
         case .data(let d): return d.name
+        case .gtfs(let g): return g.name
         }
     }
+}
+
+/// A GTFS Schedule check: the feeds among the command-line paths (zips, and folders holding GTFS
+/// files) are validated once per run, and this check reports the notices with its codes.
+public struct GTFSCheck: Sendable {
+    public let name: String
+    public let schema: GTFSSchema
+    /// Path of the schema file (feeds are validated once per schema).
+    public let schemaPath: String
+    /// Notice codes this check reports.
+    public let notices: Set<String>
+    /// When set, only notices about these files.
+    public let files: Set<String>?
+    public let limits: GTFSLimits
+    public let mark: SourceMark
 }
 
 public struct HTTPCheck: Sendable {

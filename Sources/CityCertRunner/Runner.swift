@@ -10,6 +10,7 @@ public struct Runner: Sendable {
     public let profile: Profile
     let transport: (any HTTPTransport)?
     let options: RunOptions
+    let gtfsCache = GTFSCache()
     public static let toolVersion = "0.1.0"
 
     public init(profile: Profile, transport: (any HTTPTransport)?, options: RunOptions) {
@@ -180,6 +181,8 @@ public struct Runner: Sendable {
             case .data(let d):
                 let selected = FileSelector.select(files, globs: d.files)
                 checks.append(await DataCheckRunner(check: d, files: selected, options: options).run())
+            case .gtfs(let g):
+                checks.append(await GTFSCheckRunner(check: g, paths: options.paths, cache: gtfsCache, options: options).run())
             }
         }
         let outcome = Outcome.combine(checks.map(\.outcome))

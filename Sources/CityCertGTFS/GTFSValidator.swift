@@ -1,0 +1,279 @@
+public import CityCertCSV
+import Foundation
+
+/// Validates GTFS Schedule feeds against the table schema and the cross-row rules, streaming each
+/// file once. Notices use the reference validator's codes where the rule is the same.
+public final class GTFSValidator: @unchecked Sendable {
+    public let schema: GTFSSchema
+    public let limits: GTFSLimits
+    /// Most notices of one code kept per feed (the rest are counted in `truncated`).
+    public var maxNoticesPerCode = 10_000
+
+    public init(schema: GTFSSchema, limits: GTFSLimits = GTFSLimits()) {
+        self.schema = schema
+        self.limits = limits
+    }
+
+    /// Files read before the others, so that foreign keys find their targets.
+    static let order = [
+        "agency.txt", "levels.txt", "stops.txt", "calendar.txt", "calendar_dates.txt", "shapes.txt", "networks.txt",
+        "routes.txt", "trips.txt", "stop_times.txt",
+    ]
+
+    public func validate(feed path: String) -> GTFSResult {
+        let run = FeedRun(validator: self, path: path)
+        run.run()
+        return GTFSResult(feed: path, notices: run.notices, fatal: run.fatal, rows: run.rows)
+    }
+}
+
+/// The state of one feed's validation.
+final class FeedRun {
+    let validator: GTFSValidator
+    let schema: GTFSSchema
+    let path: String
+    var notices: [GTFSNotice] = []
+    var perCode: [String: Int] = [:]
+    var fatal: String?
+    var rows: [String: Int] = [:]
+    var source: FeedSource!
+
+    /// Key sets of (file, field) that foreign keys point at.
+    var keySets: [String: ByteSet] = [:]
+    var neededKeys: Set<String> = []
+    var present: Set<String> = []
+
+    // Cross-row state.
+    var agencyCount = 0
+    var agencyTimezones: [(String, Int)] = []
+    var agencyIDEmptyRows: [Int] = []
+    var routeAgencyEmptyRows: [Int] = []
+    var stopLocationType: [Int32: Int8] = [:]
+    var stopParents: [(row: Int, column: Int, stop: Int32, parent: [UInt8], type: Int8)] = []
+    var serviceIDs = ByteSet()
+    var tripServiceRefs: [(row: Int, column: Int, value: [UInt8])] = []
+
+    init(validator: GTFSValidator, path: String) {
+        self.validator = validator
+        self.schema = validator.schema
+        self.path = path
+    }
+
+    func notice(
+        _ code: String, _ severity: GTFSNotice.Severity, file: String = "", row: Int = 0, column: Int = 0, field: String = "",
+        value: String = "", _ message: String
+    ) {
+        let n = perCode[code, default: 0]
+        perCode[code] = n + 1
+        guard n < validator.maxNoticesPerCode else { return }
+        notices.append(
+            GTFSNotice(
+                code: code, severity: severity, file: file, row: row, column: column, field: Self.printable(field),
+                value: Self.printable(value),
+                message: Self.printable(message)))
+    }
+
+    /// Control characters (NUL, line breaks, …) from the data are shown escaped, so reports stay text.
+    static func printable(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7F {
+                out += "\\u{" + String(u.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    func run() {
+        do {
+            source = try FeedSource(path: path, limits: validator.limits)
+        } catch {
+            fatal = error.description
+            return
+        }
+        present = Set(source.files)
+        for f in source.nested {
+            notice(
+                "invalid_input_files_in_subfolder", .error, file: f,
+                "\(f) is in a subfolder; GTFS files sit at the root of the feed")
+        }
+        for f in source.files where schema.tables[f] == nil {
+            notice("unknown_file", .info, file: f, "\(f) is not a GTFS file citycert knows; it is not checked")
+        }
+        for (file, t) in schema.tables.sorted(by: { $0.key < $1.key }) where t.required && !present.contains(file) {
+            notice("missing_required_file", .error, file: file, "the required file \(file) is missing")
+        }
+        if !present.contains("stops.txt") && !present.contains("locations.geojson") {
+            notice(
+                "missing_required_file", .error, file: "stops.txt",
+                "stops.txt is missing (required unless locations.geojson defines zones)")
+        }
+        if !present.contains("calendar.txt") && !present.contains("calendar_dates.txt") {
+            notice(
+                "missing_calendar_and_calendar_date_files", .error,
+                "neither calendar.txt nor calendar_dates.txt is present: the feed defines no service dates")
+        }
+        if present.contains("translations.txt") && !present.contains("feed_info.txt") {
+            notice(
+                "missing_required_file", .error, file: "feed_info.txt",
+                "feed_info.txt is required when translations.txt is provided")
+        }
+        for t in schema.tables.values {
+            for f in t.fields { for fk in f.foreignKeys { neededKeys.insert("\(fk.file)#\(fk.field)") } }
+        }
+        let known = source.files.filter { schema.tables[$0] != nil }
+        let ordered =
+            GTFSValidator.order.filter { known.contains($0) } + known.filter { !GTFSValidator.order.contains($0) }.sorted()
+        for file in ordered {
+            do {
+                try read(file)
+            } catch {
+                notice("i_o_error", .error, file: file, "\(file) could not be read: \(error)")
+                if error.message.contains("zip bomb") { fatal = error.description }
+            }
+        }
+        finishAgencies()
+        finishTrips()
+    }
+
+    // MARK: - One file
+
+    func read(_ file: String) throws(FeedError) {
+        guard let table = schema.tables[file] else { return }
+        let (reader, close) = try source.reader(file)
+        defer { close() }
+        do {
+            try readTable(table, reader)
+        } catch let e as FeedError {
+            throw e
+        } catch {
+            throw FeedError(path: source.display(file), message: "\(error)")
+        }
+    }
+
+    func readTable(_ table: GTFSSchema.Table, _ reader: CSVReader) throws {
+        let file = table.file
+        guard try reader.next() else {
+            notice("empty_file", .error, file: file, "\(file) is empty (not even a header row)")
+            return
+        }
+        if reader.hadBOM {
+            notice(
+                "utf8_bom", .info, file: file, row: 1, "\(file) starts with a UTF-8 byte order mark (acceptable; it is skipped)")
+        }
+        // Header.
+        var columns: [GTFSSchema.Field?] = []
+        var seen: [String: Int] = [:]
+        for i in 0..<reader.fieldCount {
+            let name = reader.string(i)
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty {
+                notice("empty_column_name", .error, file: file, row: 1, column: i + 1, "column \(i + 1) of \(file) has no name")
+                columns.append(nil)
+                continue
+            }
+            if let first = seen[name] {
+                notice(
+                    "duplicated_column", .error, file: file, row: 1, column: i + 1, field: name,
+                    "the column \(name) appears twice (columns \(first + 1) and \(i + 1))")
+                columns.append(nil)
+                continue
+            }
+            seen[name] = i
+            let field = table.field(name)
+            if field == nil {
+                notice(
+                    "unknown_column", .info, file: file, row: 1, column: i + 1, field: name,
+                    "\(name) is not a column of \(file); it is not checked")
+            }
+            columns.append(field)
+        }
+        for f in table.fields where f.required && seen[f.name] == nil {
+            notice(
+                "missing_required_column", .error, file: file, row: 1, field: f.name,
+                "\(file) has no \(f.name) column, which is required")
+        }
+        let header = reader.fieldCount
+        let tv = TableValidation(run: self, table: table, columns: columns, reader: reader)
+        var count = 0
+        while try reader.next() {
+            count += 1
+            let row = reader.row
+            if let bad = reader.invalidUTF8Offset() {
+                notice(
+                    "invalid_utf8", .warning, file: file, row: row, value: "byte \(bad)",
+                    "row \(row) of \(file) is not valid UTF-8 (first invalid byte at offset \(bad) of the file)")
+            }
+            for p in reader.problems {
+                switch p {
+                case .newlineInValue(let field):
+                    notice(
+                        "new_line_in_value", .error, file: file, row: row, column: field + 1, field: tv.name(field),
+                        "a value of row \(row) contains a line break")
+                case .unterminatedQuote:
+                    notice("csv_parsing_failed", .error, file: file, row: row, "a quoted value of row \(row) is never closed")
+                case .strayQuote(let field):
+                    notice(
+                        "csv_parsing_failed", .error, file: file, row: row, column: field + 1, field: tv.name(field),
+                        "a quote in an unquoted value, or text after a closing quote, in row \(row)")
+                case .recordTooLong(let limit):
+                    notice(
+                        "csv_parsing_failed", .error, file: file, row: row, "row \(row) is longer than \(limit) bytes; skipped")
+                }
+            }
+            if reader.fieldCount == 1 && reader.isEmpty(0) { continue }  // blank line
+            if reader.fieldCount != header {
+                notice(
+                    "invalid_row_length", .error, file: file, row: row, value: "\(reader.fieldCount)",
+                    "row \(row) has \(reader.fieldCount) values; the header has \(header)")
+                continue
+            }
+            tv.row(row)
+        }
+        rows[file] = count
+        tv.finish()
+    }
+
+    // MARK: - Feed-level rules
+
+    func finishAgencies() {
+        if agencyCount > 1 {
+            for r in agencyIDEmptyRows {
+                notice(
+                    "missing_required_field", .error, file: "agency.txt", row: r, field: "agency_id",
+                    "agency_id is required when the feed has several agencies")
+            }
+            for r in routeAgencyEmptyRows {
+                notice(
+                    "missing_required_field", .error, file: "routes.txt", row: r, field: "agency_id",
+                    "routes.agency_id is required when the feed has several agencies")
+            }
+        }
+        if let (first, _) = agencyTimezones.first {
+            for (tz, row) in agencyTimezones.dropFirst() where tz != first {
+                notice(
+                    "inconsistent_agency_timezone", .error, file: "agency.txt", row: row, field: "agency_timezone", value: tz,
+                    "agency_timezone \(tz) differs from \(first): every agency of a feed has the same timezone")
+            }
+        }
+    }
+
+    func finishTrips() {
+        // Without either calendar file the feed already fails missing_calendar_and_calendar_date_files;
+        // every service_id would repeat it.
+        guard !tripServiceRefs.isEmpty, present.contains("calendar.txt") || present.contains("calendar_dates.txt") else { return }
+        for ref in tripServiceRefs {
+            let found = ref.value.withUnsafeBufferPointer { serviceIDs.find($0) != nil }
+            if !found {
+                let v = String(decoding: ref.value, as: UTF8.self)
+                notice(
+                    "foreign_key_violation", .error, file: "trips.txt", row: ref.row, column: ref.column, field: "service_id",
+                    value: v,
+                    "service_id '\(v)' is in neither calendar.txt nor calendar_dates.txt")
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import CityCertCore
+import CityCertGTFS
+import CityCertProfile
+import Foundation
+import Synchronization
+
+/// Validates each feed once per run (per schema), however many requirements report on it.
+final class GTFSCache: Sendable {
+    let results = Mutex<[String: Task<GTFSResult, Never>]>([:])
+
+    func result(feed: String, check: GTFSCheck) async -> GTFSResult {
+        let key = check.schemaPath + "\u{1F}" + feed
+        let task = results.withLock { m -> Task<GTFSResult, Never> in
+            if let t = m[key] { return t }
+            let schema = check.schema
+            let limits = check.limits
+            let t = Task.detached { GTFSValidator(schema: schema, limits: limits).validate(feed: feed) }
+            m[key] = t
+            return t
+        }
+        return await task.value
+    }
+}
+
+/// Finds the feeds among the command-line paths: .zip files, and folders that hold GTFS files.
+enum GTFSFeedFinder {
+    static func feeds(_ paths: [String], schema: GTFSSchema) -> [String] {
+        var out: [String] = []
+        let known = Set(schema.tables.keys)
+        func visit(_ p: String, depth: Int) {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { return }
+            if !isDir.boolValue {
+                if p.lowercased().hasSuffix(".zip") { out.append(p) }
+                return
+            }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []).sorted()
+            if names.contains(where: { known.contains($0) }) {
+                out.append(p)
+                return
+            }
+            guard depth < 8 else { return }
+            for n in names where !n.hasPrefix(".") { visit((p as NSString).appendingPathComponent(n), depth: depth + 1) }
+        }
+        for p in paths { visit(p, depth: 0) }
+        return out
+    }
+}
+
+struct GTFSCheckRunner {
+    let check: GTFSCheck
+    let paths: [String]
+    let cache: GTFSCache
+    let options: RunOptions
+
+    func run() async -> CheckResult {
+        let feeds = GTFSFeedFinder.feeds(paths, schema: check.schema)
+        if feeds.isEmpty {
+            return CheckResult(
+                name: check.name, outcome: .notApplicable,
+                message: "no GTFS feed (a .zip or a folder of GTFS files) among the paths",
+                evidence: [])
+        }
+        var findings: [DataFinding] = []
+        var total = 0
+        var errors: [String] = []
+        for feed in feeds {
+            let result = await cache.result(feed: feed, check: check)
+            if let fatal = result.fatal {
+                errors.append(fatal)
+                continue
+            }
+            for n in result.notices where check.notices.contains(n.code) && (check.files?.contains(n.file) ?? true) {
+                total += 1
+                guard findings.count < options.maxFindingsPerCheck else { continue }
+                let file = n.file.isEmpty ? feed : (feed as NSString).appendingPathComponent(n.file)
+                findings.append(
+                    DataFinding(
+                        file: file, line: n.row, column: n.column, pointer: n.field.isEmpty ? "" : "/" + n.field,
+                        message: "[\(n.code)] \(n.message)", rule: n.code))
+            }
+        }
+        var evidence: [Evidence] = [.note("\(feeds.count) feed(s) checked: \(feeds.joined(separator: ", "))")]
+        evidence += findings.map { .finding($0) }
+        if total > findings.count { evidence.append(.note("\(total - findings.count) more finding(s) not listed")) }
+        for e in errors { evidence.append(.note(e)) }
+        if !errors.isEmpty && total == 0 {
+            return CheckResult(name: check.name, outcome: .error, message: errors.first, evidence: evidence)
+        }
+        if total > 0 {
+            let f = findings[0]
+            return CheckResult(
+                name: check.name, outcome: .failed, message: "\(total) finding(s); first: \(f.file):\(f.line) \(f.message)",
+                evidence: evidence)
+        }
+        return CheckResult(name: check.name, outcome: .passed, message: nil, evidence: evidence)
+    }
+}

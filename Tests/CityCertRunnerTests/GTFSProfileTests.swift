@@ -1,0 +1,175 @@
+import CityCertCore
+import CityCertGTFS
+import CityCertJSON
+import CityCertProfile
+import CityCertRunner
+import CityCertTestSupport
+import Foundation
+import Testing
+import ZIPFoundation
+
+/// The GTFS profile over the transitfeed test feeds, the spec's sample feed (folder and the 2007 zip)
+/// and conveyal's real-world feeds: every feed's findings are pinned in
+/// Fixtures/gtfs/expected-findings.txt (CITYCERT_RECORD_GOLDENS=1 rewrites); the named cases are
+/// asserted with their code and place.
+@Suite struct GTFSProfileTests {
+    static func feeds() -> [String] {
+        var out: [String] = []
+        for group in ["transitfeed", "conveyal"] {
+            let root = Repository.fixture("gtfs/\(group)")
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
+            for n in names where !n.hasPrefix("LICENSE") && !n.hasPrefix("COPYING") && !n.hasSuffix(".kml") && !n.hasSuffix(".md")
+            {
+                out.append("Fixtures/gtfs/\(group)/\(n)")
+            }
+        }
+        return out + ["Fixtures/gtfs/google-sample-feed-1", "Fixtures/gtfs/google-sample-feed-1.zip"]
+    }
+
+    static func findings(_ report: RunReport) -> [(String, DataFinding)] {
+        report.requirements.flatMap { r in VerdictListing.findings(r).map { (r.id, $0) } }
+    }
+
+    @Test func everyFixtureFeedIsPinned() async throws {
+        let feeds = Self.feeds()
+        let expectedCount = 48  // transitfeed: 37 folders + 3 zips; conveyal: 5 folders + 1 zip; the sample feed and its zip
+        #expect(feeds.count == expectedCount)
+        var text = ""
+        for feed in feeds {
+            let report = try await VerdictListing.run(profile: "gtfs/schedule/profile.yaml", paths: [feed])
+            text +=
+                "## \(feed)\n"
+                + VerdictListing.render(report).split(separator: "\n").dropFirst().filter { !$0.hasSuffix(" passed") }
+                .joined(separator: "\n") + "\n"
+        }
+        try VerdictListing.expectGolden(text, "gtfs/expected-findings.txt")
+    }
+
+    @Test func namedFeedsReportTheirCodeAndPlace() async throws {
+        func run(_ feed: String) async throws -> RunReport {
+            try await VerdictListing.run(profile: "gtfs/schedule/profile.yaml", paths: ["Fixtures/gtfs/transitfeed/\(feed)"])
+        }
+        func places(_ r: RunReport) -> [String] {
+            Self.findings(r).map { id, f in
+                "\(id) \(f.rule) \((f.file as NSString).lastPathComponent):\(f.line):\(f.column) \(f.pointer)"
+            }
+        }
+        let good = try await run("good_feed")
+        #expect(good.conformant)
+        #expect(Self.findings(good).isEmpty)
+        #expect(
+            places(try await run("bad_date_format")) == [
+                "GTFS-TYPE-001 invalid_date calendar.txt:2:9 /start_date",
+                "GTFS-TYPE-001 invalid_date calendar_dates.txt:2:2 /date",
+            ])
+        #expect(
+            places(try await run("duplicate_stop_sequence")) == ["GTFS-KEY-001 duplicate_key stop_times.txt:4:5 /stop_sequence"])
+        #expect(places(try await run("undefined_stop")) == ["GTFS-KEY-002 foreign_key_violation stop_times.txt:11:4 /stop_id"])
+        let bom = try await run("utf8bom")
+        #expect(places(bom) == ["GTFS-CSV-004 utf8_bom agency.txt:1:0 ", "GTFS-CSV-004 utf8_bom stops.txt:1:0 "])
+        #expect(bom.conformant)
+        let noCalendar = try await run("missing_calendar")
+        #expect(places(noCalendar) == ["GTFS-FILE-002 missing_calendar_and_calendar_date_files missing_calendar:0:0 "])
+        #expect(!noCalendar.conformant)
+    }
+}
+
+/// Hostile zips are refused with a clear error before anything is decompressed or written.
+@Suite struct GTFSZipGuardTests {
+    /// A zip built by hand: stored entries whose central directory may declare any uncompressed size
+    /// (ZIP64 when it needs more than 32 bits).
+    static func zip(_ entries: [(name: String, data: [UInt8], declared: UInt64?)]) -> [UInt8] {
+        var out: [UInt8] = []
+        var central: [UInt8] = []
+        func u16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: UInt64, _ a: inout [UInt8]) { for k in 0..<4 { a.append(UInt8(v >> (8 * UInt64(k)) & 0xFF)) } }
+        func u64(_ v: UInt64, _ a: inout [UInt8]) { for k in 0..<8 { a.append(UInt8(v >> (8 * UInt64(k)) & 0xFF)) } }
+        for e in entries {
+            let name = Array(e.name.utf8)
+            let offset = UInt64(out.count)
+            var crc: UInt32 = 0xFFFF_FFFF
+            for b in e.data {
+                crc ^= UInt32(b)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+            }
+            crc ^= 0xFFFF_FFFF
+            let size = UInt64(e.data.count)
+            let declared = e.declared ?? size
+            let zip64 = declared > 0xFFFF_FFFE
+            // Local header.
+            u32(0x0403_4B50, &out); u16(zip64 ? 45 : 20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0, &out)
+            u32(UInt64(crc), &out); u32(size, &out); u32(zip64 ? 0xFFFF_FFFF : declared, &out); u16(name.count, &out)
+            u16(zip64 ? 20 : 0, &out); out += name
+            if zip64 { u16(1, &out); u16(16, &out); u64(declared, &out); u64(size, &out) }
+            out += e.data
+            // Central directory entry.
+            u32(0x0201_4B50, &central); u16(zip64 ? 45 : 20, &central); u16(zip64 ? 45 : 20, &central); u16(0, &central)
+            u16(0, &central); u16(0, &central); u16(0, &central); u32(UInt64(crc), &central); u32(size, &central)
+            u32(zip64 ? 0xFFFF_FFFF : declared, &central); u16(name.count, &central); u16(zip64 ? 12 : 0, &central)
+            u16(0, &central); u16(0, &central); u16(0, &central); u32(0o100644 << 16, &central); u32(offset, &central)
+            central += name
+            if zip64 { u16(1, &central); u16(8, &central); u64(declared, &central) }
+        }
+        let cdOffset = UInt64(out.count)
+        out += central
+        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
+        u32(UInt64(central.count), &out); u32(cdOffset, &out); u16(0, &out)
+        return out
+    }
+
+    static let schema: GTFSSchema = {
+        let doc = try! JSONValue.parse(bytes: Repository.read(Repository.profile("gtfs/schedule/gtfs-schema.json")))
+        return try! GTFSSchema(json: doc)
+    }()
+
+    func write(_ bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-\(UUID().uuidString).zip").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func aTenGigabyteEntryIsRefusedBeforeDecompression() throws {
+        let agency = Array("agency_name,agency_url,agency_timezone\nA,http://a.example,Europe/Paris\n".utf8)
+        let path = try write(Self.zip([("agency.txt", agency, nil), ("stop_times.txt", Array("x".utf8), 10 << 30)]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let before = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).count
+        let result = GTFSValidator(schema: Self.schema).validate(feed: path)
+        #expect(
+            result.fatal?.contains("'stop_times.txt' declares 10737418240 uncompressed bytes") == true, "\(result.fatal ?? "-")")
+        #expect(result.fatal?.contains("zip bomb guard") == true)
+        #expect(result.notices.isEmpty)
+        let after = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).count
+        #expect(after == before, "nothing is written")
+    }
+
+    @Test func anEntryThatLeavesTheArchiveIsRefused() throws {
+        let path = try write(Self.zip([("../../etc/agency.txt", Array("a\n".utf8), nil)]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = GTFSValidator(schema: Self.schema).validate(feed: path)
+        #expect(result.fatal?.contains("entry '../../etc/agency.txt' leaves the archive (path traversal): refused") == true)
+        #expect(!FileManager.default.fileExists(atPath: "/etc/agency.txt"))
+    }
+
+    @Test func aHighlyCompressedEntryIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-ratio-\(UUID().uuidString).zip")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let archive = try Archive(url: path, accessMode: .create, pathEncoding: nil)
+        let size: Int64 = 20 << 20
+        try archive.addEntry(with: "stop_times.txt", type: .file, uncompressedSize: size, compressionMethod: .deflate) { _, n in
+            Data(count: n)
+        }
+        let result = GTFSValidator(schema: Self.schema).validate(feed: path.path)
+        #expect(result.fatal?.contains("over the 200:1 limit") == true, "\(result.fatal ?? "-")")
+    }
+
+    @Test func theRunnerReportsARefusedFeedAsAnError() async throws {
+        let path = try write(Self.zip([("../x.txt", Array("a\n".utf8), nil)]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = RunOptions()
+        options.paths = [path]
+        let profile = try ProfileLoader().load(path: Repository.profile("gtfs/schedule/profile.yaml").path)
+        let report = try await Runner(profile: profile, transport: nil, options: options).run()
+        #expect(report.requirements.allSatisfy { $0.outcome == .error })
+        #expect(report.requirements[0].reason?.contains("path traversal") == true)
+    }
+}
