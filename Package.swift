@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(
             name: "CityCertRulesTests", dependencies: ["CityCertRules", "CityCertJSON", "CityCertTestSupport"],
             swiftSettings: strictSettings),
+        .testTarget(name: "CityCertCSVTests", dependencies: ["CityCertCSV"], swiftSettings: strictSettings),
         .testTarget(name: "CityCertCoreTests", dependencies: ["CityCertCore"], swiftSettings: strictSettings),
         .testTarget(name: "CityCertRegexTests", dependencies: ["CityCertRegex"], swiftSettings: strictSettings),
         .testTarget(

@@ -18,8 +18,10 @@ public final class CSVReader {
     }
 
     let source: Source
-    var buffer: [UInt8] = []
-    var start = 0  // first byte of the next record in `buffer`
+    // Hot path: accessed once per field; the reader is used by one thread at a time.
+    @exclusivity(unchecked) var buffer: [UInt8] = []
+    // Hot path: accessed once per field; the reader is used by one thread at a time.
+    @exclusivity(unchecked) var start = 0  // first byte of the next record in `buffer`
     var eof = false
     /// Byte offset of buffer[0] in the whole input.
     var consumed = 0
@@ -32,9 +34,12 @@ public final class CSVReader {
 
     /// Field boundaries of the current record: [start, end) in `buffer`, and whether the field was
     /// quoted with doubled quotes inside (it then needs unescaping).
-    var fieldStarts: [Int] = []
-    var fieldEnds: [Int] = []
-    var fieldEscaped: [Bool] = []
+    // Hot path: accessed once per field; the reader is used by one thread at a time.
+    @exclusivity(unchecked) var fieldStarts: [Int] = []
+    // Hot path: accessed once per field; the reader is used by one thread at a time.
+    @exclusivity(unchecked) var fieldEnds: [Int] = []
+    // Hot path: accessed once per field; the reader is used by one thread at a time.
+    @exclusivity(unchecked) var fieldEscaped: [Bool] = []
     var scratch: [UInt8] = []
     public private(set) var problems: [Problem] = []
 
@@ -215,6 +220,20 @@ public final class CSVReader {
         }
     }
 
+    /// Runs `body` with a view of the current record whose field accessors are plain pointer reads
+    /// (no per-field bounds, exclusivity or reference-count traffic). The view is valid inside `body`.
+    public func withRecord<R>(_ body: (CSVRecord) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBufferPointer { b in
+            try fieldStarts.withUnsafeBufferPointer { starts in
+                try fieldEnds.withUnsafeBufferPointer { ends in
+                    try fieldEscaped.withUnsafeBufferPointer { escaped in
+                        try body(CSVRecord(base: b, starts: starts, ends: ends, escaped: escaped))
+                    }
+                }
+            }
+        }
+    }
+
     /// The bytes of field `i` (unescaped), valid until the next call of `next()` or `field(_:)`.
     public func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let s = fieldStarts[i]
@@ -290,4 +309,38 @@ public final class CSVReader {
             return nil
         }
     }
+}
+
+/// The fields of one record, as pointers into the reader's buffer (see `CSVReader.withRecord`).
+public struct CSVRecord {
+    let base: UnsafeBufferPointer<UInt8>
+    let starts: UnsafeBufferPointer<Int>
+    let ends: UnsafeBufferPointer<Int>
+    let escaped: UnsafeBufferPointer<Bool>
+
+    public var count: Int { starts.count }
+
+    @inline(__always) public func isEmpty(_ i: Int) -> Bool { starts[i] == ends[i] }
+
+    /// The raw bytes of field `i`; for a quoted field with doubled quotes, use `withField`.
+    @inline(__always) public func raw(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: base[starts[i]..<ends[i]])
+    }
+
+    @inline(__always) public func needsUnescaping(_ i: Int) -> Bool { escaped[i] }
+
+    /// The bytes of field `i`, unescaped.
+    @inline(__always) public func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if !escaped[i] { return try body(raw(i)) }
+        var out: [UInt8] = []
+        var j = starts[i]
+        let e = ends[i]
+        while j < e {
+            out.append(base[j])
+            j += base[j] == 0x22 && j + 1 < e && base[j + 1] == 0x22 ? 2 : 1
+        }
+        return try out.withUnsafeBufferPointer { try body($0) }
+    }
+
+    public func string(_ i: Int) -> String { withField(i) { String(decoding: $0, as: UTF8.self) } }
 }

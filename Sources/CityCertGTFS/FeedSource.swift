@@ -117,15 +117,36 @@ public final class FeedSource {
     /// A CSV reader over one file of the feed, streamed (from disk or decompressed on the fly).
     public func reader(_ file: String) throws(FeedError) -> (CSVReader, () -> Void) {
         if archive == nil {
+            // Read ahead on a second thread, so reading and checking overlap.
             let full = (path as NSString).appendingPathComponent(file)
             guard let handle = FileHandle(forReadingAtPath: full) else { throw FeedError(path: full, message: "cannot open") }
-            let reader = CSVReader(maxRecordBytes: limits.maxRecordBytes) { out in
-                let chunk = handle.readData(ofLength: 1 << 20)
-                if chunk.isEmpty { return false }
-                out.append(contentsOf: chunk)
-                return true
+            let pipe = ChunkPipe(capacity: 4)
+            let job = ReadJob(handle: handle)
+            let thread = Thread {
+                do {
+                    while true {
+                        let chunk = try job.handle.read(upToCount: 1 << 20) ?? Data()
+                        if chunk.isEmpty { break }
+                        try pipe.push(chunk)
+                    }
+                    pipe.finish(nil)
+                } catch {
+                    pipe.finish(error)
+                }
+                try? job.handle.close()
             }
-            return (reader, { try? handle.close() })
+            thread.stackSize = 1 << 20
+            thread.start()
+            let reader = CSVReader(maxRecordBytes: limits.maxRecordBytes) { out throws in
+                do {
+                    guard let chunk = try pipe.pop() else { return false }
+                    out.append(contentsOf: chunk)
+                    return true
+                } catch {
+                    throw FeedError(path: full, message: "cannot read: \(error)")
+                }
+            }
+            return (reader, { pipe.cancel() })
         }
         guard let entry = entries[file], let archive else { throw FeedError(path: display(file), message: "no such entry") }
         let pipe = ChunkPipe(capacity: 4)
@@ -228,4 +249,9 @@ final class ChunkPipe: @unchecked Sendable {
 struct ExtractJob: @unchecked Sendable {
     let archive: Archive
     let entry: Entry
+}
+
+/// The file handle handed to the read-ahead thread (used by that thread only).
+struct ReadJob: @unchecked Sendable {
+    let handle: FileHandle
 }

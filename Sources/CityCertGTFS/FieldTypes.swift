@@ -49,6 +49,26 @@ enum GTFSTypes {
             guard i > e else { return nil }
         }
         guard i == b.count else { return nil }
+        // Fast path for plain decimals (the common case: coordinates, distances): exact enough for
+        // the sign and range checks these values get.
+        if b.count <= 17, !b.contains(0x65), !b.contains(0x45) {
+            var mantissa = 0
+            var scale = 1.0
+            var seenDot = false
+            var negative = false
+            for c in b {
+                switch c {
+                case 0x2D: negative = true
+                case 0x2B: break
+                case 0x2E: seenDot = true
+                default:
+                    mantissa = mantissa * 10 + Int(c - 0x30)
+                    if seenDot { scale *= 10 }
+                }
+            }
+            let v = Double(mantissa) / scale
+            return negative ? -v : v
+        }
         return Double(String(decoding: b, as: UTF8.self))
     }
 

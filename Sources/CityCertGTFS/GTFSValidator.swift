@@ -38,8 +38,21 @@ final class FeedRun {
     var rows: [String: Int] = [:]
     var source: FeedSource!
 
-    /// Key sets of (file, field) that foreign keys point at.
-    var keySets: [String: ByteSet] = [:]
+    /// Key sets of (file, field) that foreign keys point at, by index (resolved once per table).
+    final class KeyStore {
+        // Read and grown once per row on the validating thread only.
+        @exclusivity(unchecked) var sets: [ByteSet] = []
+        var index: [String: Int] = [:]
+    }
+    let keys = KeyStore()
+
+    /// The index of the key set of "file#field", created empty when first named.
+    func keySet(_ key: String) -> Int {
+        if let i = keys.index[key] { return i }
+        keys.sets.append(ByteSet())
+        keys.index[key] = keys.sets.count - 1
+        return keys.sets.count - 1
+    }
     var neededKeys: Set<String> = []
     var present: Set<String> = []
 

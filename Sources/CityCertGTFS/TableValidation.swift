@@ -15,7 +15,7 @@ final class TableValidation {
     var keyColumns: [Int] = []
     var keys = ByteSet()
     var keyRows: [Int32] = []
-    var keyBytes: [UInt8] = []
+    @exclusivity(unchecked) var keyBytes: [UInt8] = []
     let checkPrimaryKey: Bool
 
     // Foreign keys: column → targets "file#field"; self references are checked at the end.
@@ -25,13 +25,49 @@ final class TableValidation {
     var fills: [(column: Int, key: String)] = []
     var endRanges: [(start: Int, end: Int, allowEqual: Bool)] = []
 
+    /// What to check in each known column, precomputed so the row loop touches no String.
+    enum Kind: UInt8 {
+        case none, url, email, phone, latitude, longitude, integer, float, time, date, color, timezone, language, currency,
+            enumeration
+    }
+    struct ColumnCheck {
+        var column: Int
+        var kind: Kind
+        var required: Bool
+        var nonNegative: Bool
+        var positive: Bool
+        var nonZero: Bool
+        /// Index into `enumValues` when kind is .enumeration.
+        var enumIndex: Int
+    }
+    var checks: [ColumnCheck] = []
+    var enumValues: [Set<Int>] = []
+    /// Foreign keys resolved to key-set indices in the run's store (flat arrays: no reference
+    /// counting per row). A column with several targets appears once per target in a row of
+    /// `fkGroups`.
+    var fkColumns: [Int] = []
+    var fkFirstSet: [Int] = []
+    var fkSelf: [Bool] = []
+    var fkAllSets: [[Int]] = []
+    var fkTargets: [[String]] = []
+    var fillColumns: [Int] = []
+    var fillSets: [Int] = []
+    enum FileKind { case agency, routes, stops, calendar, trips, stopTimes, feedInfo, other }
+    let fileKind: FileKind
+    // stop_times columns.
+    var stTripColumn = -1
+    var stSeqColumn = -1
+    var stArrColumn = -1
+    var stDepColumn = -1
+    var tripSet = -1
+
     // stop_times.
     let isStopTimes: Bool
-    var stTrip: [Int32] = []
-    var stSeq: [Int32] = []
-    var stArr: [Int32] = []
-    var stDep: [Int32] = []
-    var stRow: [Int32] = []
+    @exclusivity(unchecked) var stTrip: [Int32] = []
+    @exclusivity(unchecked) var stSeq: [Int32] = []
+    @exclusivity(unchecked) var stArr: [Int32] = []
+    @exclusivity(unchecked) var stDep: [Int32] = []
+    @exclusivity(unchecked) var stRow: [Int32] = []
 
     init(run: FeedRun, table: GTFSSchema.Table, columns: [GTFSSchema.Field?], reader: CSVReader) {
         self.run = run
@@ -44,6 +80,16 @@ final class TableValidation {
         self.index = index
         let stopTimes = table.file == "stop_times.txt"
         isStopTimes = stopTimes
+        switch table.file {
+        case "agency.txt": fileKind = .agency
+        case "routes.txt": fileKind = .routes
+        case "stops.txt": fileKind = .stops
+        case "calendar.txt", "calendar_dates.txt": fileKind = .calendar
+        case "trips.txt": fileKind = .trips
+        case "stop_times.txt": fileKind = .stopTimes
+        case "feed_info.txt": fileKind = .feedInfo
+        default: fileKind = .other
+        }
         let keyColumns = table.primaryKey.compactMap { index[$0] }
         self.keyColumns = keyColumns
         checkPrimaryKey = !stopTimes && !keyColumns.isEmpty && keyColumns.count == table.primaryKey.count
@@ -51,11 +97,61 @@ final class TableValidation {
             guard let f else { continue }
             if !f.foreignKeys.isEmpty { foreignKeys.append((i, f.foreignKeys.map { "\($0.file)#\($0.field)" })) }
             let k = "\(file)#\(f.name)"
-            if run.neededKeys.contains(k) {
-                fills.append((i, k))
-                if run.keySets[k] == nil { run.keySets[k] = ByteSet() }
-            }
+            if run.neededKeys.contains(k) { fills.append((i, k)) }
             if let e = f.endRange, let j = index[e.field] { endRanges.append((i, j, e.allowEqual)) }
+        }
+        for (i, f) in columns.enumerated() {
+            guard let f else { continue }
+            var kind: Kind = .none
+            var enumIndex = -1
+            switch f.kind {
+            case "URL"?: kind = .url
+            case "EMAIL"?: kind = .email
+            case "PHONE_NUMBER"?: kind = .phone
+            case "LATITUDE"?: kind = .latitude
+            case "LONGITUDE"?: kind = .longitude
+            default:
+                switch f.type {
+                case "int": kind = .integer
+                case "double", "BigDecimal": kind = .float
+                case "GtfsTime": kind = .time
+                case "GtfsDate": kind = .date
+                case "GtfsColor": kind = .color
+                case "ZoneId": kind = .timezone
+                case "Locale": kind = .language
+                case "Currency": kind = .currency
+                default:
+                    if let values = run.schema.enums[f.type] {
+                        kind = .enumeration
+                        enumIndex = enumValues.count
+                        enumValues.append(values)
+                    }
+                }
+            }
+            checks.append(
+                ColumnCheck(
+                    column: i, kind: kind, required: f.required, nonNegative: f.nonNegative, positive: f.positive,
+                    nonZero: f.nonZero,
+                    enumIndex: enumIndex))
+        }
+        for (i, targets) in foreignKeys {
+            let sets = targets.map { run.keySet($0) }
+            fkColumns.append(i)
+            fkFirstSet.append(sets[0])
+            fkSelf.append(targets.contains { $0.hasPrefix(table.file + "#") })
+            fkAllSets.append(sets)
+            fkTargets.append(targets)
+        }
+        for f in fills {
+            fillColumns.append(f.column)
+            fillSets.append(run.keySet(f.key))
+        }
+        if isStopTimes {
+            stTripColumn = index["trip_id"] ?? -1
+            stSeqColumn = index["stop_sequence"] ?? -1
+            stArrColumn = index["arrival_time"] ?? -1
+            stDepColumn = index["departure_time"] ?? -1
+            tripSet = run.keySet("trips.txt#trip_id")
         }
     }
 
@@ -70,110 +166,118 @@ final class TableValidation {
     // MARK: - A row
 
     func row(_ row: Int) {
-        for (i, f) in columns.enumerated() {
-            guard let f else { continue }
-            reader.withField(i) { b in check(f, b, row: row, column: i) }
-        }
-        for (i, k) in fills {
-            reader.withField(i) { b in
-                if !b.isEmpty { run.keySets[k]!.insert(b) }
+        reader.withRecord { record in
+            checks.withUnsafeBufferPointer { cs in
+                for k in 0..<cs.count { check(cs[k], record, row: row) }
             }
+            for k in 0..<fillColumns.count where !record.isEmpty(fillColumns[k]) {
+                let set = fillSets[k]
+                record.withField(fillColumns[k]) { b in _ = run.keys.sets[set].insert(b) }
+            }
+            for k in 0..<fkColumns.count where !record.isEmpty(fkColumns[k]) {
+                let column = fkColumns[k]
+                record.withField(column) { b in
+                    if !fkSelf[k] && run.keys.sets[fkFirstSet[k]].find(b) != nil { return }
+                    foreignKey(row: row, column: column, b, sets: fkAllSets[k], self: fkSelf[k], targets: fkTargets[k])
+                }
+            }
+            if isStopTimes { stopTime(row, record) }
         }
         if checkPrimaryKey { primaryKey(row) }
-        for (i, targets) in foreignKeys { foreignKey(row: row, column: i, targets: targets) }
         for (s, e, allowEqual) in endRanges { endRange(row: row, start: s, end: e, allowEqual: allowEqual) }
-        switch file {
-        case "agency.txt": agency(row)
-        case "routes.txt": route(row)
-        case "stops.txt": stop(row)
-        case "calendar.txt", "calendar_dates.txt":
+        switch fileKind {
+        case .agency: agency(row)
+        case .routes: route(row)
+        case .stops: stop(row)
+        case .calendar:
             if let i = index["service_id"] { reader.withField(i) { b in if !b.isEmpty { run.serviceIDs.insert(b) } } }
-        case "trips.txt": trip(row)
-        case "stop_times.txt": stopTime(row)
-        case "feed_info.txt": feedInfo(row)
-        default: break
+        case .trips: trip(row)
+        case .feedInfo: feedInfo(row)
+        case .stopTimes, .other: break
         }
     }
 
-    func check(_ f: GTFSSchema.Field, _ b: UnsafeBufferPointer<UInt8>, row: Int, column: Int) {
-        if b.isEmpty {
-            if f.required {
-                notice(
-                    "missing_required_field", .error, row: row, column: column, "\(f.name) is required and empty in row \(row)")
+    @inline(__always)
+    func check(_ c: ColumnCheck, _ record: CSVRecord, row: Int) {
+        let i = c.column
+        if record.isEmpty(i) {
+            if c.required {
+                notice("missing_required_field", .error, row: row, column: i, "\(name(i)) is required and empty in row \(row)")
             }
             return
         }
-        if b[0] == 0x20 || b[0] == 0x09 || b[b.count - 1] == 0x20 || b[b.count - 1] == 0x09 {
-            notice(
-                "leading_or_trailing_whitespaces", .warning, row: row, column: column, value: String(decoding: b, as: UTF8.self),
-                "\(f.name) has leading or trailing whitespace")
+        record.withField(i) { b in
+            if b[0] == 0x20 || b[0] == 0x09 || b[b.count - 1] == 0x20 || b[b.count - 1] == 0x09 {
+                notice(
+                    "leading_or_trailing_whitespaces", .warning, row: row, column: i, value: String(decoding: b, as: UTF8.self),
+                    "\(name(i)) has leading or trailing whitespace")
+            }
+            guard c.kind != .none else { return }
+            typeCheck(c, b, row: row)
         }
+    }
+
+    func typeCheck(_ c: ColumnCheck, _ b: UnsafeBufferPointer<UInt8>, row: Int) {
+        let column = c.column
+        let fieldName = name(column)
         func bad(_ code: String, _ what: String) {
             let v = String(decoding: b, as: UTF8.self)
-            notice(code, .error, row: row, column: column, value: v, "\(f.name) '\(v)' is not \(what)")
+            notice(code, .error, row: row, column: column, value: v, "\(fieldName) '\(v)' is not \(what)")
         }
         func range(_ x: Double) {
-            if f.nonNegative && x < 0 || f.positive && x <= 0 || f.nonZero && x == 0 {
+            if c.nonNegative && x < 0 || c.positive && x <= 0 || c.nonZero && x == 0 {
                 let v = String(decoding: b, as: UTF8.self)
-                let rule = f.positive ? "greater than 0" : f.nonZero ? "non-zero" : "0 or more"
-                notice("number_out_of_range", .error, row: row, column: column, value: v, "\(f.name) \(v) is not \(rule)")
+                let rule = c.positive ? "greater than 0" : c.nonZero ? "non-zero" : "0 or more"
+                notice("number_out_of_range", .error, row: row, column: column, value: v, "\(fieldName) \(v) is not \(rule)")
             }
         }
-        switch f.kind {
-        case "URL"?:
+        switch c.kind {
+        case .none: return
+        case .url:
             if !GTFSTypes.url(String(decoding: b, as: UTF8.self)) {
                 bad("invalid_url", "a fully qualified http:// or https:// URL")
             }
-            return
-        case "EMAIL"?:
+        case .email:
             if !GTFSTypes.email(String(decoding: b, as: UTF8.self)) { bad("invalid_email", "an email address") }
-            return
-        case "PHONE_NUMBER"?:
+        case .phone:
             if !GTFSTypes.phone(String(decoding: b, as: UTF8.self)) { bad("invalid_phone_number", "a phone number") }
-            return
-        case "LATITUDE"?, "LONGITUDE"?:
+        case .latitude, .longitude:
             guard let x = GTFSTypes.float(b) else { return bad("invalid_float", "a number") }
-            let limit = f.kind == "LATITUDE" ? 90.0 : 180.0
+            let limit = c.kind == .latitude ? 90.0 : 180.0
             if !(-limit...limit).contains(x) {
                 let v = String(decoding: b, as: UTF8.self)
                 notice(
                     "number_out_of_range", .error, row: row, column: column, value: v,
-                    "\(f.name) \(v) is outside [-\(Int(limit)), \(Int(limit))]")
+                    "\(fieldName) \(v) is outside [-\(Int(limit)), \(Int(limit))]")
             }
-            return
-        default: break
-        }
-        switch f.type {
-        case "int":
+        case .integer:
             guard let x = GTFSTypes.integer(b) else { return bad("invalid_integer", "an integer") }
-            range(Double(x))
-        case "double", "BigDecimal":
+            if c.nonNegative || c.positive || c.nonZero { range(Double(x)) }
+        case .float:
             guard let x = GTFSTypes.float(b) else { return bad("invalid_float", "a number") }
-            range(x)
-        case "GtfsTime":
+            if c.nonNegative || c.positive || c.nonZero { range(x) }
+        case .time:
             if GTFSTypes.time(b) == nil { bad("invalid_time", "a time in H:MM:SS or HH:MM:SS") }
-        case "GtfsDate":
+        case .date:
             if GTFSTypes.date(b) == nil { bad("invalid_date", "a date in YYYYMMDD") }
-        case "GtfsColor":
+        case .color:
             if !GTFSTypes.color(b) { bad("invalid_color", "a six-digit hexadecimal color") }
-        case "ZoneId":
+        case .timezone:
             if !GTFSTypes.timezone(String(decoding: b, as: UTF8.self)) { bad("invalid_timezone", "a TZ database timezone name") }
-        case "Locale":
+        case .language:
             if !GTFSTypes.language(String(decoding: b, as: UTF8.self)) {
                 bad("invalid_language_code", "an IETF BCP 47 language code")
             }
-        case "Currency":
+        case .currency:
             if !GTFSTypes.currencies.contains(String(decoding: b, as: UTF8.self)) {
                 bad("invalid_currency", "an ISO 4217 currency code")
             }
-        case let t:
-            if let values = run.schema.enums[t] {
-                guard let x = GTFSTypes.integer(b) else { return bad("invalid_integer", "an integer (an enumerated value)") }
-                if !values.contains(x) {
-                    notice(
-                        "unexpected_enum_value", .warning, row: row, column: column, value: "\(x)",
-                        "\(f.name) \(x) is not one of the values the reference defines")
-                }
+        case .enumeration:
+            guard let x = GTFSTypes.integer(b) else { return bad("invalid_integer", "an integer (an enumerated value)") }
+            if !enumValues[c.enumIndex].contains(x) {
+                notice(
+                    "unexpected_enum_value", .warning, row: row, column: column, value: "\(x)",
+                    "\(fieldName) \(x) is not one of the values the reference defines")
             }
         }
     }
@@ -197,19 +301,18 @@ final class TableValidation {
         }
     }
 
-    func foreignKey(row: Int, column: Int, targets: [String]) {
-        reader.withField(column) { b in
-            guard !b.isEmpty else { return }
-            if targets.contains(where: { $0.hasPrefix(file + "#") }) {
-                deferred.append((row, column, Array(b), targets))
-                return
-            }
-            if targets.contains(where: { run.keySets[$0]?.find(b) != nil }) { return }
-            let v = String(decoding: b, as: UTF8.self)
-            let referenced = targets.map { $0.replacingOccurrences(of: "#", with: ".") }.joined(separator: " or ")
-            let message = "\(name(column)) '\(v)' is not a \(referenced)"
-            notice("foreign_key_violation", .error, row: row, column: column, value: v, message)
+    func foreignKey(
+        row: Int, column: Int, _ b: UnsafeBufferPointer<UInt8>, sets: [Int], self selfReference: Bool, targets: [String]
+    ) {
+        if selfReference {
+            deferred.append((row, column, Array(b), targets))
+            return
         }
+        for s in sets where run.keys.sets[s].find(b) != nil { return }
+        let v = String(decoding: b, as: UTF8.self)
+        let referenced = targets.map { $0.replacingOccurrences(of: "#", with: ".") }.joined(separator: " or ")
+        let message = "\(name(column)) '\(v)' is not a \(referenced)"
+        notice("foreign_key_violation", .error, row: row, column: column, value: v, message)
     }
 
     func endRange(row: Int, start: Int, end: Int, allowEqual: Bool) {
@@ -256,7 +359,8 @@ final class TableValidation {
         var type: Int8 = 0
         if let i = index["location_type"], let t = reader.withField(i, { GTFSTypes.integer($0) }) { type = Int8(clamping: t) }
         guard let idColumn = index["stop_id"] else { return }
-        let stopID = reader.withField(idColumn) { run.keySets["stops.txt#stop_id"]?.find($0) ?? -1 }
+        let stopSet = run.keySet("stops.txt#stop_id")
+        let stopID = reader.withField(idColumn) { run.keys.sets[stopSet].find($0) ?? -1 }
         if stopID >= 0 { run.stopLocationType[stopID] = type }
         if (0...2).contains(type) {
             if index["stop_name"].map({ reader.isEmpty($0) }) ?? true {
@@ -298,22 +402,18 @@ final class TableValidation {
         }
     }
 
-    func stopTime(_ row: Int) {
-        var trip: Int32 = -1
-        if let i = index["trip_id"] { trip = reader.withField(i) { run.keySets["trips.txt#trip_id"]?.find($0) ?? -1 } }
-        var seq: Int32 = -1
-        if let i = index["stop_sequence"], let s = reader.withField(i, { GTFSTypes.integer($0) }), s >= 0, s <= Int(Int32.max) {
-            seq = Int32(s)
-        }
-        guard trip >= 0, seq >= 0 else { return }
-        func time(_ name: String) -> Int32 {
-            guard let i = index[name] else { return -1 }
-            return reader.withField(i) { b in b.isEmpty ? -1 : GTFSTypes.time(b).map { Int32(clamping: $0) } ?? -2 }
+    func stopTime(_ row: Int, _ record: CSVRecord) {
+        guard stTripColumn >= 0, stSeqColumn >= 0, tripSet >= 0 else { return }
+        let trip = record.withField(stTripColumn) { run.keys.sets[tripSet].find($0) ?? -1 }
+        guard trip >= 0, let s = GTFSTypes.integer(record.raw(stSeqColumn)), s >= 0, s <= Int(Int32.max) else { return }
+        @inline(__always) func time(_ i: Int) -> Int32 {
+            guard i >= 0, !record.isEmpty(i) else { return -1 }
+            return GTFSTypes.time(record.raw(i)).map { Int32(clamping: $0) } ?? -2
         }
         stTrip.append(trip)
-        stSeq.append(seq)
-        stArr.append(time("arrival_time"))
-        stDep.append(time("departure_time"))
+        stSeq.append(Int32(s))
+        stArr.append(time(stArrColumn))
+        stDep.append(time(stDepColumn))
         stRow.append(Int32(row))
     }
 
@@ -331,7 +431,8 @@ final class TableValidation {
 
     func finish() {
         for d in deferred {
-            let found = d.value.withUnsafeBufferPointer { b in d.targets.contains { run.keySets[$0]?.find(b) != nil } }
+            let found = d.value.withUnsafeBufferPointer { b in d.targets.contains { run.keys.sets[run.keySet($0)].find(b) != nil }
+            }
             if !found {
                 let v = String(decoding: d.value, as: UTF8.self)
                 run.notice(
@@ -346,7 +447,7 @@ final class TableValidation {
     }
 
     func parents() {
-        guard let ids = run.keySets["stops.txt#stop_id"] else { return }
+        let ids = run.keys.sets[run.keySet("stops.txt#stop_id")]
         for p in run.stopParents {
             guard let parentID = p.parent.withUnsafeBufferPointer({ ids.find($0) }),
                 let parentType = run.stopLocationType[parentID]
