@@ -45,6 +45,22 @@ import ZIPFoundation
         try VerdictListing.expectGolden(text, "gtfs/expected-findings.txt")
     }
 
+    /// The profile reports every code the engine emits, names no other, and uses the reference
+    /// validator's codes except for the two citycert adds.
+    @Test func noticeCodesStayInStep() throws {
+        let profile = try ProfileLoader().load(path: Repository.profile("gtfs/schedule/profile.yaml").path)
+        var reported = Set<String>()
+        for r in profile.requirements {
+            for case .gtfs(let g) in r.checks { reported.formUnion(g.notices) }
+        }
+        #expect(reported == GTFSNotice.codes)
+        let reference = try JSONValue.parse(
+            bytes: Repository.read(Repository.fixture("gtfs/gtfs-validator-notices-extract.json")))
+        let referenceCodes = Set((reference.arrayValue ?? []).compactMap { $0["code"]?.stringValue })
+        #expect(referenceCodes.count == 182)
+        #expect(GTFSNotice.codes.subtracting(referenceCodes) == ["invalid_utf8", "utf8_bom"])
+    }
+
     @Test func namedFeedsReportTheirCodeAndPlace() async throws {
         func run(_ feed: String) async throws -> RunReport {
             try await VerdictListing.run(profile: "gtfs/schedule/profile.yaml", paths: ["Fixtures/gtfs/transitfeed/\(feed)"])
