@@ -1,0 +1,72 @@
+import CityCertJSON
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// The oneM2M profile against a real CSE (acmecse, started by .ci/run): every requirement's verdict
+/// must equal the committed expected-verdicts file, where each deviation is justified.
+@Suite struct RealServerTests {
+    static let onem2mURL = ProcessInfo.processInfo.environment["CITYCERT_ONEM2M_URL"]
+
+    @Test(
+        .enabled(
+            if: onem2mURL != nil,
+            "needs a running acmecse: .ci/run starts one and sets CITYCERT_ONEM2M_URL (.ci/servers/onem2m.sh start DIR PORT)"))
+    func onem2mVerdictsMatchTheExpectedFile() throws {
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-onem2m-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: report) }
+        let result = try CityCertBinary.run([
+            "run", "Profiles/onem2m/http-core/profile.yaml", "--input", "base_url=\(Self.onem2mURL!)", "--report-json",
+            report.path,
+        ])
+        #expect(result.status == 1, "the server deviates in places, so the verdict is NOT CONFORMANT: \(result.stderr)")
+        let got = try JSONValue.parse(bytes: Repository.read(report))
+        let expected = try JSONValue.parse(
+            bytes: Repository.read(Repository.fixture("onem2m/acmecse-2026.5.3-expected-verdicts.json")))
+        var outcomes: [String: String] = [:]
+        for r in got["requirements"]?.arrayValue ?? [] {
+            outcomes[r["id"]?.stringValue ?? ""] = r["outcome"]?.stringValue
+        }
+        let verdicts = expected["verdicts"]?.objectValue
+        #expect(verdicts?.count == outcomes.count, "every requirement has an expected verdict")
+        for (id, v) in verdicts?.uniqueEntries ?? [] {
+            #expect(
+                outcomes[id] == v["outcome"]?.stringValue,
+                "\(id): got \(outcomes[id] ?? "-"), expected \(v["outcome"]?.stringValue ?? "-")")
+            if v["outcome"]?.stringValue != "passed" {
+                #expect(v["deviation"]?.stringValue != nil && v["evidence"]?.stringValue != nil, "\(id) is justified")
+            }
+        }
+        // Nothing is left behind: the cleanup deleted the AE (the report lists leftovers otherwise).
+        #expect(got["leftovers"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// A CSE that is down: every check that runs ends in `error` (the others are skipped because what
+    /// they need erred), the exit code is 3, and it all happens within the timeouts.
+    @Test func aServerThatIsDownErrsEverywhere() throws {
+        let start = ContinuousClock.now
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-down-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: report) }
+        // A port that was just free: a loopback server is started and stopped on it.
+        let server = try LoopbackServer { _ in .text("") }
+        let url = server.baseURL
+        server.stop()
+        let result = try CityCertBinary.run([
+            "run", "Profiles/onem2m/http-core/profile.yaml", "--input", "base_url=\(url)",
+            "--connect-timeout", "2", "--timeout", "5", "--report-json", report.path,
+        ])
+        #expect(result.status == 3)
+        #expect(ContinuousClock.now - start < .seconds(60))
+        let got = try JSONValue.parse(bytes: Repository.read(report))
+        let outcomes = (got["requirements"]?.arrayValue ?? []).map {
+            ($0["id"]?.stringValue ?? "", $0["outcome"]?.stringValue ?? "", $0["reason"]?.stringValue ?? "")
+        }
+        #expect(outcomes.count == 15)
+        for (id, outcome, reason) in outcomes {
+            // A requirement whose need erred (or was skipped for that reason) is skipped, not judged.
+            let chained = reason.contains("which error") || reason.contains("which was skipped")
+            #expect(outcome == "error" || (outcome == "skipped" && chained), "\(id): \(outcome) \(reason)")
+        }
+        #expect(outcomes.contains { $0.1 == "error" })
+    }
+}
