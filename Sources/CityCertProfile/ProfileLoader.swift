@@ -347,7 +347,7 @@ struct Builder {
 
     mutating func requirement(_ node: YNode) throws -> Requirement {
         let m = try node.mapping(
-            "a requirement", allowed: ["id", "title", "clause", "url", "quote", "level", "tags", "needs", "checks"])
+            "a requirement", allowed: ["id", "title", "clause", "url", "quote", "level", "tags", "needs", "applies_if", "checks"])
         let idNode = try m.required("id")
         let id = try idNode.string("id")
         if let previous = requirementIDs[id] { throw idNode.error("duplicate requirement id '\(id)' (first at \(previous))") }
@@ -363,12 +363,25 @@ struct Builder {
             checks.append(try check(c, requirement: id, index: i))
         }
         if checks.isEmpty { throw try m.required("checks").error("a requirement needs at least one check") }
-        return Requirement(
+        var appliesIf: (String, Template)?
+        if let a = m["applies_if"] {
+            let am = try a.mapping("applies_if", allowed: ["variable", "contains"])
+            let vNode = try am.required("variable")
+            let v = try vNode.string("applies_if.variable")
+            guard known.contains(v) else {
+                throw vNode.error(
+                    "unknown variable '\(v)'", hint: "capture it in a requirement listed in needs, before this one")
+            }
+            appliesIf = (v, try template(try am.required("contains"), "applies_if.contains"))
+        }
+        var built = Requirement(
             id: id, title: try m.required("title").string("title"), clause: try m.required("clause").string("clause"),
             url: try m["url"]?.string("url"),
             quote: try m["quote"]?.string("quote"), level: level,
             tags: try m["tags"]?.sequence("tags").map { try $0.string("tag") } ?? [],
             needs: try m["needs"]?.list().map { try $0.string("needs") } ?? [], checks: checks, mark: node.mark)
+        built.appliesIf = appliesIf
+        return built
     }
 
     mutating func check(_ node: YNode, requirement: String, index: Int) throws -> Check {

@@ -64,6 +64,9 @@ public struct Requirement: Sendable {
     public let level: Level
     public let tags: [String]
     public let needs: [String]
+    /// When set, the requirement applies only if this captured variable contains this text (e.g. a
+    /// conformance class the server declares); otherwise it is not applicable.
+    public var appliesIf: (variable: String, contains: Template)? = nil
     public let checks: [Check]
     public let mark: SourceMark
     /// True when some step of this requirement changes the target's data.

@@ -172,6 +172,12 @@ public struct Runner: Sendable {
                 duration: options.clock() - start)
         }
         if let skip { return result(.skipped, skip, []) }
+        if let cond = r.appliesIf {
+            let wanted = variables.render(cond.contains)
+            if !(variables.value(cond.variable) ?? "").contains(wanted) {
+                return result(.notApplicable, "not applicable: \(cond.variable) does not contain \(wanted)", [])
+            }
+        }
         var checks: [CheckResult] = []
         for c in r.checks {
             switch c {
@@ -224,6 +230,10 @@ extension Requirement {
     /// Variables referenced by the requirement's templates.
     var usedVariables: Set<String> {
         var out = Set<String>()
+        if let a = appliesIf {
+            out.insert(a.variable)
+            out.formUnion(a.contains.variables)
+        }
         for case .http(let h) in checks {
             for s in h.steps {
                 out.formUnion(s.url.variables)

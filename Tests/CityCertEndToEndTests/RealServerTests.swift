@@ -8,21 +8,16 @@ import Testing
 @Suite struct RealServerTests {
     static let onem2mURL = ProcessInfo.processInfo.environment["CITYCERT_ONEM2M_URL"]
 
-    @Test(
-        .enabled(
-            if: onem2mURL != nil,
-            "needs a running acmecse: .ci/run starts one and sets CITYCERT_ONEM2M_URL (.ci/servers/onem2m.sh start DIR PORT)"))
-    func onem2mVerdictsMatchTheExpectedFile() throws {
-        let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-onem2m-\(UUID().uuidString).json")
+    static let staURL = ProcessInfo.processInfo.environment["CITYCERT_STA_URL"]
+
+    /// Runs `profile` against `url` and compares every requirement's outcome with the expected file.
+    static func expectVerdicts(profile: String, url: String, expected file: String) throws {
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-real-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: report) }
-        let result = try CityCertBinary.run([
-            "run", "Profiles/onem2m/http-core/profile.yaml", "--input", "base_url=\(Self.onem2mURL!)", "--report-json",
-            report.path,
-        ])
+        let result = try CityCertBinary.run(["run", profile, "--input", "base_url=\(url)", "--report-json", report.path])
         #expect(result.status == 1, "the server deviates in places, so the verdict is NOT CONFORMANT: \(result.stderr)")
         let got = try JSONValue.parse(bytes: Repository.read(report))
-        let expected = try JSONValue.parse(
-            bytes: Repository.read(Repository.fixture("onem2m/acmecse-2026.5.3-expected-verdicts.json")))
+        let expected = try JSONValue.parse(bytes: Repository.read(Repository.fixture(file)))
         var outcomes: [String: String] = [:]
         for r in got["requirements"]?.arrayValue ?? [] {
             outcomes[r["id"]?.stringValue ?? ""] = r["outcome"]?.stringValue
@@ -34,11 +29,65 @@ import Testing
                 outcomes[id] == v["outcome"]?.stringValue,
                 "\(id): got \(outcomes[id] ?? "-"), expected \(v["outcome"]?.stringValue ?? "-")")
             if v["outcome"]?.stringValue != "passed" {
-                #expect(v["deviation"]?.stringValue != nil && v["evidence"]?.stringValue != nil, "\(id) is justified")
+                #expect(
+                    v["deviation"]?.stringValue != nil && v["evidence"]?.stringValue != nil && v["clause"]?.stringValue != nil,
+                    "\(id) is justified")
             }
         }
-        // Nothing is left behind: the cleanup deleted the AE (the report lists leftovers otherwise).
+        // Nothing is left behind: the cleanup deleted what the run created (the report lists leftovers otherwise).
         #expect(got["leftovers"]?.arrayValue?.isEmpty == true)
+    }
+
+    @Test(
+        .enabled(
+            if: onem2mURL != nil,
+            "needs a running acmecse: .ci/run starts one and sets CITYCERT_ONEM2M_URL (.ci/servers/onem2m.sh start DIR PORT)"))
+    func onem2mVerdictsMatchTheExpectedFile() throws {
+        try Self.expectVerdicts(
+            profile: "Profiles/onem2m/http-core/profile.yaml", url: Self.onem2mURL!,
+            expected: "onem2m/acmecse-2026.5.3-expected-verdicts.json")
+    }
+
+    @Test(
+        .enabled(
+            if: staURL != nil,
+            "needs a running django-ogc-sensorthings: .ci/run starts one and sets CITYCERT_STA_URL (.ci/servers/sensorthings.sh start DIR PORT)"
+        ))
+    func sensorThingsVerdictsMatchTheExpectedFile() throws {
+        try Self.expectVerdicts(
+            profile: "Profiles/ogc-sensorthings/sta-1.1/profile.yaml", url: Self.staURL!,
+            expected: "ogc-sensorthings/django-ogc-sensorthings-1.2.0-expected-verdicts.json")
+    }
+
+    /// A conformance class the service does not declare makes its requirements not applicable.
+    @Test func undeclaredConformanceClassesAreNotApplicable() throws {
+        let server = try LoopbackServer { request in
+            if request.path.hasSuffix("/Things") {
+                return .json(#"{"value": []}"#)
+            }
+            let sets = [
+                "Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors", "Observations", "ObservedProperties",
+                "FeaturesOfInterest",
+            ]
+            let value = sets.map { #"{"name": "\#($0)", "url": "http://127.0.0.1/\#($0)"}"# }.joined(separator: ", ")
+            return .json(
+                #"{"value": [\#(value)], "serverSettings": {"conformance": ["http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel"]}}"#
+            )
+        }
+        defer { server.stop() }
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-na-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: report) }
+        _ = try CityCertBinary.run([
+            "run", "Profiles/ogc-sensorthings/sta-1.1/profile.yaml", "--input", "base_url=\(server.baseURL)", "--report-json",
+            report.path,
+        ])
+        let got = try JSONValue.parse(bytes: Repository.read(report))
+        var outcomes: [String: String] = [:]
+        for r in got["requirements"]?.arrayValue ?? [] { outcomes[r["id"]?.stringValue ?? ""] = r["outcome"]?.stringValue }
+        for id in ["STA-CUD-001", "STA-CUD-002", "STA-RD-002", "STA-RD-007"] {
+            #expect(outcomes[id] == "not-applicable", "\(id): \(outcomes[id] ?? "-")")
+        }
+        #expect(outcomes["STA-ROOT-001"] == "passed")
     }
 
     /// A CSE that is down: every check that runs ends in `error` (the others are skipped because what

@@ -138,32 +138,38 @@ import ZIPFoundation
         return try! GTFSSchema(json: doc)
     }()
 
+    /// Writes the zip alone in a fresh folder, so a test can check that nothing else appears there.
     func write(_ bytes: [UInt8]) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-\(UUID().uuidString).zip").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-zip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("feed.zip").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
+    }
+
+    func folderContents(_ zip: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: (zip as NSString).deletingLastPathComponent).sorted()
     }
 
     @Test func aTenGigabyteEntryIsRefusedBeforeDecompression() throws {
         let agency = Array("agency_name,agency_url,agency_timezone\nA,http://a.example,Europe/Paris\n".utf8)
         let path = try write(Self.zip([("agency.txt", agency, nil), ("stop_times.txt", Array("x".utf8), 10 << 30)]))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let before = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).count
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let result = GTFSValidator(schema: Self.schema).validate(feed: path)
         #expect(
             result.fatal?.contains("'stop_times.txt' declares 10737418240 uncompressed bytes") == true, "\(result.fatal ?? "-")")
         #expect(result.fatal?.contains("zip bomb guard") == true)
         #expect(result.notices.isEmpty)
-        let after = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).count
-        #expect(after == before, "nothing is written")
+        #expect(try folderContents(path) == ["feed.zip"], "nothing is extracted or written")
     }
 
     @Test func anEntryThatLeavesTheArchiveIsRefused() throws {
         let path = try write(Self.zip([("../../etc/agency.txt", Array("a\n".utf8), nil)]))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let result = GTFSValidator(schema: Self.schema).validate(feed: path)
         #expect(result.fatal?.contains("entry '../../etc/agency.txt' leaves the archive (path traversal): refused") == true)
         #expect(!FileManager.default.fileExists(atPath: "/etc/agency.txt"))
+        #expect(try folderContents(path) == ["feed.zip"], "nothing is extracted or written")
     }
 
     @Test func aHighlyCompressedEntryIsRefused() throws {
@@ -180,7 +186,7 @@ import ZIPFoundation
 
     @Test func theRunnerReportsARefusedFeedAsAnError() async throws {
         let path = try write(Self.zip([("../x.txt", Array("a\n".utf8), nil)]))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         var options = RunOptions()
         options.paths = [path]
         let profile = try ProfileLoader().load(path: Repository.profile("gtfs/schedule/profile.yaml").path)
