@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Leaf: JSON value, exact numbers, parser with locations, pointer, serializer.
@@ -54,13 +55,21 @@ let package = Package(
             name: "CCityCertCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CityCertCurl", dependencies: ["CityCertCore", "CCityCertCurl"], swiftSettings: strictSettings),
+        // The notification receiver a run hosts for callbacks (the only SwiftNIO user).
+        .target(
+            name: "CityCertReceiver",
+            dependencies: [
+                "CityCertCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         .target(
             name: "CityCertReports", dependencies: ["CityCertCore", "CityCertJSON"], exclude: ["report.schema.json"],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "citycert",
             dependencies: [
-                "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertCurl", "CityCertReports",
+                "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertCurl", "CityCertReceiver", "CityCertReports",
                 "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -70,6 +79,9 @@ let package = Package(
         .testTarget(name: "CityCertJSONTests", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertRulesTests", dependencies: ["CityCertRules", "CityCertJSON", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertReceiverTests", dependencies: ["CityCertReceiver", "CityCertCore", "CityCertCurl"],
             swiftSettings: strictSettings),
         .testTarget(name: "CityCertCSVTests", dependencies: ["CityCertCSV"], swiftSettings: strictSettings),
         .testTarget(name: "CityCertCoreTests", dependencies: ["CityCertCore"], swiftSettings: strictSettings),

@@ -64,7 +64,7 @@ INI
     --db-type memory --http --no-coap --no-mqtt --no-ws --no-remote-cse --no-statistics --network-interface 127.0.0.1 \
     --http-port "$port" --http-address "http://127.0.0.1:$port" </dev/null >"$dir/acme.out" 2>&1 &
   echo $! >"$dir/acme.pid"
-  for _ in $(seq 1 60); do
+  for _ in $(seq 1 120); do
     if python3 - "$port" <<'PY' 2>/dev/null; then echo "http://127.0.0.1:$port"; exit 0; fi
 import sys, urllib.request
 r = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/id-in",

@@ -63,7 +63,7 @@ PY
   cd "$dir/project"
   nohup "$dir/venv/bin/uvicorn" stasite.asgi:application --host 127.0.0.1 --port "$port" </dev/null >"$dir/sta.out" 2>&1 &
   echo $! >"$dir/sta.pid"
-  for _ in $(seq 1 60); do
+  for _ in $(seq 1 120); do
     if python3 -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/sensorthings/v1.1/', timeout=2).status == 200 else 1)" 2>/dev/null; then
       echo "http://127.0.0.1:$port/sensorthings/v1.1"
       exit 0

@@ -142,7 +142,7 @@ struct Builder {
             "the profile",
             allowed: [
                 "citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog",
-                "requirements", "cleanup", "model",
+                "requirements", "cleanup", "model", "receiver",
             ])
         let formatNode = try top.required("citycert")
         let format = try formatNode.int("citycert (the profile format version)")
@@ -152,6 +152,16 @@ struct Builder {
         // `model:` is the short form for one data model: the catalog must be loaded first, and the
         // generated requirements name the profile when id, title, version or standard are left out.
         if let c = top["catalog"] { try loadCatalog(c) }
+        var receiver: ReceiverSpec?
+        if let r = top["receiver"] {
+            let rm = try r.mapping("receiver", allowed: ["host", "port", "public_url"])
+            let port = try rm["port"]?.int("receiver.port") ?? 0
+            guard (0...65535).contains(port) else { throw r.error("receiver.port must be between 0 and 65535") }
+            receiver = ReceiverSpec(
+                host: try rm["host"]?.string("receiver.host") ?? "127.0.0.1", port: port,
+                publicURL: try rm["public_url"]?.string("receiver.public_url"))
+            known.insert("receiver_url")
+        }
         var model: ModelShorthand?
         if let m = top["model"] { model = try modelShorthand(m) }
         func field(_ key: String, _ fallback: String?) throws -> String {
@@ -240,11 +250,13 @@ struct Builder {
         if let c = top["cleanup"] {
             for (i, s) in try c.sequence("cleanup").enumerated() { cleanup.append(try step(s, index: i)) }
         }
-        return Profile(
+        var profile = Profile(
             file: source.file, folder: folder, sha256: sha256, formatVersion: format, id: id, title: title, version: version,
             standard: standard,
             description: try top["description"]?.string("description"), inputs: inputs, defaults: defaults,
             requirements: requirements, cleanup: cleanup)
+        profile.receiver = receiver
+        return profile
     }
 
     mutating func loadCatalog(_ node: YNode) throws {
@@ -400,7 +412,13 @@ struct Builder {
 
     mutating func step(_ node: YNode, index: Int) throws -> HTTPStep {
         let m = try node.mapping(
-            "a step", allowed: ["name", "request", "expect", "capture", "eventually", "timeout", "redirects", "writes"])
+            "a step",
+            allowed: [
+                "name", "request", "await_notification", "expect", "capture", "eventually", "timeout", "redirects", "writes",
+            ])
+        if let a = m["await_notification"] {
+            return try awaitStep(node, m, a, index: index)
+        }
         let request = try m.required("request").mapping(
             "request", allowed: ["method", "url", "headers", "query", "json", "yaml", "text", "file", "content_type"])
         let method = try request["method"]?.string("method").uppercased() ?? "GET"
@@ -770,5 +788,33 @@ extension Builder {
         return GTFSCheck(
             name: name, schema: schema, schemaPath: path, notices: Set(codes),
             files: try m["files"].map { Set(try $0.list().map { try $0.string("files") }) }, limits: limits, mark: node.mark)
+    }
+}
+
+extension Builder {
+    /// `await_notification: {within: 5s}`: a step that waits for a notification on the run's receiver.
+    mutating func awaitStep(_ node: YNode, _ m: YNode.Mapping, _ a: YNode, index: Int) throws -> HTTPStep {
+        guard known.contains("receiver_url") else {
+            throw a.error(
+                "await_notification needs a receiver", hint: "declare one at the top: receiver: {host: 127.0.0.1, port: 0}")
+        }
+        if m["request"] != nil { throw a.error("a step either sends a request or awaits a notification, not both") }
+        let am = try a.mapping("await_notification", allowed: ["within"])
+        let within = try parseDuration(try am.required("within"), "within")
+        let expect = try m["expect"].map { try expectations($0) } ?? Expectations()
+        var captures: [Capture] = []
+        if let c = m["capture"] {
+            for (name, _, spec) in try c.mapping("capture").entries {
+                captures.append(try capture(name, spec))
+                known.insert(name)
+            }
+        }
+        var step = HTTPStep(
+            name: try m["name"]?.string("name") ?? "await notification \(index + 1)", method: "NOTIFY",
+            url: Template(literal: ""),
+            headers: [], query: [], body: nil, connectTimeout: nil, totalTimeout: nil, redirects: .none, writes: false,
+            expect: expect, captures: captures, eventually: nil, mark: node.mark)
+        step.awaitNotification = within
+        return step
     }
 }

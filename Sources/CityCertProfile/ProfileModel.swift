@@ -30,6 +30,8 @@ public struct Profile: Sendable {
     public let requirements: [Requirement]
     /// Requirement ids of cleanup steps, run at the end even after failures.
     public let cleanup: [HTTPStep]
+    /// The notification receiver this profile needs (`receiver:`), hosted by citycert for the run.
+    public var receiver: ReceiverSpec? = nil
 }
 
 public struct Standard: Sendable {
@@ -109,6 +111,13 @@ public struct HTTPCheck: Sendable {
     public let steps: [HTTPStep]
 }
 
+/// Where the run's notification receiver listens, and the URL announced to targets.
+public struct ReceiverSpec: Sendable {
+    public let host: String
+    public let port: Int
+    public let publicURL: String?
+}
+
 public struct HTTPStep: Sendable {
     public let name: String
     public let method: String
@@ -124,6 +133,9 @@ public struct HTTPStep: Sendable {
     public let captures: [Capture]
     public let eventually: Eventually?
     public let mark: SourceMark
+    /// When set, the step sends nothing: it waits up to this many seconds for a notification on the
+    /// run's receiver that meets `expect` (headers and body judged like a response).
+    public var awaitNotification: Double? = nil
 }
 
 public enum RequestBody: Sendable {

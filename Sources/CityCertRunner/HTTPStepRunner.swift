@@ -75,6 +75,7 @@ struct HTTPStepRunner {
     }
 
     func run(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome) {
+        if let within = step.awaitNotification { return await awaitNotification(step, within: within) }
         let started = Date()
         var attempts = 0
         while true {
@@ -269,5 +270,42 @@ enum MediaType {
             if !equal { return "media type parameter \(k) is \(a), expected \(v)" }
         }
         return nil
+    }
+}
+
+extension HTTPStepRunner {
+    /// Waits for a notification that meets the step's expectations (judged like a response).
+    func awaitNotification(_ step: HTTPStep, within: Double) async -> (ExchangeEvidence, Outcome) {
+        var exchange = ExchangeEvidence(
+            step: step.name, method: "AWAIT", url: options.inbox?.url ?? "", requestHeaders: [], requestBodyExcerpt: nil,
+            status: nil,
+            responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil, attempts: 1, problems: [])
+        guard let inbox = options.inbox else {
+            exchange.problems.append("no notification receiver is running")
+            return (exchange, .error)
+        }
+        @Sendable func asResponse(_ n: ReceivedNotification) -> HTTPResponse {
+            HTTPResponse(
+                status: 200, headers: n.headers, body: n.body, httpVersion: "1.1", timings: HTTPTimings(), effectiveURL: n.path)
+        }
+        let runner = self
+        let found = await inbox.wait(from: 0, within: within) { n in runner.judge(step, asResponse(n)).0.isEmpty }
+        guard let (_, n) = found else {
+            let count = inbox.received().count
+            exchange.problems.append(
+                "no notification meeting the expectations arrived within \(within) s (\(count) received in all)")
+            if let last = inbox.received().last {
+                exchange.problems += judge(step, asResponse(last)).0.map { "the last one: " + variables.redact($0) }
+            }
+            return (exchange, .failed)
+        }
+        exchange.method = "RECEIVED " + n.method
+        exchange.url = variables.redact(inbox.url + n.path)
+        exchange.status = 200
+        exchange.responseHeaders = redactHeaders(n.headers)
+        exchange.responseBodyExcerpt = excerpt(n.body)
+        let (_, captures) = judge(step, asResponse(n))
+        for (k, v) in captures { variables.set(k, v) }
+        return (exchange, .passed)
     }
 }

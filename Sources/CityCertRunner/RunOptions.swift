@@ -23,6 +23,8 @@ public struct RunOptions: Sendable {
     /// Most findings kept per data check; the rest are counted.
     public var maxFindingsPerCheck = 1000
     public var insecure = false
+    /// The notification receiver the run hosts (profiles with `receiver:`); set by the command line.
+    public var inbox: (any NotificationInbox)?
     /// Treat every data document as this entity model (instead of reading its `type`).
     public var model: String?
     /// Treat every data document as this representation (instead of detecting it from its shape).

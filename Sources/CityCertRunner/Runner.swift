@@ -69,6 +69,12 @@ public struct Runner: Sendable {
         }
         let secrets = profile.inputs.filter(\.secret).compactMap { inputs[$0.name] }
         let variables = Variables(inputs: inputs, secrets: secrets, runID: options.runID, clock: options.clock)
+        if profile.receiver != nil {
+            guard let inbox = options.inbox else {
+                throw RunError("this profile awaits notifications but no receiver is running", usage: false)
+            }
+            variables.set("receiver_url", inbox.url)
+        }
         let files = FileSelector.expand(options.paths)
         let started = options.clock()
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CityCertCore
 import CityCertCurl
 import CityCertProfile
+import CityCertReceiver
 import CityCertReports
 import CityCertRules
 import CityCertRunner
@@ -36,6 +37,10 @@ struct RunCommand: AsyncParsableCommand {
     var reportSARIF: String?
     @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.")
     var failOn = "must"
+    @Option(
+        name: .customLong("receiver-url"),
+        help: "The URL announced to the target for notifications, when it reaches this machine under another address.")
+    var receiverURL: String?
     @Option(name: .customLong("model"), help: "Treat every data document as this entity model, whatever its type says.")
     var model: String?
     @Option(
@@ -113,6 +118,20 @@ struct RunCommand: AsyncParsableCommand {
         settings.clientKey = clientKey
         settings.proxy = proxy
         settings.maxBodyBytes = maxBody
+        // A profile that awaits notifications gets a receiver for the length of the run.
+        var receiver: NotificationReceiver?
+        if let spec = loaded.receiver, !listOnly {
+            do {
+                let r = try NotificationReceiver(
+                    host: spec.host, port: spec.port, publicURL: receiverURL ?? spec.publicURL)
+                receiver = r
+                options.inbox = r
+            } catch {
+                warn("error: \(error)")
+                throw ExitCode(3)
+            }
+        }
+        defer { receiver?.stop() }
         let runner = Runner(profile: loaded, transport: CurlTransport(settings: settings, concurrency: jobs), options: options)
 
         if listOnly {
