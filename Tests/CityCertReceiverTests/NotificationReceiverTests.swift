@@ -36,7 +36,10 @@ import Testing
         let start = ContinuousClock.now
         let found = await receiver.wait(from: 0, within: 0.3) { _ in true }
         #expect(found == nil)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // The property is that waiting ends (no hang); the bound is loose because parallel tests on two
+        // cores can hold the cooperative threads for seconds.
+        #expect(ContinuousClock.now - start < .seconds(60))
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
     }
 
     @Test func anOversizedBodyIsRefusedAndNotStored() async throws {
