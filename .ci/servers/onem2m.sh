@@ -37,7 +37,7 @@ enableRemoteCSE=false
 enable=false
 
 [http]
-enableUpperTesterEndpoint=true
+enableUpperTesterEndpoint=false
 
 [websocket]
 enable=false
@@ -64,6 +64,12 @@ INI
     --db-type memory --http --no-coap --no-mqtt --no-ws --no-remote-cse --no-statistics --network-interface 127.0.0.1 \
     --http-port "$port" --http-address "http://127.0.0.1:$port" </dev/null >"$dir/acme.out" 2>&1 &
   echo $! >"$dir/acme.pid"
+  # Do not probe before the CSE is up: a request that reaches its HTTP server while plugins still start
+  # can abort the startup (seen with the Upper Tester plugin, which is disabled above for that reason).
+  for _ in $(seq 1 120); do
+    if grep -qs "CSE started" "$dir"/base/logs/*.log; then break; fi
+    sleep 0.5
+  done
   for _ in $(seq 1 120); do
     if python3 - "$port" <<'PY' 2>/dev/null; then echo "http://127.0.0.1:$port"; exit 0; fi
 import sys, urllib.request
