@@ -1,10 +1,12 @@
 /// An interning table of byte strings (IDs of a GTFS file): each distinct string gets a dense Int32
 /// id, stored once in an arena, found by open addressing on an FNV-1a hash. No String per value.
-public struct ByteSet: Sendable {
-    var arena: [UInt8] = []
-    var starts: [Int32] = []  // start of value i in arena; value i ends at starts[i+1] or arena.count
-    var slots: [Int32]  // -1 empty, else value index
-    var hashes: [UInt32] = []
+/// A class, so that looking a value up never copies (and reference-counts) its arrays; it is used by
+/// one validating thread at a time.
+public final class ByteSet: @unchecked Sendable {
+    @exclusivity(unchecked) var arena: [UInt8] = []
+    @exclusivity(unchecked) var starts: [Int32] = []  // start of value i in arena; value i ends at starts[i+1] or arena.count
+    @exclusivity(unchecked) var slots: [Int32]  // -1 empty, else value index
+    @exclusivity(unchecked) var hashes: [UInt32] = []
 
     public init(capacity: Int = 64) {
         var n = 64
@@ -45,7 +47,7 @@ public struct ByteSet: Sendable {
 
     /// Inserts the bytes; returns (id, inserted).
     @discardableResult
-    public mutating func insert(_ b: UnsafeBufferPointer<UInt8>) -> (id: Int32, inserted: Bool) {
+    public func insert(_ b: UnsafeBufferPointer<UInt8>) -> (id: Int32, inserted: Bool) {
         if (starts.count + 1) * 2 > slots.count { grow() }
         let h = Self.hash(b)
         let mask = slots.count - 1
@@ -64,7 +66,7 @@ public struct ByteSet: Sendable {
         return (id, true)
     }
 
-    public mutating func insert(_ s: String) -> (id: Int32, inserted: Bool) {
+    public func insert(_ s: String) -> (id: Int32, inserted: Bool) {
         var s = s
         return s.withUTF8 { insert($0) }
     }
@@ -74,7 +76,7 @@ public struct ByteSet: Sendable {
         return s.withUTF8 { find($0) != nil }
     }
 
-    mutating func grow() {
+    func grow() {
         var n = slots.count * 2
         if n == 0 { n = 64 }
         slots = [Int32](repeating: -1, count: n)

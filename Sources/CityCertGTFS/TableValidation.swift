@@ -41,7 +41,8 @@ final class TableValidation {
         var enumIndex: Int
     }
     var checks: [ColumnCheck] = []
-    var enumValues: [Set<Int>] = []
+    /// Allowed enum values as lookup tables (index = value).
+    var enumValues: [[Bool]] = []
     /// Foreign keys resolved to key-set indices in the run's store (flat arrays: no reference
     /// counting per row). A column with several targets appears once per target in a row of
     /// `fkGroups`.
@@ -124,7 +125,9 @@ final class TableValidation {
                     if let values = run.schema.enums[f.type] {
                         kind = .enumeration
                         enumIndex = enumValues.count
-                        enumValues.append(values)
+                        var table = [Bool](repeating: false, count: (values.max() ?? 0) + 1)
+                        for v in values where v >= 0 { table[v] = true }
+                        enumValues.append(table)
                     }
                 }
             }
@@ -274,7 +277,8 @@ final class TableValidation {
             }
         case .enumeration:
             guard let x = GTFSTypes.integer(b) else { return bad("invalid_integer", "an integer (an enumerated value)") }
-            if !enumValues[c.enumIndex].contains(x) {
+            let table = enumValues[c.enumIndex]
+            if !(x >= 0 && x < table.count && table[x]) {
                 notice(
                     "unexpected_enum_value", .warning, row: row, column: column, value: "\(x)",
                     "\(fieldName) \(x) is not one of the values the reference defines")
