@@ -267,6 +267,21 @@ public final class CSVReader {
         return first..<last
     }
 
+    /// The index of the first field of the current record that contains a tab, if any.
+    public func firstFieldWithTab() -> Int? {
+        buffer.withUnsafeBufferPointer { b -> Int? in
+            for f in 0..<fieldStarts.count {
+                var i = fieldStarts[f]
+                let e = fieldEnds[f]
+                while i < e {
+                    if b[i] == 0x09 { return f }
+                    i += 1
+                }
+            }
+            return nil
+        }
+    }
+
     /// The offset of the first invalid UTF-8 byte in the current record, if any (relative to the input).
     public func invalidUTF8Offset() -> Int? {
         guard let first = fieldStarts.first, let last = fieldEnds.last, last > first else { return nil }

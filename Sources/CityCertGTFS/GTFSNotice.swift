@@ -26,7 +26,8 @@ public struct GTFSResult: Sendable {
 
 extension GTFSNotice {
     /// Every code the validator emits (a test keeps this, the profile and the reference validator's
-    /// codes in step). All but `invalid_utf8` and `utf8_bom` are MobilityData gtfs-validator codes.
+    /// codes in step). All but `invalid_utf8`, `utf8_bom` and `tab_in_value` are MobilityData
+    /// gtfs-validator codes.
     public static let codes: Set<String> = [
         "csv_parsing_failed", "duplicate_key", "duplicated_column", "empty_column_name", "empty_file", "foreign_key_violation",
         "i_o_error", "inconsistent_agency_timezone", "invalid_color", "invalid_currency", "invalid_date", "invalid_email",
@@ -38,7 +39,7 @@ extension GTFSNotice {
         "new_line_in_value", "number_out_of_range", "route_both_short_and_long_name_missing", "start_and_end_range_equal",
         "start_and_end_range_out_of_order", "station_with_parent_station",
         "stop_time_with_arrival_before_previous_departure_time",
-        "stop_without_location", "unexpected_enum_value", "unknown_column", "unknown_file", "utf8_bom",
+        "stop_without_location", "tab_in_value", "unexpected_enum_value", "unknown_column", "unknown_file", "utf8_bom",
         "wrong_parent_location_type",
     ]
 }

@@ -220,6 +220,11 @@ final class FeedRun {
                     "invalid_utf8", .warning, file: file, row: row, value: "byte \(bad)",
                     "row \(row) of \(file) is not valid UTF-8 (first invalid byte at offset \(bad) of the file)")
             }
+            if let f = reader.firstFieldWithTab() {
+                notice(
+                    "tab_in_value", .error, file: file, row: row, column: f + 1, field: tv.name(f),
+                    "a value of row \(row) contains a tab")
+            }
             for p in reader.problems {
                 switch p {
                 case .newlineInValue(let field):

@@ -55,6 +55,14 @@ import Testing
         #expect(reader.invalidUTF8Offset() == 11)
     }
 
+    @Test func aTabInAValueIsFound() throws {
+        let reader = CSVReader(bytes: Array("a,b\nx,y\tz\n".utf8))
+        #expect(try reader.next())
+        #expect(reader.firstFieldWithTab() == nil)
+        #expect(try reader.next())
+        #expect(reader.firstFieldWithTab() == 1)
+    }
+
     @Test func anOverlongRecordIsCutAndReported() throws {
         let long = String(repeating: "x", count: 200)
         let r = try records(Array("a\n\"\(long)\n".utf8) + Array("b\n".utf8), chunk: 16)
