@@ -59,6 +59,8 @@ public final class FeedSource {
             }
             return
         }
+        // Offsets and sizes are checked first: crafted ones would trap inside the zip library.
+        try ZipPrecheck.validate(path, maxEntries: limits.maxEntries)
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil)
         } catch {

@@ -65,6 +65,9 @@ final class FeedRun {
     var stopParents: [(row: Int, column: Int, stop: Int32, parent: [UInt8], type: Int8)] = []
     var serviceIDs = ByteSet()
     var tripServiceRefs: [(row: Int, column: Int, value: [UInt8])] = []
+    /// Files read so far; a foreign key into a file not read yet is checked at the end.
+    var readFiles: Set<String> = []
+    var pendingForeignKeys: [(file: String, row: Int, column: Int, field: String, value: [UInt8], targets: [String])] = []
 
     init(validator: GTFSValidator, path: String) {
         self.validator = validator
@@ -150,6 +153,7 @@ final class FeedRun {
         }
         finishAgencies()
         finishTrips()
+        finishForeignKeys()
     }
 
     // MARK: - One file
@@ -158,6 +162,7 @@ final class FeedRun {
         guard let table = schema.tables[file] else { return }
         let (reader, close) = try source.reader(file)
         defer { close() }
+        defer { readFiles.insert(file) }
         do {
             try readTable(table, reader)
         } catch let e as FeedError {
@@ -172,6 +177,24 @@ final class FeedRun {
         guard try reader.next() else {
             notice("empty_file", .error, file: file, "\(file) is empty (not even a header row)")
             return
+        }
+        // The header row is checked like a data row: a quote left open there swallows the file.
+        for p in reader.problems {
+            switch p {
+            case .unterminatedQuote:
+                notice("csv_parsing_failed", .error, file: file, row: 1, "a quoted value of the header row is never closed")
+            case .strayQuote(let f):
+                notice("csv_parsing_failed", .error, file: file, row: 1, column: f + 1, "a stray quote in the header row")
+            case .newlineInValue(let f):
+                notice("new_line_in_value", .error, file: file, row: 1, column: f + 1, "a column name contains a line break")
+            case .recordTooLong(let limit):
+                notice("csv_parsing_failed", .error, file: file, row: 1, "the header row is longer than \(limit) bytes")
+            }
+        }
+        if let bad = reader.invalidUTF8Offset() {
+            notice(
+                "invalid_utf8", .warning, file: file, row: 1, value: "byte \(bad)",
+                "the header of \(file) is not valid UTF-8 (byte \(bad))")
         }
         if reader.hadBOM {
             notice(
@@ -275,6 +298,19 @@ final class FeedRun {
                 notice(
                     "inconsistent_agency_timezone", .error, file: "agency.txt", row: row, field: "agency_timezone", value: tz,
                     "agency_timezone \(tz) differs from \(first): every agency of a feed has the same timezone")
+            }
+        }
+    }
+
+    func finishForeignKeys() {
+        for p in pendingForeignKeys {
+            let found = p.value.withUnsafeBufferPointer { b in p.targets.contains { keys.sets[keySet($0)].find(b) != nil } }
+            if !found {
+                let v = String(decoding: p.value, as: UTF8.self)
+                let referenced = p.targets.map { $0.replacingOccurrences(of: "#", with: ".") }.joined(separator: " or ")
+                notice(
+                    "foreign_key_violation", .error, file: p.file, row: p.row, column: p.column + 1, field: p.field, value: v,
+                    "\(p.field) '\(v)' is not a \(referenced)")
             }
         }
     }

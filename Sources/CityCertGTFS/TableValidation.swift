@@ -287,6 +287,8 @@ final class TableValidation {
     }
 
     func primaryKey(_ row: Int) {
+        // A row with no value for a one-column key has no key (optional ids such as attribution_id).
+        if keyColumns.count == 1 && reader.isEmpty(keyColumns[0]) { return }
         keyBytes.removeAll(keepingCapacity: true)
         for (n, i) in keyColumns.enumerated() {
             if n > 0 { keyBytes.append(0x1F) }
@@ -313,6 +315,15 @@ final class TableValidation {
             return
         }
         for s in sets where run.keys.sets[s].find(b) != nil { return }
+        // A target file that is present but not read yet (fares, flex): check once everything is read.
+        let unread = targets.contains { t in
+            let f = String(t.prefix { $0 != "#" })
+            return run.present.contains(f) && !run.readFiles.contains(f)
+        }
+        if unread {
+            run.pendingForeignKeys.append((file, row, column, name(column), Array(b), targets))
+            return
+        }
         let v = String(decoding: b, as: UTF8.self)
         let referenced = targets.map { $0.replacingOccurrences(of: "#", with: ".") }.joined(separator: " or ")
         let message = "\(name(column)) '\(v)' is not a \(referenced)"

@@ -82,13 +82,27 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     public func hash(into hasher: inout Hasher) {
+        // A type tag first, and lengths before contents, so that different values of different shapes
+        // (["ab","c"] and ["a","bc"], null and [], false and "\u{0}") do not feed the same bytes.
         switch self {
-        case .null: hasher.combine(0)
-        case .bool(let b): hasher.combine(b)
-        case .number(let n): hasher.combine(n)
-        case .string(let s): for b in s.utf8 { hasher.combine(b) }
-        case .array(let a): hasher.combine(a)
-        case .object(let o): hasher.combine(o)
+        case .null: hasher.combine(0 as UInt8)
+        case .bool(let b):
+            hasher.combine(1 as UInt8)
+            hasher.combine(b)
+        case .number(let n):
+            hasher.combine(2 as UInt8)
+            hasher.combine(n)
+        case .string(let s):
+            hasher.combine(3 as UInt8)
+            hasher.combine(s.utf8.count)
+            for b in s.utf8 { hasher.combine(b) }
+        case .array(let a):
+            hasher.combine(4 as UInt8)
+            hasher.combine(a.count)
+            for e in a { hasher.combine(e) }
+        case .object(let o):
+            hasher.combine(5 as UInt8)
+            hasher.combine(o)
         }
     }
 }

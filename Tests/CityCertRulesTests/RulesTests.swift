@@ -187,3 +187,21 @@ import Testing
                 .count == 2)
     }
 }
+
+@Suite struct GeoJSONHostileInputTests {
+    /// An upside-down bbox is reported, not a crash (a Swift range with lower > upper traps).
+    @Test func anUpsideDownBoxIsAFinding() throws {
+        var out: [String] = []
+        GeoJSONBoundingBox().check(try JSONValue.parse(#"{"type":"Point","coordinates":[0.5,7],"bbox":[0,10,1,5]}"#)) { p, m in
+            out.append("\(p) \(m)")
+        }
+        #expect(out.count == 1)
+        #expect(out.first?.contains("south 10 is greater than north 5") == true)
+    }
+
+    @Test func jsonHashesTellShapesApart() throws {
+        #expect(
+            JSONValue.array([.string("ab"), .string("c")]).hashValue != JSONValue.array([.string("a"), .string("bc")]).hashValue)
+        #expect(JSONValue.null.hashValue != JSONValue.array([]).hashValue)
+    }
+}

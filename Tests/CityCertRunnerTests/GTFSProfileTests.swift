@@ -172,6 +172,30 @@ import ZIPFoundation
         #expect(try folderContents(path) == ["feed.zip"], "nothing is extracted or written")
     }
 
+    /// Offsets that point past the file are refused with a clear error before the zip library reads
+    /// them (crafted values there would trap inside it).
+    @Test(arguments: ["local header offset", "central directory offset"])
+    func offsetsPastTheFileAreRefused(_ field: String) throws {
+        var bytes = Self.zip([("agency.txt", Array("agency_name\nA\n".utf8), nil)])
+        let eocd = bytes.count - 22
+        let cdOffset =
+            Int(bytes[eocd + 16]) | Int(bytes[eocd + 17]) << 8 | Int(bytes[eocd + 18]) << 16 | Int(bytes[eocd + 19]) << 24
+        let at = field == "local header offset" ? cdOffset + 42 : eocd + 16
+        for k in 0..<4 { bytes[at + k] = [0xF0, 0xFF, 0xFF, 0x7F][k] }
+        let path = try write(bytes)
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let result = GTFSValidator(schema: Self.schema).validate(feed: path)
+        #expect(result.fatal?.contains("not a well-formed zip archive") == true, "\(result.fatal ?? "-")")
+        #expect(result.fatal?.contains("past the end of the file") == true)
+    }
+
+    @Test func duplicateEntryNamesAreRefused() throws {
+        let path = try write(Self.zip([("agency.txt", Array("a\n".utf8), nil), ("agency.txt", Array("b\n".utf8), nil)]))
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let result = GTFSValidator(schema: Self.schema).validate(feed: path)
+        #expect(result.fatal?.contains("the entry 'agency.txt' appears twice") == true)
+    }
+
     @Test func aHighlyCompressedEntryIsRefused() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-ratio-\(UUID().uuidString).zip")
         defer { try? FileManager.default.removeItem(at: path) }

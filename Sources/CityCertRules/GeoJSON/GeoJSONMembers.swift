@@ -42,6 +42,7 @@ struct GeoJSONBoundingBox: DocumentRule {
                     p,
                     "south \(format(values[1])) is greater than north \(format(values[half + 1])): the south-westerly point comes first"
                 )
+                return  // no containment check on a box that is upside down
             }
             if half == 3, values[2] > values[5] {
                 report(p, "the lowest altitude \(format(values[2])) is greater than the highest \(format(values[5]))")
@@ -57,8 +58,8 @@ struct GeoJSONBoundingBox: DocumentRule {
                 guard outside == nil, let t = g.type else { return }
                 GeoJSONWalk.positions(t, c, n.pointer.appending(contentsOf: g.pointer).appending("coordinates")) { pp, pos in
                     guard outside == nil, pos.count >= 2 else { return }
-                    let lonInside = west <= east ? (west...east).contains(pos[0]) : pos[0] >= west || pos[0] <= east
-                    if !lonInside || !(south...north).contains(pos[1]) { outside = (pp, pos) }
+                    let lonInside = west <= east ? pos[0] >= west && pos[0] <= east : pos[0] >= west || pos[0] <= east
+                    if !lonInside || pos[1] < south || pos[1] > north { outside = (pp, pos) }
                 }
             }
             if let (at, pos) = outside {
