@@ -4,7 +4,7 @@
 /// one validating thread at a time.
 public final class ByteSet: @unchecked Sendable {
     @exclusivity(unchecked) var arena: [UInt8] = []
-    @exclusivity(unchecked) var starts: [Int32] = []  // start of value i in arena; value i ends at starts[i+1] or arena.count
+    @exclusivity(unchecked) var starts: [Int] = []  // start of value i in arena; value i ends at starts[i+1] or arena.count
     @exclusivity(unchecked) var slots: [Int32]  // -1 empty, else value index
     @exclusivity(unchecked) var hashes: [UInt32] = []
 
@@ -58,8 +58,10 @@ public final class ByteSet: @unchecked Sendable {
             if hashes[Int(v)] == h && equals(Int(v), b) { return (v, false) }
             i = (i + 1) & mask
         }
-        let id = Int32(starts.count)
-        starts.append(Int32(arena.count))
+        // Ids are Int32 (dense tables per row); a file with more distinct values than that is refused
+        // by the validator's row limit long before, and clamping keeps a hostile one from trapping.
+        let id = Int32(clamping: starts.count)
+        starts.append(arena.count)
         arena.append(contentsOf: b)
         hashes.append(h)
         slots[i] = id

@@ -296,7 +296,7 @@ final class TableValidation {
         }
         let (id, inserted) = keyBytes.withUnsafeBufferPointer { keys.insert($0) }
         if inserted {
-            keyRows.append(Int32(row))
+            keyRows.append(Int32(clamping: row))
         } else {
             let first = keyRows[Int(id)]
             let names = keyColumns.map { name($0) }.joined(separator: ", ")
@@ -429,7 +429,7 @@ final class TableValidation {
         stSeq.append(Int32(s))
         stArr.append(time(stArrColumn))
         stDep.append(time(stDepColumn))
-        stRow.append(Int32(row))
+        stRow.append(Int32(clamping: row))
     }
 
     func feedInfo(_ row: Int) {

@@ -37,7 +37,7 @@ public final class NotificationReceiver: NotificationInbox {
         host: String = "127.0.0.1", port: Int = 0, publicURL: String? = nil, maxBodyBytes: Int = 1 << 20, maxStored: Int = 10_000,
         idleTimeout: Double = 30
     ) throws {
-        let idle = TimeAmount.milliseconds(Int64(idleTimeout * 1000))
+        let idle = TimeAmount.milliseconds(Int64(min(max(idleTimeout, 0.001), 86_400) * 1000))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let store = Store(maxStored: maxStored)
         let bootstrap = ServerBootstrap(group: group)
@@ -108,20 +108,30 @@ public final class NotificationReceiver: NotificationInbox {
                 body.removeAll()
                 tooLarge = false
             case .body(var buffer):
+                guard !tooLarge else { return }
                 if body.count + buffer.readableBytes > maxBodyBytes {
+                    // Answer and close now: an endless body must not keep the connection (and memory) busy.
                     tooLarge = true
+                    body.removeAll()
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Content-Length", value: "0")
+                    headers.add(name: "Connection", value: "close")
+                    let response = HTTPResponseHead(
+                        version: head?.version ?? .http1_1, status: .payloadTooLarge, headers: headers)
+                    context.write(wrapOutboundOut(.head(response)), promise: nil)
+                    context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
                 } else if let bytes = buffer.readBytes(length: buffer.readableBytes) {
                     body += bytes
                 }
             case .end:
-                guard let h = head else { return }
+                guard let h = head, !tooLarge else {
+                    head = nil
+                    return
+                }
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Length", value: "0")
-                var status = HTTPResponseStatus.ok
-                if tooLarge {
-                    status = .payloadTooLarge
-                    headers.add(name: "Connection", value: "close")
-                } else {
+                let status = HTTPResponseStatus.ok
+                do {
                     store.add(
                         ReceivedNotification(
                             method: h.method.rawValue, path: h.uri, headers: h.headers.map { ($0.name, $0.value) }, body: body,
@@ -133,7 +143,7 @@ public final class NotificationReceiver: NotificationInbox {
                 }
                 let response = HTTPResponseHead(version: h.version, status: status, headers: headers)
                 context.write(wrapOutboundOut(.head(response)), promise: nil)
-                let close = tooLarge || !h.isKeepAlive
+                let close = !h.isKeepAlive
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
                     if close { context.close(promise: nil) }
                 }

@@ -23,6 +23,7 @@ import Testing
                 "11 OCPP16-FRAME-001",  // a CALL without payload
                 "12 OCPP16-FRAME-001",  // an object, not a frame
                 "14 OCPP16-MATCH-001",  // a CALL reusing an unanswered UniqueId
+                "15 OCPP16-PAYLOAD-001",  // a response schema name used as an Action
             ]
         ),
         (

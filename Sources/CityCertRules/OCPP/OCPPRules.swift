@@ -104,6 +104,8 @@ struct OCPPPayloadSchema: DataRule {
         make: { p throws(RuleParameterError) in try OCPPPayloadSchema(p) })
 
     let schemas: [String: JSONSchema]
+    /// Actions with a request schema (file names that fit the request pattern and are not responses).
+    let requestActions: Set<String>
     let folder: String
     let request: String
     let response: String
@@ -134,6 +136,28 @@ struct OCPPPayloadSchema: DataRule {
         }
         guard !schemas.isEmpty else { throw RuleParameterError("schemas", "no .json schema in \(folder)") }
         self.schemas = schemas
+        let requestPattern = request
+        let responsePattern = response
+        func action(_ file: String, _ pattern: String) -> String? {
+            let parts = pattern.components(separatedBy: "{action}")
+            guard parts.count == 2, file.hasPrefix(parts[0]), file.hasSuffix(parts[1]),
+                file.count > parts[0].count + parts[1].count
+            else { return nil }
+            return String(file.dropFirst(parts[0].count).dropLast(parts[1].count))
+        }
+        // With OCPP 1.6 naming ({action}.json), "BootNotificationResponse.json" also fits the request
+        // pattern; it is the response of BootNotification (whose request schema exists), not an action.
+        var actions = Set<String>()
+        for f in schemas.keys {
+            guard let a = action(f, requestPattern) else { continue }
+            if let answered = action(f, responsePattern),
+                schemas[requestPattern.replacingOccurrences(of: "{action}", with: answered)] != nil
+            {
+                continue
+            }
+            actions.insert(a)
+        }
+        requestActions = actions
     }
 
     func makeSession() -> any RuleSession { Session(rule: self) }
@@ -162,6 +186,13 @@ struct OCPPPayloadSchema: DataRule {
             switch frame {
             case .call(let id, let action, let payload):
                 _ = pending.call(document.file, id, action)
+                guard rule.requestActions.contains(action) else {
+                    report(
+                        RuleFinding(
+                            pointer: JSONPointer.root.appending(2),
+                            message: "unknown Action '\(action)': no request schema for it in the version's folder"))
+                    return
+                }
                 validate(
                     rule.request.replacingOccurrences(of: "{action}", with: action), payload, at: 3, "unknown Action '\(action)'")
             case .result(let id, let payload):
