@@ -104,11 +104,15 @@ public final class CSVReader {
             case .needMore:
                 if buffer.count - start > maxRecordBytes {
                     problems.append(.recordTooLong(limit: maxRecordBytes))
-                    // Skip to the next line break to resynchronise.
-                    if let nl = buffer[start...].firstIndex(of: 0x0A) {
-                        start = nl + 1
-                    } else {
+                    // Skip to the next line break to resynchronise, reading on if it is not buffered yet
+                    // (the rest of the long line must not come back as a record of its own).
+                    while true {
+                        if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                            start = nl + 1
+                            break
+                        }
                         start = buffer.count
+                        if try !fill() { break }
                     }
                     row += 1
                     fieldStarts.removeAll(keepingCapacity: true)

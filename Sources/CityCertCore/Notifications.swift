@@ -26,6 +26,8 @@ public protocol NotificationInbox: Sendable {
     var url: String { get }
     /// Every notification received so far, oldest first.
     func received() -> [ReceivedNotification]
+    /// Notifications that arrived after the store was full (answered, not kept).
+    var droppedCount: Int { get }
     /// Waits until a notification at or after `index` satisfies `matching`, or `within` seconds pass.
     func wait(from index: Int, within: Double, matching: @escaping @Sendable (ReceivedNotification) -> Bool) async
         -> (index: Int, notification: ReceivedNotification)?

@@ -266,6 +266,7 @@ final class FeedRun {
                 }
             }
             if reader.fieldCount == 1 && reader.isEmpty(0) { continue }  // blank line
+            if reader.fieldCount == 0 { continue }  // a record cut for its length (already reported)
             if reader.fieldCount != header {
                 notice(
                     "invalid_row_length", .error, file: file, row: row, value: "\(reader.fieldCount)",

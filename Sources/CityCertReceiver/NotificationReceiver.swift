@@ -20,12 +20,22 @@ public final class NotificationReceiver: NotificationInbox {
 
     final class Store: Sendable {
         let items = Mutex<[ReceivedNotification]>([])
+        /// Notifications past `maxStored`: answered, not kept, and counted so a failed wait can say so.
+        let dropped = Mutex(0)
         let maxStored: Int
         init(maxStored: Int) { self.maxStored = maxStored }
         func add(_ n: ReceivedNotification) {
-            items.withLock { if $0.count < maxStored { $0.append(n) } }
+            let kept = items.withLock { s -> Bool in
+                guard s.count < maxStored else { return false }
+                s.append(n)
+                return true
+            }
+            if !kept { dropped.withLock { $0 += 1 } }
         }
     }
+
+    /// How many notifications arrived after the store was full (not kept).
+    public var droppedCount: Int { store.dropped.withLock { $0 } }
 
     public struct ReceiverError: Error, CustomStringConvertible {
         public let description: String

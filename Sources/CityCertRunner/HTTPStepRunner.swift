@@ -292,8 +292,10 @@ extension HTTPStepRunner {
         let found = await inbox.wait(from: 0, within: within) { n in runner.judge(step, asResponse(n)).0.isEmpty }
         guard let (_, n) = found else {
             let count = inbox.received().count
+            let dropped =
+                inbox.droppedCount > 0 ? "; \(inbox.droppedCount) more arrived after the receiver was full and were not kept" : ""
             exchange.problems.append(
-                "no notification meeting the expectations arrived within \(within) s (\(count) received in all)")
+                "no notification meeting the expectations arrived within \(within) s (\(count) received in all\(dropped))")
             if let last = inbox.received().last {
                 exchange.problems += judge(step, asResponse(last)).0.map { "the last one: " + variables.redact($0) }
             }

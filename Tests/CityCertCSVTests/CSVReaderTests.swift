@@ -68,5 +68,8 @@ import Testing
         let r = try records(Array("a\n\"\(long)\n".utf8) + Array("b\n".utf8), chunk: 16)
         #expect(r.first?.fields == ["a"])
         #expect(r.contains { $0.problems.contains(.recordTooLong(limit: 64)) })
+        // The rest of the long line is skipped, not read as a record: a, the cut record, b.
+        #expect(r.count == 3)
+        #expect(r.last?.fields == ["b"])
     }
 }

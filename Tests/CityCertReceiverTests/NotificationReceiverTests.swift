@@ -50,6 +50,16 @@ import Testing
         #expect(receiver.received().isEmpty)
     }
 
+    @Test func notificationsPastTheStoreAreCounted() async throws {
+        let receiver = try NotificationReceiver(maxStored: 1)
+        defer { receiver.stop() }
+        _ = try await post(receiver.url, "{}")
+        let second = try await post(receiver.url, "{}")
+        #expect(second.status == 200)
+        #expect(receiver.received().count == 1)
+        #expect(receiver.droppedCount == 1)
+    }
+
     @Test func aBusyPortIsAClearError() throws {
         let first = try NotificationReceiver()
         defer { first.stop() }
