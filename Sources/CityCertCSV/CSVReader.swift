@@ -272,34 +272,35 @@ public final class CSVReader {
     }
 
     /// The index of the first field of the current record that contains a tab, if any.
-    public func firstFieldWithTab() -> Int? {
-        buffer.withUnsafeBufferPointer { b -> Int? in
-            for f in 0..<fieldStarts.count {
-                var i = fieldStarts[f]
-                let e = fieldEnds[f]
-                while i < e {
-                    if b[i] == 0x09 { return f }
-                    i += 1
-                }
-            }
-            return nil
-        }
-    }
+    public func firstFieldWithTab() -> Int? { byteProblems().fieldWithTab }
 
     /// The offset of the first invalid UTF-8 byte in the current record, if any (relative to the input).
-    public func invalidUTF8Offset() -> Int? {
-        guard let first = fieldStarts.first, let last = fieldEnds.last, last > first else { return nil }
-        return buffer.withUnsafeBufferPointer { b -> Int? in
+    public func invalidUTF8Offset() -> Int? { byteProblems().invalidUTF8 }
+
+    /// One pass over the current record's bytes: the input offset of the first invalid UTF-8 byte, and
+    /// the index of the first field holding a tab.
+    public func byteProblems() -> (invalidUTF8: Int?, fieldWithTab: Int?) {
+        guard let first = fieldStarts.first, let last = fieldEnds.last, last > first else { return (nil, nil) }
+        return buffer.withUnsafeBufferPointer { b -> (Int?, Int?) in
+            var tabField: Int?
+            /// The field whose bytes hold offset `at` (tabs between fields do not count).
+            func noteTab(_ at: Int) {
+                guard tabField == nil else { return }
+                for f in 0..<fieldStarts.count where fieldStarts[f] <= at && at < fieldEnds[f] {
+                    tabField = f
+                    return
+                }
+            }
+            var bad: Int?
             var i = first
-            // Fast path: ASCII.
-            while i < last && b[i] < 0x80 { i += 1 }
-            if i == last { return nil }
             while i < last {
                 let c = b[i]
                 if c < 0x80 {
+                    if c == 0x09 { noteTab(i) }
                     i += 1
                     continue
                 }
+                // A multi-byte sequence: its length and smallest value from the lead byte.
                 var n = 0
                 var min: UInt32 = 0
                 var v: UInt32 = 0
@@ -315,17 +316,27 @@ public final class CSVReader {
                     n = 3
                     min = 0x10000
                     v = UInt32(c & 0x07)
-                } else {
-                    return consumed + i
                 }
-                for k in 1...n {
-                    guard i + k < last, b[i + k] & 0xC0 == 0x80 else { return consumed + i }
-                    v = v << 6 | UInt32(b[i + k] & 0x3F)
+                var valid = n > 0
+                if valid {
+                    for k in 1...n {
+                        guard i + k < last, b[i + k] & 0xC0 == 0x80 else {
+                            valid = false
+                            break
+                        }
+                        v = v << 6 | UInt32(b[i + k] & 0x3F)
+                    }
                 }
-                if v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) { return consumed + i }
+                if valid && (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) { valid = false }
+                if !valid {
+                    if bad == nil { bad = consumed + i }
+                    if tabField != nil { break }
+                    i += 1  // go on looking for a tab
+                    continue
+                }
                 i += n + 1
             }
-            return nil
+            return (bad, tabField)
         }
     }
 }

@@ -33,7 +33,6 @@ public final class FeedSource {
     let archive: Archive?
     var entries: [String: Entry] = [:]
     let limits: GTFSLimits
-    var totalBytes: UInt64 = 0
 
     public init(path: String, limits: GTFSLimits = GTFSLimits()) throws(FeedError) {
         self.path = path
@@ -119,57 +118,46 @@ public final class FeedSource {
     /// A CSV reader over one file of the feed, streamed (from disk or decompressed on the fly).
     public func reader(_ file: String) throws(FeedError) -> (CSVReader, () -> Void) {
         if archive == nil {
-            // Read ahead on a second thread, so reading and checking overlap.
             let full = (path as NSString).appendingPathComponent(file)
             guard let handle = FileHandle(forReadingAtPath: full) else { throw FeedError(path: full, message: "cannot open") }
-            let pipe = ChunkPipe(capacity: 4)
             let job = ReadJob(handle: handle)
-            let thread = Thread {
-                do {
-                    while true {
-                        let chunk = try job.handle.read(upToCount: 1 << 20) ?? Data()
-                        if chunk.isEmpty { break }
-                        try pipe.push(chunk)
-                    }
-                    pipe.finish(nil)
-                } catch {
-                    pipe.finish(error)
-                }
-                try? job.handle.close()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
-            let reader = CSVReader(maxRecordBytes: limits.maxRecordBytes) { out throws in
-                do {
-                    guard let chunk = try pipe.pop() else { return false }
-                    out.append(contentsOf: chunk)
-                    return true
-                } catch {
-                    throw FeedError(path: full, message: "cannot read: \(error)")
+            return streamed(full, failure: "cannot read") { pipe in
+                defer { try? job.handle.close() }
+                while true {
+                    let chunk = try job.handle.read(upToCount: 1 << 20) ?? Data()
+                    if chunk.isEmpty { break }
+                    try pipe.push(chunk)
                 }
             }
-            return (reader, { pipe.cancel() })
         }
         guard let entry = entries[file], let archive else { throw FeedError(path: display(file), message: "no such entry") }
-        let pipe = ChunkPipe(capacity: 4)
-        let limits = self.limits
+        let maxEntryBytes = limits.maxEntryBytes
         let declared = entry.uncompressedSize
         // One extraction at a time per archive: the reader of one file finishes before the next opens.
         let job = ExtractJob(archive: archive, entry: entry)
-        let thread = Thread {
-            let archive = job.archive
-            let entry = job.entry
+        return streamed(display(file), failure: "cannot decompress") { pipe in
             var produced: UInt64 = 0
-            do {
-                _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in
-                    produced += UInt64(data.count)
-                    // The header may lie: count what really comes out.
-                    if produced > declared || produced > limits.maxEntryBytes {
-                        throw FeedError(
-                            path: file, message: "decompresses past its declared \(declared) bytes: refused (zip bomb guard)")
-                    }
-                    try pipe.push(data)
+            _ = try job.archive.extract(job.entry, bufferSize: 1 << 20, skipCRC32: false) { data in
+                produced += UInt64(data.count)
+                // The header may lie: count what really comes out.
+                if produced > declared || produced > maxEntryBytes {
+                    throw FeedError(
+                        path: file, message: "decompresses past its declared \(declared) bytes: refused (zip bomb guard)")
                 }
+                try pipe.push(data)
+            }
+        }
+    }
+
+    /// A CSV reader fed by `produce`, run on a second thread so that reading (or decompressing) and
+    /// checking overlap; the hand-over holds at most 4 chunks. The returned closure lets the producer stop.
+    func streamed(_ display: String, failure: String, produce: @escaping @Sendable (ChunkPipe) throws -> Void) -> (
+        CSVReader, () -> Void
+    ) {
+        let pipe = ChunkPipe(capacity: 4)
+        let thread = Thread {
+            do {
+                try produce(pipe)
                 pipe.finish(nil)
             } catch {
                 pipe.finish(error)
@@ -177,19 +165,17 @@ public final class FeedSource {
         }
         thread.stackSize = 1 << 20
         thread.start()
-        let displayName = display(file)
         let reader = CSVReader(maxRecordBytes: limits.maxRecordBytes) { out throws in
             do {
                 guard let chunk = try pipe.pop() else { return false }
                 out.append(contentsOf: chunk)
                 return true
             } catch let e as FeedError {
-                throw FeedError(path: displayName, message: e.message)
+                throw FeedError(path: display, message: e.message)
             } catch {
-                throw FeedError(path: displayName, message: "cannot decompress: \(error)")
+                throw FeedError(path: display, message: "\(failure): \(error)")
             }
         }
-        totalBytes += declared
         return (reader, { pipe.cancel() })
     }
 }

@@ -179,23 +179,7 @@ final class FeedRun {
             return
         }
         // The header row is checked like a data row: a quote left open there swallows the file.
-        for p in reader.problems {
-            switch p {
-            case .unterminatedQuote:
-                notice("csv_parsing_failed", .error, file: file, row: 1, "a quoted value of the header row is never closed")
-            case .strayQuote(let f):
-                notice("csv_parsing_failed", .error, file: file, row: 1, column: f + 1, "a stray quote in the header row")
-            case .newlineInValue(let f):
-                notice("new_line_in_value", .error, file: file, row: 1, column: f + 1, "a column name contains a line break")
-            case .recordTooLong(let limit):
-                notice("csv_parsing_failed", .error, file: file, row: 1, "the header row is longer than \(limit) bytes")
-            }
-        }
-        if let bad = reader.invalidUTF8Offset() {
-            notice(
-                "invalid_utf8", .warning, file: file, row: 1, value: "byte \(bad)",
-                "the header of \(file) is not valid UTF-8 (byte \(bad))")
-        }
+        recordNotices(reader, file: file, row: 1, tabs: false) { _ in "" }
         if reader.hadBOM {
             notice(
                 "utf8_bom", .info, file: file, row: 1, "\(file) starts with a UTF-8 byte order mark (acceptable; it is skipped)")
@@ -238,33 +222,7 @@ final class FeedRun {
         while try reader.next() {
             count += 1
             let row = reader.row
-            if let bad = reader.invalidUTF8Offset() {
-                notice(
-                    "invalid_utf8", .warning, file: file, row: row, value: "byte \(bad)",
-                    "row \(row) of \(file) is not valid UTF-8 (first invalid byte at offset \(bad) of the file)")
-            }
-            if let f = reader.firstFieldWithTab() {
-                notice(
-                    "tab_in_value", .error, file: file, row: row, column: f + 1, field: tv.name(f),
-                    "a value of row \(row) contains a tab")
-            }
-            for p in reader.problems {
-                switch p {
-                case .newlineInValue(let field):
-                    notice(
-                        "new_line_in_value", .error, file: file, row: row, column: field + 1, field: tv.name(field),
-                        "a value of row \(row) contains a line break")
-                case .unterminatedQuote:
-                    notice("csv_parsing_failed", .error, file: file, row: row, "a quoted value of row \(row) is never closed")
-                case .strayQuote(let field):
-                    notice(
-                        "csv_parsing_failed", .error, file: file, row: row, column: field + 1, field: tv.name(field),
-                        "a quote in an unquoted value, or text after a closing quote, in row \(row)")
-                case .recordTooLong(let limit):
-                    notice(
-                        "csv_parsing_failed", .error, file: file, row: row, "row \(row) is longer than \(limit) bytes; skipped")
-                }
-            }
+            recordNotices(reader, file: file, row: row, tabs: true) { tv.name($0) }
             if reader.fieldCount == 1 && reader.isEmpty(0) { continue }  // blank line
             if reader.fieldCount == 0 { continue }  // a record cut for its length (already reported)
             if reader.fieldCount != header {
@@ -277,6 +235,38 @@ final class FeedRun {
         }
         rows[file] = count
         tv.finish()
+    }
+
+    /// What is wrong with the bytes and the CSV of the current record (the header is row 1; tabs are
+    /// judged in values only).
+    func recordNotices(_ reader: CSVReader, file: String, row: Int, tabs: Bool, name: (Int) -> String) {
+        let label = row == 1 ? "the header row" : "row \(row)"
+        let (bad, tab) = reader.byteProblems()
+        if let bad {
+            notice(
+                "invalid_utf8", .warning, file: file, row: row, value: "byte \(bad)",
+                "\(label) of \(file) is not valid UTF-8 (first invalid byte at offset \(bad) of the file)")
+        }
+        if tabs, let f = tab {
+            notice(
+                "tab_in_value", .error, file: file, row: row, column: f + 1, field: name(f), "a value of \(label) contains a tab")
+        }
+        for p in reader.problems {
+            switch p {
+            case .newlineInValue(let f):
+                notice(
+                    "new_line_in_value", .error, file: file, row: row, column: f + 1, field: name(f),
+                    "a value of \(label) contains a line break")
+            case .unterminatedQuote:
+                notice("csv_parsing_failed", .error, file: file, row: row, "a quoted value of \(label) is never closed")
+            case .strayQuote(let f):
+                notice(
+                    "csv_parsing_failed", .error, file: file, row: row, column: f + 1, field: name(f),
+                    "a quote in an unquoted value, or text after a closing quote, in \(label)")
+            case .recordTooLong(let limit):
+                notice("csv_parsing_failed", .error, file: file, row: row, "\(label) is longer than \(limit) bytes; skipped")
+            }
+        }
     }
 
     // MARK: - Feed-level rules

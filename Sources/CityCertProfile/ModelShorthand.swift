@@ -37,26 +37,12 @@ extension Builder {
         let full = try sandboxed(rel, at: schemaNode)
         var options = schemaOptions
         options.formatAssertion = true
-        let document: JSONValue
-        do {
-            document = try JSONDocument(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: full)))).root
-        } catch let e as JSONParseError {
-            throw schemaNode.error("schema file is not valid JSON: \(full):\(e.location): \(e.message)")
-        }
-        let schema: JSONSchema
-        do {
-            schema = try JSONSchema(
-                document: document, uri: URL(fileURLWithPath: full).absoluteString, path: full, catalog: catalog, options: options
-            )
-        } catch let e as SchemaCompileError {
-            throw schemaNode.error("schema '\(rel)' does not compile: \(e.description)")
-        }
+        let (document, named) = try schemaFile(full, fileNode: schemaNode, schemaNode: schemaNode, name: rel, options: options)
         guard let type = typeName ?? Self.entityType(in: document) else {
             throw node.error(
                 "cannot tell the entity type from \(rel) (no properties.type.enum with one value)",
                 hint: "name it: model: {schema: \(rel), type: MyModel}")
         }
-        let named = NamedSchema(name: URL(fileURLWithPath: full).lastPathComponent, schema: schema)
         let fileName = URL(fileURLWithPath: full).lastPathComponent
         let version = document["$schemaVersion"]?.stringValue ?? "unversioned"
         let clause = "\(type) JSON Schema \(fileName)" + (document["$id"]?.stringValue.map { " (\($0))" } ?? "") + " \(version)"

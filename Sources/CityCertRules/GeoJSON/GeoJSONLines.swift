@@ -8,12 +8,8 @@ struct GeoJSONLineString: DocumentRule {
         reference: "RFC 7946 §3.1.4, §3.1.5", make: { _ in GeoJSONLineString() })
 
     func check(_ root: JSONValue, report: (JSONPointer, String) -> Void) {
-        GeoJSONWalk.geometries(root) { n, c in
-            guard let type = n.type, type == .lineString || type == .multiLineString else { return }
-            if type == .lineString, case .array(let a) = c, a.isEmpty { return }  // empty coordinates
-            GeoJSONWalk.lines(type, c, n.pointer.appending("coordinates")) { line in
-                if line.count < 2 { report(line.pointer, "a LineString has two or more positions; this one has \(line.count)") }
-            }
+        GeoJSONWalk.allLines(root, of: [.lineString, .multiLineString]) { line in
+            if line.count < 2 { report(line.pointer, "a LineString has two or more positions; this one has \(line.count)") }
         }
     }
 }
@@ -26,21 +22,18 @@ struct GeoJSONLinearRing: DocumentRule {
         reference: "RFC 7946 §3.1.6", make: { _ in GeoJSONLinearRing() })
 
     func check(_ root: JSONValue, report: (JSONPointer, String) -> Void) {
-        GeoJSONWalk.geometries(root) { n, c in
-            guard let type = n.type, type == .polygon || type == .multiPolygon else { return }
-            GeoJSONWalk.lines(type, c, n.pointer.appending("coordinates")) { ring in
-                if ring.count < 4 {
-                    report(ring.pointer, "a linear ring has four or more positions; this one has \(ring.count)")
-                }
-                guard ring.count >= 2, ring.positions.count == ring.count,
-                    let first = ring.positions.first, let last = ring.positions.last
-                else { return }
-                if first.raw != last.raw {
-                    report(
-                        last.pointer,
-                        "the linear ring is not closed: its last position \(JSONSerializer.string(last.raw)) differs from its first \(JSONSerializer.string(first.raw))"
-                    )
-                }
+        GeoJSONWalk.allLines(root, of: [.polygon, .multiPolygon]) { ring in
+            if ring.count < 4 {
+                report(ring.pointer, "a linear ring has four or more positions; this one has \(ring.count)")
+            }
+            guard ring.count >= 2, ring.positions.count == ring.count,
+                let first = ring.positions.first, let last = ring.positions.last
+            else { return }
+            if first.raw != last.raw {
+                report(
+                    last.pointer,
+                    "the linear ring is not closed: its last position \(JSONSerializer.string(last.raw)) differs from its first \(JSONSerializer.string(first.raw))"
+                )
             }
         }
     }
@@ -54,29 +47,26 @@ struct GeoJSONRightHandRule: DocumentRule {
         reference: "RFC 7946 §3.1.6", make: { _ in GeoJSONRightHandRule() })
 
     func check(_ root: JSONValue, report: (JSONPointer, String) -> Void) {
-        GeoJSONWalk.geometries(root) { n, c in
-            guard let type = n.type, type == .polygon || type == .multiPolygon else { return }
-            GeoJSONWalk.lines(type, c, n.pointer.appending("coordinates")) { ring in
-                guard ring.count >= 4, ring.positions.count == ring.count, ring.positions.allSatisfy({ $0.values.count >= 2 })
-                else { return }
-                // Shoelace sum on (longitude, latitude); positive is counterclockwise. Rings that
-                // cross the antimeridian have no meaningful planar orientation and are skipped.
-                var area = 0.0
-                let ps = ring.positions
-                for i in 0..<ps.count {
-                    let a = ps[i].values
-                    let b = ps[(i + 1) % ps.count].values
-                    if abs(b[0] - a[0]) > 180 { return }
-                    area += a[0] * b[1] - b[0] * a[1]
-                }
-                guard area != 0 else { return }
-                switch ring.kind {
-                case .exteriorRing where area < 0:
-                    report(ring.pointer, "the exterior ring is clockwise; the right-hand rule makes it counterclockwise")
-                case .interiorRing where area > 0:
-                    report(ring.pointer, "the hole is counterclockwise; the right-hand rule makes holes clockwise")
-                default: break
-                }
+        GeoJSONWalk.allLines(root, of: [.polygon, .multiPolygon]) { ring in
+            guard ring.count >= 4, ring.positions.count == ring.count, ring.positions.allSatisfy({ $0.values.count >= 2 })
+            else { return }
+            // Shoelace sum on (longitude, latitude); positive is counterclockwise. Rings that
+            // cross the antimeridian have no meaningful planar orientation and are skipped.
+            var area = 0.0
+            let ps = ring.positions
+            for i in 0..<ps.count {
+                let a = ps[i].values
+                let b = ps[(i + 1) % ps.count].values
+                if abs(b[0] - a[0]) > 180 { return }
+                area += a[0] * b[1] - b[0] * a[1]
+            }
+            guard area != 0 else { return }
+            switch ring.kind {
+            case .exteriorRing where area < 0:
+                report(ring.pointer, "the exterior ring is clockwise; the right-hand rule makes it counterclockwise")
+            case .interiorRing where area > 0:
+                report(ring.pointer, "the hole is counterclockwise; the right-hand rule makes holes clockwise")
+            default: break
             }
         }
     }
@@ -90,21 +80,18 @@ struct GeoJSONAntimeridian: DocumentRule {
         reference: "RFC 7946 §3.1.9", make: { _ in GeoJSONAntimeridian() })
 
     func check(_ root: JSONValue, report: (JSONPointer, String) -> Void) {
-        GeoJSONWalk.geometries(root) { n, c in
-            guard let type = n.type else { return }
-            GeoJSONWalk.lines(type, c, n.pointer.appending("coordinates")) { line in
-                let ps = line.positions
-                guard ps.count >= 2 else { return }
-                for i in 1..<ps.count where ps[i].values.count >= 2 && ps[i - 1].values.count >= 2 {
-                    let from = ps[i - 1].values[0]
-                    let to = ps[i].values[0]
-                    if abs(to - from) > 180 {
-                        report(
-                            ps[i].pointer,
-                            "the segment from longitude \(format(from)) to \(format(to)) crosses the antimeridian; cut the geometry there"
-                        )
-                        return
-                    }
+        GeoJSONWalk.allLines(root) { line in
+            let ps = line.positions
+            guard ps.count >= 2 else { return }
+            for i in 1..<ps.count where ps[i].values.count >= 2 && ps[i - 1].values.count >= 2 {
+                let from = ps[i - 1].values[0]
+                let to = ps[i].values[0]
+                if abs(to - from) > 180 {
+                    report(
+                        ps[i].pointer,
+                        "the segment from longitude \(format(from)) to \(format(to)) crosses the antimeridian; cut the geometry there"
+                    )
+                    return
                 }
             }
         }

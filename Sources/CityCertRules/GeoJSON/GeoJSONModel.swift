@@ -91,6 +91,31 @@ enum GeoJSONWalk {
         }
     }
 
+    /// Geometries whose "coordinates" array is not empty: RFC 7946 §3.1 lets processors read an
+    /// empty one as a null object, so the position and line rules leave it alone.
+    private static func nonEmptyGeometries(_ root: JSONValue, _ body: (GeoJSONNode, JSONValue) -> Void) {
+        geometries(root) { n, c in
+            if case .array(let a) = c, a.isEmpty { return }
+            body(n, c)
+        }
+    }
+
+    /// Every position of every geometry under `root`.
+    static func allPositions(_ root: JSONValue, _ body: (JSONPointer, [Double]) -> Void) {
+        nonEmptyGeometries(root) { n, c in
+            guard let t = n.type else { return }
+            positions(t, c, n.pointer.appending("coordinates"), body)
+        }
+    }
+
+    /// Every LineString and linear ring of the geometries of the given types under `root` (all when nil).
+    static func allLines(_ root: JSONValue, of types: Set<GeoJSONType>? = nil, _ body: (GeoJSONLine) -> Void) {
+        nonEmptyGeometries(root) { n, c in
+            guard let t = n.type, types?.contains(t) ?? true else { return }
+            lines(t, c, n.pointer.appending("coordinates"), body)
+        }
+    }
+
     /// The numbers of a position, or nil when it is not an array of numbers.
     static func position(_ value: JSONValue) -> [Double]? {
         guard case .array(let a) = value else { return nil }

@@ -8,12 +8,8 @@ struct GeoJSONPosition: DocumentRule {
         reference: "RFC 7946 §3.1.1", make: { _ in GeoJSONPosition() })
 
     func check(_ root: JSONValue, report: (JSONPointer, String) -> Void) {
-        GeoJSONWalk.geometries(root) { n, c in
-            guard let type = n.type else { return }
-            if type == .point, case .array(let a) = c, a.isEmpty { return }  // empty coordinates
-            GeoJSONWalk.positions(type, c, n.pointer.appending("coordinates")) { p, pos in
-                if pos.count < 2 { report(p, "a position has two or more elements; this one has \(pos.count)") }
-            }
+        GeoJSONWalk.allPositions(root) { p, pos in
+            if pos.count < 2 { report(p, "a position has two or more elements; this one has \(pos.count)") }
         }
     }
 }
@@ -26,11 +22,8 @@ struct GeoJSONPositionElements: DocumentRule {
         reference: "RFC 7946 §3.1.1", make: { _ in GeoJSONPositionElements() })
 
     func check(_ root: JSONValue, report: (JSONPointer, String) -> Void) {
-        GeoJSONWalk.geometries(root) { n, c in
-            guard let type = n.type else { return }
-            GeoJSONWalk.positions(type, c, n.pointer.appending("coordinates")) { p, pos in
-                if pos.count > 3 { report(p, "a position with \(pos.count) elements extends beyond three") }
-            }
+        GeoJSONWalk.allPositions(root) { p, pos in
+            if pos.count > 3 { report(p, "a position with \(pos.count) elements extends beyond three") }
         }
     }
 }
@@ -43,19 +36,16 @@ struct GeoJSONPositionRange: DocumentRule {
         reference: "RFC 7946 §3.1.1, §4", make: { _ in GeoJSONPositionRange() })
 
     func check(_ root: JSONValue, report: (JSONPointer, String) -> Void) {
-        GeoJSONWalk.geometries(root) { n, c in
-            guard let type = n.type else { return }
-            GeoJSONWalk.positions(type, c, n.pointer.appending("coordinates")) { p, pos in
-                guard pos.count >= 2 else { return }
-                if !(-180...180).contains(pos[0]) {
-                    report(p.appending(0), "longitude \(format(pos[0])) is outside [-180, 180]")
-                }
-                if !(-90...90).contains(pos[1]) {
-                    report(
-                        p.appending(1),
-                        "latitude \(format(pos[1])) is outside [-90, 90]\((-90...90).contains(pos[0]) && (-180...180).contains(pos[1]) ? " (are longitude and latitude swapped?)" : "")"
-                    )
-                }
+        GeoJSONWalk.allPositions(root) { p, pos in
+            guard pos.count >= 2 else { return }
+            if !(-180...180).contains(pos[0]) {
+                report(p.appending(0), "longitude \(format(pos[0])) is outside [-180, 180]")
+            }
+            if !(-90...90).contains(pos[1]) {
+                report(
+                    p.appending(1),
+                    "latitude \(format(pos[1])) is outside [-90, 90]\((-90...90).contains(pos[0]) && (-180...180).contains(pos[1]) ? " (are longitude and latitude swapped?)" : "")"
+                )
             }
         }
     }
