@@ -3,10 +3,19 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The number exactly as written (`1.0`, `1e3`, `-0`).
     public let lexeme: String
 
-    /// Makes a number from an RFC 8259 number lexeme; the caller guarantees the grammar.
-    public init(lexeme: String) { self.lexeme = lexeme }
+    /// The nearest double (infinite for huge lexemes), computed once: comparisons read it often.
+    public let double: Double
 
-    public init(_ value: Int) { lexeme = String(value) }
+    /// Makes a number from an RFC 8259 number lexeme; the caller guarantees the grammar.
+    public init(lexeme: String) {
+        self.lexeme = lexeme
+        double = Self.nearestDouble(lexeme)
+    }
+
+    public init(_ value: Int) {
+        lexeme = String(value)
+        double = Double(value)
+    }
 
     public init(_ value: Double) {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
@@ -14,6 +23,63 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         } else {
             lexeme = value.isFinite ? "\(value)" : "0"
         }
+        double = Self.nearestDouble(lexeme)
+    }
+
+    static let powersOfTen: [Double] = (0...22).map { pow10($0) }
+
+    static func pow10(_ n: Int) -> Double {
+        var x = 1.0
+        for _ in 0..<n { x *= 10 }  // exact up to 1e22
+        return x
+    }
+
+    /// Correctly rounded conversion: exact when the significand has at most 15 digits and the power of
+    /// ten is at most 22 (both factors are exact doubles, so one IEEE operation rounds once), else strtod.
+    static func nearestDouble(_ lexeme: String) -> Double {
+        var significand: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var negative = false
+        var exponent = 0
+        var exponentNegative = false
+        var state = 0  // 0 integer part, 1 fraction, 2 exponent
+        for b in lexeme.utf8 {
+            switch b {
+            case UInt8(ascii: "-"):
+                if state == 2 { exponentNegative = true } else { negative = true }
+            case UInt8(ascii: "+"): break
+            case UInt8(ascii: "."): state = 1
+            case UInt8(ascii: "e"), UInt8(ascii: "E"): state = 2
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let d = UInt64(b - 48)
+                if state == 2 {
+                    exponent = exponent * 10 + Int(d)
+                    if exponent > 400 { return slowDouble(lexeme) }
+                } else {
+                    if significand == 0 && d == 0 {
+                        if state == 1 { scale -= 1 }
+                        continue
+                    }
+                    digits += 1
+                    if digits > 15 { return slowDouble(lexeme) }
+                    significand = significand * 10 + d
+                    if state == 1 { scale -= 1 }
+                }
+            default: return slowDouble(lexeme)
+            }
+        }
+        let power = scale + (exponentNegative ? -exponent : exponent)
+        var value = Double(significand)
+        if significand != 0 {
+            guard abs(power) <= 22 else { return slowDouble(lexeme) }
+            value = power < 0 ? value / powersOfTen[-power] : value * powersOfTen[power]
+        }
+        return negative ? -value : value
+    }
+
+    static func slowDouble(_ lexeme: String) -> Double {
+        Double(lexeme) ?? (lexeme.hasPrefix("-") ? -.infinity : .infinity)
     }
 
     public var description: String { lexeme }
@@ -33,9 +99,6 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         return Int64(s)
     }
 
-    /// The nearest double (may be infinite for huge lexemes).
-    public var double: Double { Double(lexeme) ?? (lexeme.hasPrefix("-") ? -.infinity : .infinity) }
-
     /// The exact decimal value.
     public var decimal: JSONDecimal { JSONDecimal(lexeme: lexeme) }
 
@@ -44,6 +107,8 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     public static func == (lhs: JSONNumber, rhs: JSONNumber) -> Bool {
         if lhs.lexeme == rhs.lexeme { return true }
+        // Rounding to double is monotonic: different doubles are different values.
+        if lhs.double != rhs.double { return false }
         return lhs.decimal == rhs.decimal
     }
 

@@ -158,6 +158,7 @@ struct JSONParser {
     var duplicates: [(object: JSONPointer, key: String, offset: Int)] = []
     var lines: LineIndex?
     var scratch: [UInt8] = []
+    var keySignatures: [UInt32] = []
     /// Path to the current container, only materialized when a duplicate key is found.
     var pathTokens: [PathComponent] = []
 
@@ -315,8 +316,15 @@ struct JSONParser {
         // Duplicate keys: a pairwise check for small objects, else the key index (needed anyway).
         var positions: [String: Int]? = nil
         if entries.count <= JSONObject.indexThreshold {
+            // Pairwise over cheap signatures (length, first and last byte); equal ones compare the keys.
+            keySignatures.removeAll(keepingCapacity: true)
+            for e in entries {
+                let u = e.key.utf8
+                keySignatures.append(UInt32(truncatingIfNeeded: u.count) << 16 | UInt32(u.first ?? 0) << 8 | UInt32(u.last ?? 0))
+            }
             for i in 1..<entries.count {
-                for j in 0..<i where entries[j].key == entries[i].key {
+                let sig = keySignatures[i]
+                for j in 0..<i where keySignatures[j] == sig && entries[j].key == entries[i].key {
                     reportDuplicate(entries[i].key, keyOffsets[i])
                     break
                 }

@@ -118,7 +118,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         init(_ positions: [String: Int]) { self.positions = positions }
     }
 
-    static let indexThreshold = 12
+    /// Objects with more members than this get a hash index; smaller ones are searched linearly
+    /// (a length check rejects most keys before any byte is compared).
+    static let indexThreshold = 48
 
     public init(_ pairs: [(String, JSONValue)] = []) {
         entries = pairs.map { (key: $0.0, value: $0.1) }
@@ -156,9 +158,10 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     /// Position in `entries` of the member that lookups by `key` see (the last one with that key).
     public func position(of key: String) -> Int? {
         if let index { return index.positions[key] }
+        let length = key.utf8.count
         var i = entries.count - 1
         while i >= 0 {
-            if entries[i].key == key { return i }
+            if entries[i].key.utf8.count == length, entries[i].key == key { return i }
             i -= 1
         }
         return nil

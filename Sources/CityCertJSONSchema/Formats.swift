@@ -227,65 +227,106 @@ public enum Formats {
 
     /// Whether every character of a URI component is allowed: unreserved, sub-delims, `extra`,
     /// percent-encodings, and for IRIs any non-ASCII scalar from U+00A0 on. Works on UTF-8 bytes.
-    static func validChars(_ s: Substring, extra: String, iri: Bool) -> Bool {
-        let extraBytes = Array(extra.utf8)
-        let bytes = Array(s.utf8)
-        var i = 0
-        while i < bytes.count {
+    static func validChars(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, extra: StaticString, iri: Bool) -> Bool {
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        while i < end {
             let b = bytes[i]
             if b == UInt8(ascii: "%") {
-                guard i + 2 < bytes.count, isHex(bytes[i + 1]), isHex(bytes[i + 2]) else { return false }
+                guard i + 2 < end, isHex(bytes[i + 1]), isHex(bytes[i + 2]) else { return false }
                 i += 3
                 continue
             }
             if b < 0x80 {
-                guard baseAllowed[Int(b)] || extraBytes.contains(b) else { return false }
+                guard baseAllowed[Int(b)] || isExtra(b, extra) else { return false }
                 i += 1
                 continue
             }
             // Non-ASCII: only in IRIs, and only from U+00A0 (C1 controls excluded); UTF-8 never encodes surrogates.
             guard iri else { return false }
-            if b == 0xC2, i + 1 < bytes.count, bytes[i + 1] < 0xA0 { return false }
+            if b == 0xC2, i + 1 < end, bytes[i + 1] < 0xA0 { return false }
             i += 1
-            while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
+            while i < end, bytes[i] & 0xC0 == 0x80 { i += 1 }
         }
         return true
     }
 
-    /// RFC 3986 URI / URI-reference (and RFC 3987 IRI when `iri`).
+    @inline(__always) static func isExtra(_ b: UInt8, _ extra: StaticString) -> Bool {
+        let p = extra.utf8Start
+        for k in 0..<extra.utf8CodeUnitCount where p[k] == b { return true }
+        return false
+    }
+
+    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) >= 97 && (b | 0x20) <= 122 }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+
+    /// RFC 3986 URI / URI-reference (and RFC 3987 IRI when `iri`), checked on the UTF-8 bytes.
     public static func uri(_ s: String, reference: Bool, iri: Bool) -> Bool {
-        let r = URIReference(s)
-        if !reference && r.scheme == nil { return false }
-        if let scheme = r.scheme {
-            guard let f = scheme.unicodeScalars.first, f.isASCII, f.properties.isAlphabetic else { return false }
-        } else if let first = r.path.split(separator: "/", omittingEmptySubsequences: false).first, first.contains(":") {
-            return false
+        var s = s
+        return s.withUTF8 { uri($0, reference: reference, iri: iri) }
+    }
+
+    static func uri(_ b: UnsafeBufferPointer<UInt8>, reference: Bool, iri: Bool) -> Bool {
+        // Components (RFC 3986 §3): scheme ":" ["//" authority] path ["?" query] ["#" fragment].
+        var end = b.count
+        var fragment: Range<Int>? = nil
+        if let h = b.firstIndex(of: UInt8(ascii: "#")) {
+            fragment = (h + 1)..<b.count
+            end = h
         }
-        if let auth = r.authority {
-            var hostPart = Substring(auth)
-            if let at = auth.lastIndex(of: "@") {
-                guard validChars(auth[..<at], extra: ":", iri: iri) else { return false }
-                hostPart = auth[auth.index(after: at)...]
-            }
-            if hostPart.hasPrefix("[") {
-                guard let close = hostPart.firstIndex(of: "]") else { return false }
-                let inner = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
-                guard ipv6(String(inner)) || inner.hasPrefix("v") || inner.hasPrefix("V") else { return false }
-                let rest = hostPart[hostPart.index(after: close)...]
-                if !rest.isEmpty { guard rest.hasPrefix(":"), rest.dropFirst().allSatisfy(\.isNumber) else { return false } }
-            } else {
-                var host = hostPart
-                if let colon = hostPart.lastIndex(of: ":") {
-                    guard hostPart[hostPart.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
-                    host = hostPart[..<colon]
-                }
-                guard validChars(host, extra: "", iri: iri) else { return false }
-            }
+        var query: Range<Int>? = nil
+        if let q = b[0..<end].firstIndex(of: UInt8(ascii: "?")) {
+            query = (q + 1)..<end
+            end = q
         }
-        guard validChars(Substring(r.path), extra: ":@/", iri: iri) else { return false }
-        if let q = r.query, !validChars(Substring(q), extra: ":@/?", iri: iri) { return false }
-        if let f = r.fragment, !validChars(Substring(f), extra: ":@/?", iri: iri) { return false }
+        var p = 0
+        var hasScheme = false
+        if let colon = b[0..<end].firstIndex(of: UInt8(ascii: ":")), colon > 0, isAlpha(b[0]),
+            b[1..<colon].allSatisfy({ isAlpha($0) || isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
+        {
+            hasScheme = true
+            p = colon + 1
+        }
+        if !reference && !hasScheme { return false }
+        if end - p >= 2, b[p] == UInt8(ascii: "/"), b[p + 1] == UInt8(ascii: "/") {
+            let start = p + 2
+            let authorityEnd = b[start..<end].firstIndex(of: UInt8(ascii: "/")) ?? end
+            guard authority(b[start..<authorityEnd], iri: iri) else { return false }
+            p = authorityEnd
+        } else if !hasScheme {
+            // A relative reference's first segment cannot hold a colon (it would read as a scheme).
+            let segmentEnd = b[p..<end].firstIndex(of: UInt8(ascii: "/")) ?? end
+            if b[p..<segmentEnd].contains(UInt8(ascii: ":")) { return false }
+        }
+        guard validChars(b[p..<end], extra: ":@/", iri: iri) else { return false }
+        if let query, !validChars(b[query], extra: ":@/?", iri: iri) { return false }
+        if let fragment, !validChars(b[fragment], extra: ":@/?", iri: iri) { return false }
         return true
+    }
+
+    /// userinfo "@" host [":" port], host a reg-name or an IP literal in brackets.
+    static func authority(_ a: Slice<UnsafeBufferPointer<UInt8>>, iri: Bool) -> Bool {
+        var host = a
+        if let at = a.lastIndex(of: UInt8(ascii: "@")) {
+            guard validChars(a[a.startIndex..<at], extra: ":", iri: iri) else { return false }
+            host = a[(at + 1)..<a.endIndex]
+        }
+        if host.first == UInt8(ascii: "[") {
+            guard let close = host.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            let inner = host[(host.startIndex + 1)..<close]
+            let literal = String(decoding: inner, as: UTF8.self)
+            guard ipv6(literal) || inner.first == UInt8(ascii: "v") || inner.first == UInt8(ascii: "V") else { return false }
+            let rest = host[(close + 1)..<host.endIndex]
+            if !rest.isEmpty {
+                guard rest.first == UInt8(ascii: ":"), rest.dropFirst().allSatisfy(isDigit) else { return false }
+            }
+            return true
+        }
+        if let colon = host.lastIndex(of: UInt8(ascii: ":")) {
+            guard host[(colon + 1)..<host.endIndex].allSatisfy(isDigit) else { return false }
+            host = host[host.startIndex..<colon]
+        }
+        return validChars(host, extra: "", iri: iri)
     }
 
     /// RFC 6570 URI template syntax (section 2).

@@ -177,12 +177,14 @@ struct Validator {
             return false
         case .maxLength(let max):
             guard case .string(let s) = instance else { return true }
+            if s.utf8.count <= max { return true }  // never fewer bytes than scalars
             let count = s.unicodeScalars.count
             if count <= max { return true }
             fail(node, "maxLength", "string of \(count) characters is longer than \(max)")
             return false
         case .minLength(let min):
             guard case .string(let s) = instance else { return true }
+            if s.utf8.count / 4 >= min { return true }  // never more than 4 bytes per scalar
             let count = s.unicodeScalars.count
             if count >= min { return true }
             fail(node, "minLength", "string of \(count) characters is shorter than \(min)")

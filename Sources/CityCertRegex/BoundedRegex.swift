@@ -9,6 +9,8 @@ public final class BoundedRegex: @unchecked Sendable {
     /// The ICU pattern it was translated to.
     public let icuPattern: String
     private let regex: NSRegularExpression
+    /// The automaton for patterns in its subset: the same answers in linear time, no timer needed.
+    private let linear: LinearRegex?
 
     public enum Outcome: Sendable, Equatable {
         case matched
@@ -16,17 +18,22 @@ public final class BoundedRegex: @unchecked Sendable {
         case timedOut
     }
 
-    public init(icuPattern: String, source: String) throws {
+    public init(icuPattern: String, source: String, linear: LinearRegex? = nil) throws {
         self.source = source
         self.icuPattern = icuPattern
         self.regex = try NSRegularExpression(pattern: icuPattern, options: [])
+        self.linear = linear
     }
+
+    /// Whether matches take the linear-time automaton rather than ICU.
+    public var isLinear: Bool { linear != nil }
 
     /// Default time bound per match.
     public static let defaultTimeLimit: Double = 1.0
 
     /// Whether the pattern matches somewhere in `subject` (it is anchored if the pattern says so).
     public func firstMatch(in subject: String, timeLimit: Double = BoundedRegex.defaultTimeLimit) -> Outcome {
+        if let linear { return linear.matches(subject) ? .matched : .notMatched }
         let ns = subject as NSString
         let range = NSRange(location: 0, length: ns.length)
         let start = DispatchTime.now().uptimeNanoseconds

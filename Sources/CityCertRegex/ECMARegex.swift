@@ -6,7 +6,7 @@ public enum ECMARegex {
     public static func compile(_ pattern: String) -> BoundedRegex? {
         RegexCache.shared.regex("ecma:" + pattern) {
             guard let icu = translate(pattern) else { return nil }
-            return try? BoundedRegex(icuPattern: icu, source: pattern)
+            return try? BoundedRegex(icuPattern: icu, source: pattern, linear: LinearRegex(ecma: pattern))
         }
     }
 

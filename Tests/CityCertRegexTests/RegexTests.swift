@@ -1,4 +1,5 @@
 import CityCertRegex
+import Foundation
 import Testing
 
 @Suite struct RegexTests {
@@ -29,15 +30,107 @@ import Testing
     }
 
     @Test func catastrophicBacktrackingTimesOut() {
-        let r = ECMARegex.compile("^(a+)+$")!
+        // A lookahead keeps the pattern on the ICU path, where only the timer stops the backtracking.
+        let r = ECMARegex.compile("^(?=a)(a+)+$")!
+        #expect(!r.isLinear)
         let start = ContinuousClock.now
         #expect(r.firstMatch(in: String(repeating: "a", count: 40_000) + "!", timeLimit: 0.3) == .timedOut)
         #expect(ContinuousClock.now - start < .seconds(15))
+    }
+
+    @Test func regularPatternsCannotBacktrack() {
+        // The same nested quantifier without the lookahead goes to the automaton: an answer, not a timeout.
+        let r = ECMARegex.compile("^(a+)+$")!
+        #expect(r.isLinear)
+        #expect(r.firstMatch(in: String(repeating: "a", count: 200_000) + "!", timeLimit: 0.3) == .notMatched)
+        #expect(r.firstMatch(in: String(repeating: "a", count: 200_000), timeLimit: 0.3) == .matched)
+    }
+
+    /// Patterns the automaton takes (left) and ones it leaves to ICU (right).
+    @Test func linearSubsetBoundaries() {
+        for p in [
+            "^[A-Z]{2}$", "a|b|", "(?:ab)*?c", "[^]", "[]", "\\u{1F600}", "\\uD83D\\uDE00", "[\\d-]", "x{0,3}y{2,}",
+            "\\cJ", "\\x41\\0", "[\\b]", "^$",
+        ] {
+            #expect(LinearRegex(ecma: p) != nil, "\(p)")
+        }
+        for p in [
+            "(a)\\1", "(?=a)", "(?!a)", "(?<=a)b", "\\bword", "\\p{L}", "(?<n>a)", "a{2,1}", "a**", "[\\w-.]", "{", "a{",
+            "\\a", "\\k<n>",
+        ] {
+            #expect(LinearRegex(ecma: p) == nil, "\(p)")
+        }
+    }
+
+    /// The automaton and ICU give the same answer on every pattern the automaton takes: a fixed set
+    /// covering the syntax plus every `pattern` in the shipped profiles' schemas, each against strings
+    /// drawn at random (fixed seed) from the pattern's own characters and a few others.
+    @Test func automatonAgreesWithICU() throws {
+        var patterns = [
+            "^[A-Za-z0-9_]+,\\s?-?[0-9.]+,\\s?[A-Za-z0-9/]+,\\s?.+$", "^[\\w\\-\\.\\{\\}\\$\\+\\*\\[\\]`|~^@!,:\\\\]+$",
+            "^[0-9A-Z\\- ]{3,10}$", "^AQ[0-9]{2}$", "a+b*c?", "(ab|a)(bc|c)$", "^(a|b)*?abb$", "x.y", "^.{2,4}$",
+            "[^a-c]+", "\\D\\W\\S", "^\\s*$", "(?:é|😀)+", "^[\\u00e0-\\u00ff]{1,3}$", "a{3}", "^(?:a{0,2}b){2}$",
+            "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$", "[\\^\\]\\-]", "^\\$\\.\\*", "^(a+)+$", "b$|^a", "\\n|\\r", "[\\s\\d]",
+        ]
+        patterns += try Self.profilePatterns()
+        var rng = SplitMix(seed: 9535)
+        var checked = 0
+        for p in patterns {
+            guard let linear = LinearRegex(ecma: p), let icu = ECMARegex.translate(p) else { continue }
+            let reference = try BoundedRegex(icuPattern: icu, source: p)
+            var alphabet = Array(Set(p.unicodeScalars.filter { !"\\^$[]{}()|*+?".unicodeScalars.contains($0) }))
+            alphabet += ["a", "b", "c", "0", "9", " ", "\n", ",", "-", ".", "é", "😀", "A", "Z", "_", "\u{2028}"]
+            for _ in 0..<400 {
+                var s = String.UnicodeScalarView()
+                for _ in 0..<Int(rng.next() % 14) { s.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+                let subject = String(s)
+                let expected = reference.firstMatch(in: subject) == .matched
+                #expect(linear.matches(subject) == expected, "pattern \(p) on \(subject.debugDescription)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 400 * 25, "too few patterns reached the automaton: \(checked / 400)")
+    }
+
+    static func profilePatterns() throws -> [String] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Profiles")
+        var found = Set<String>()
+        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+        while let url = files?.nextObject() as? URL {
+            guard url.pathExtension == "json", let data = FileManager.default.contents(atPath: url.path),
+                let json = try? JSONSerialization.jsonObject(with: data)
+            else { continue }
+            collect(json, &found)
+        }
+        return found.sorted()
+    }
+
+    static func collect(_ value: Any, _ found: inout Set<String>) {
+        if let object = value as? [String: Any] {
+            if let p = object["pattern"] as? String { found.insert(p) }
+            for v in object.values { collect(v, &found) }
+        } else if let array = value as? [Any] {
+            for v in array { collect(v, &found) }
+        }
     }
 
     @Test func capturesGiveGroups() {
         let r = ECMARegex.compile("/([^/]+)$")!
         #expect(r.captures(in: "/cse-in/ae-1")?.last == "ae-1")
         #expect(r.captures(in: "none") == nil)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing case can be replayed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
