@@ -12,6 +12,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         double = Self.nearestDouble(lexeme)
     }
 
+    /// For the parser, which converts straight from the source bytes.
+    init(lexeme: String, double: Double) {
+        self.lexeme = lexeme
+        self.double = double
+    }
+
     public init(_ value: Int) {
         lexeme = String(value)
         double = Double(value)
@@ -37,6 +43,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// Correctly rounded conversion: exact when the significand has at most 15 digits and the power of
     /// ten is at most 22 (both factors are exact doubles, so one IEEE operation rounds once), else strtod.
     static func nearestDouble(_ lexeme: String) -> Double {
+        var copy = lexeme
+        return copy.withUTF8 { nearestDouble($0) ?? slowDouble(lexeme) }
+    }
+
+    /// nil when the fast path does not apply.
+    static func nearestDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var significand: UInt64 = 0
         var digits = 0
         var scale = 0
@@ -44,7 +56,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         var exponent = 0
         var exponentNegative = false
         var state = 0  // 0 integer part, 1 fraction, 2 exponent
-        for b in lexeme.utf8 {
+        for b in bytes {
             switch b {
             case UInt8(ascii: "-"):
                 if state == 2 { exponentNegative = true } else { negative = true }
@@ -55,24 +67,24 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
                 let d = UInt64(b - 48)
                 if state == 2 {
                     exponent = exponent * 10 + Int(d)
-                    if exponent > 400 { return slowDouble(lexeme) }
+                    if exponent > 400 { return nil }
                 } else {
                     if significand == 0 && d == 0 {
                         if state == 1 { scale -= 1 }
                         continue
                     }
                     digits += 1
-                    if digits > 15 { return slowDouble(lexeme) }
+                    if digits > 15 { return nil }
                     significand = significand * 10 + d
                     if state == 1 { scale -= 1 }
                 }
-            default: return slowDouble(lexeme)
+            default: return nil
             }
         }
         let power = scale + (exponentNegative ? -exponent : exponent)
         var value = Double(significand)
         if significand != 0 {
-            guard abs(power) <= 22 else { return slowDouble(lexeme) }
+            guard abs(power) <= 22 else { return nil }
             value = power < 0 ? value / powersOfTen[-power] : value * powersOfTen[power]
         }
         return negative ? -value : value

@@ -158,7 +158,14 @@ struct JSONParser {
     var duplicates: [(object: JSONPointer, key: String, offset: Int)] = []
     var lines: LineIndex?
     var scratch: [UInt8] = []
-    var keySignatures: [UInt32] = []
+    /// Signature (decoded length, first and last byte) of the string `parseString` returned last.
+    var lastSignature: UInt32 = 0
+    /// Members and elements of the containers being parsed, innermost last: each container takes its
+    /// own exactly sized array from here when it closes, so arrays never grow by doubling.
+    var memberStack: [(key: String, value: JSONValue)] = []
+    var keyOffsetStack: [Int] = []
+    var signatureStack: [UInt32] = []
+    var elementStack: [JSONValue] = []
     /// Path to the current container, only materialized when a duplicate key is found.
     var pathTokens: [PathComponent] = []
 
@@ -251,18 +258,19 @@ struct JSONParser {
     mutating func parseArray() throws(JSONParseError) -> JSONValue {
         try enter()
         pos += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "]") {
             pos += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        let base = elementStack.count
         while true {
             skipWhitespace()
             if pos < buffer.count, buffer[pos] == UInt8(ascii: "]") { throw error("trailing comma in array") }
-            pathTokens.append(.index(elements.count))
-            elements.append(try parseValue())
+            pathTokens.append(.index(elementStack.count - base))
+            let element = try parseValue()
+            elementStack.append(element)
             pathTokens.removeLast()
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected ',' or ']'") }
@@ -272,20 +280,23 @@ struct JSONParser {
             if c != UInt8(ascii: ",") { throw error("unexpected \(describe(c)) in array: expected ',' or ']'", at: pos - 1) }
         }
         depth -= 1
+        let elements = Array(elementStack[base...])
+        elementStack.removeSubrange(base...)
         return .array(elements)
     }
 
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         pos += 1
-        var entries: [(key: String, value: JSONValue)] = []
-        var keyOffsets: [Int] = []
         skipWhitespace()
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "}") {
             pos += 1
             depth -= 1
-            return .object(JSONObject(entries: entries, positions: nil))
+            return .object(JSONObject(entries: [], positions: nil))
         }
+        let base = memberStack.count
+        // Keys are pushed before their values are parsed, so the key stacks have their own base.
+        let keyBase = keyOffsetStack.count
         while true {
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected a member name") }
@@ -293,8 +304,9 @@ struct JSONParser {
             guard buffer[pos] == UInt8(ascii: "\"") else {
                 throw error("unexpected \(describe(buffer[pos])): member names must be double-quoted strings")
             }
-            keyOffsets.append(pos)
+            keyOffsetStack.append(pos)
             let key = try parseString()
+            signatureStack.append(lastSignature)
             skipWhitespace()
             guard pos < buffer.count, buffer[pos] == UInt8(ascii: ":") else {
                 throw error("expected ':' after member name")
@@ -304,7 +316,7 @@ struct JSONParser {
             pathTokens.append(.key(key))
             let value = try parseValue()
             pathTokens.removeLast()
-            entries.append((key: key, value: value))
+            memberStack.append((key: key, value: value))
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected ',' or '}'") }
             let c = buffer[pos]
@@ -313,26 +325,27 @@ struct JSONParser {
             if c != UInt8(ascii: ",") { throw error("unexpected \(describe(c)) in object: expected ',' or '}'", at: pos - 1) }
         }
         depth -= 1
+        let entries = Array(memberStack[base...])
+        memberStack.removeSubrange(base...)
+        defer {
+            keyOffsetStack.removeSubrange(keyBase...)
+            signatureStack.removeSubrange(keyBase...)
+        }
         // Duplicate keys: a pairwise check for small objects, else the key index (needed anyway).
         var positions: [String: Int]? = nil
         if entries.count <= JSONObject.indexThreshold {
-            // Pairwise over cheap signatures (length, first and last byte); equal ones compare the keys.
-            keySignatures.removeAll(keepingCapacity: true)
-            for e in entries {
-                let u = e.key.utf8
-                keySignatures.append(UInt32(truncatingIfNeeded: u.count) << 16 | UInt32(u.first ?? 0) << 8 | UInt32(u.last ?? 0))
-            }
+            // Pairwise over the signatures (decoded length, first and last byte); equal ones compare the keys.
             for i in 1..<entries.count {
-                let sig = keySignatures[i]
-                for j in 0..<i where keySignatures[j] == sig && entries[j].key == entries[i].key {
-                    reportDuplicate(entries[i].key, keyOffsets[i])
+                let sig = signatureStack[keyBase + i]
+                for j in 0..<i where signatureStack[keyBase + j] == sig && entries[j].key == entries[i].key {
+                    reportDuplicate(entries[i].key, keyOffsetStack[keyBase + i])
                     break
                 }
             }
         } else {
             var index = [String: Int](minimumCapacity: entries.count)
             for (i, e) in entries.enumerated() where index.updateValue(i, forKey: e.key) != nil {
-                reportDuplicate(e.key, keyOffsets[i])
+                reportDuplicate(e.key, keyOffsetStack[keyBase + i])
             }
             positions = index
         }
@@ -366,7 +379,9 @@ struct JSONParser {
             }
             try scanDigits(from: start)
         }
-        return JSONNumber(lexeme: String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<pos]), as: UTF8.self))
+        let bytes = UnsafeBufferPointer(rebasing: buffer[start..<pos])
+        let lexeme = String(decoding: bytes, as: UTF8.self)
+        return JSONNumber(lexeme: lexeme, double: JSONNumber.nearestDouble(bytes) ?? JSONNumber.slowDouble(lexeme))
     }
 
     /// Skips digits, stopping with an error as soon as the number grows past the length limit.
@@ -394,6 +409,7 @@ struct JSONParser {
                 if slice.count > options.maxStringBytes {
                     throw error("string longer than \(options.maxStringBytes) bytes", at: quote)
                 }
+                lastSignature = Self.signature(slice)
                 if ascii { return String(decoding: slice, as: UTF8.self) }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error("invalid UTF-8 in string", at: firstInvalidUTF8(start, pos - 1))
@@ -463,7 +479,13 @@ struct JSONParser {
         guard let s = String(validating: scratch, as: UTF8.self) else {
             throw error("invalid UTF-8 in string", at: quote)
         }
+        lastSignature = scratch.withUnsafeBufferPointer { Self.signature($0) }
         return s
+    }
+
+    @inline(__always) static func signature(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard let first = bytes.first, let last = bytes.last else { return 0 }
+        return UInt32(truncatingIfNeeded: bytes.count) << 16 | UInt32(first) << 8 | UInt32(last)
     }
 
     func firstInvalidUTF8(_ from: Int, _ to: Int) -> Int {

@@ -1,3 +1,5 @@
+import Dispatch
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -104,9 +106,81 @@ public struct JSONStreamReader: Sendable {
 
     /// Calls `body` for every non-blank line of a JSON Lines file.
     public func forEachLine(path: String, _ body: (JSONRecord) throws -> Void) throws {
+        var index = 0
+        try forEachRawLine(path: path) { bytes, origin in
+            try body(parse(bytes, index: index, origin: origin))
+            index += 1
+        }
+    }
+
+    /// JSON Lines on `jobs` threads: lines are read in windows of `jobs × batchLines`, each batch is
+    /// parsed and passed through `map` on its own thread, and `emit` gets every result in file order
+    /// on the calling thread. Memory stays bounded by one window. `map` also gets the worker's slot
+    /// (0..<jobs): no two batches running at once share a slot, so a caller can give each slot its own
+    /// copy of shared objects (reference counts that several cores update at once are slow).
+    public func forEachLine<Result>(
+        path: String, jobs: Int, batchLines: Int = 256, map: @Sendable (Int, JSONRecord) -> Result,
+        emit: (Result) throws -> Void
+    ) throws {
+        guard jobs > 1 else {
+            try forEachLine(path: path) { try emit(map(0, $0)) }
+            return
+        }
+        let windowSize = jobs * batchLines
+        var window: [(bytes: [UInt8], origin: SourceLocation, index: Int)] = []
+        window.reserveCapacity(windowSize)
+        var index = 0
+        func drain() throws {
+            let lines = window
+            let results = ResultSlots<Result>(count: lines.count)
+            let batches = (lines.count + batchLines - 1) / batchLines
+            DispatchQueue.concurrentPerform(iterations: batches) { b in
+                for i in (b * batchLines)..<min(lines.count, (b + 1) * batchLines) {
+                    let line = lines[i]
+                    results.set(i, map(b, parse(line.bytes, index: line.index, origin: line.origin)))
+                }
+            }
+            window.removeAll(keepingCapacity: true)
+            for i in 0..<lines.count { try emit(results.take(i)) }
+        }
+        try forEachRawLine(path: path) { bytes, origin in
+            window.append((bytes, origin, index))
+            index += 1
+            if window.count == windowSize { try drain() }
+        }
+        try drain()
+    }
+
+    /// One slot per record of a window; each slot is written by exactly one thread, then read after
+    /// `concurrentPerform` has returned (which orders the writes before the reads).
+    final class ResultSlots<Result>: @unchecked Sendable {
+        private let slots: UnsafeMutablePointer<Result?>
+        private let count: Int
+
+        init(count: Int) {
+            self.count = count
+            slots = .allocate(capacity: max(1, count))
+            slots.initialize(repeating: nil, count: max(1, count))
+        }
+
+        deinit {
+            slots.deinitialize(count: max(1, count))
+            slots.deallocate()
+        }
+
+        func set(_ i: Int, _ value: Result) { slots[i] = value }
+
+        func take(_ i: Int) -> Result {
+            let value = slots[i]!
+            slots[i] = nil
+            return value
+        }
+    }
+
+    /// The bytes and start of every non-blank line, in order.
+    func forEachRawLine(path: String, _ body: ([UInt8], SourceLocation) throws -> Void) throws {
         let reader = try FileReader(path: path, chunkSize: chunkSize)
         var lineNumber = 1
-        var index = 0
         var scanPos = 0
         while true {
             var newline: Int? = nil
@@ -142,8 +216,7 @@ public struct JSONStreamReader: Sendable {
             scanPos = reader.start
             lineNumber += 1
             if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            try body(parse(lineBytes, index: index, origin: origin))
-            index += 1
+            try body(lineBytes, origin)
         }
     }
 

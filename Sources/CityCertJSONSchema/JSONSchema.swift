@@ -23,6 +23,8 @@ public final class JSONSchema: Sendable {
     public let draft: SchemaDraft
     /// Whether some subschema uses `unevaluated*`, so annotations must be tracked.
     let tracksAnnotations: Bool
+    /// Whether some subschema has `$dynamicRef` or `$recursiveRef`, so the dynamic scope must be kept.
+    let usesDynamicScope: Bool
     let regexTimeLimit: Double
 
     /// Compiles `document` (retrieved from `uri`, which is the base for relative references).
@@ -37,6 +39,14 @@ public final class JSONSchema: Sendable {
         try compiler.compileDynamicTargets()
         draft = root.draft
         tracksAnnotations = compiler.nodes.values.contains { n in n.keywords.contains(where: \.runsLast) }
+        usesDynamicScope = compiler.nodes.values.contains { n in
+            n.keywords.contains { k in
+                switch k {
+                case .dynamicRef, .recursiveRef: return true
+                default: return false
+                }
+            }
+        }
         regexTimeLimit = options.regexTimeLimit
     }
 

@@ -86,7 +86,7 @@ struct KeywordCompiler {
                 }
                 let known: Set<String> = ["null", "boolean", "object", "array", "number", "integer", "string"]
                 for n in names where !known.contains(n) { throw fail("type", "unknown type '\(n)'") }
-                out.append(.type(names))
+                out.append(.type(TypeSet(names)))
             }
             if let e = object["enum"] {
                 guard case .array(let a) = e else { throw fail("enum", "must be an array") }

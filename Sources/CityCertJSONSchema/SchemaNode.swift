@@ -50,6 +50,21 @@ final class SchemaNode: @unchecked Sendable {
     }
 }
 
+/// The JSON types a `type` keyword allows, as bits (the names are kept for messages).
+struct TypeSet: Sendable {
+    let names: [String]
+    let bits: UInt8
+
+    static let bitOfName: [String: UInt8] = [
+        "null": 1, "boolean": 2, "object": 4, "array": 8, "number": 16, "string": 32, "integer": 64,
+    ]
+
+    init(_ names: [String]) {
+        self.names = names
+        bits = names.reduce(0) { $0 | (Self.bitOfName[$1] ?? 0) }
+    }
+}
+
 /// A schema's numeric limit, exact and as a double for the fast comparison.
 struct NumericBound: Sendable {
     let decimal: JSONDecimal
@@ -63,7 +78,7 @@ struct NumericBound: Sendable {
 /// A compiled keyword. The registry of keywords and their semantics live in `KeywordCompiler` and
 /// `Validator`; each case here holds exactly what validation needs.
 enum Keyword: @unchecked Sendable {
-    case type([String])
+    case type(TypeSet)
     case enumeration([JSONValue])
     case constant(JSONValue)
     case multipleOf(JSONDecimal)

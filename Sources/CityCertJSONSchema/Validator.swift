@@ -1,16 +1,33 @@
 import CityCertJSON
 import CityCertRegex
 
-/// What a subschema evaluated, for `unevaluatedProperties` / `unevaluatedItems`.
+/// What a subschema evaluated, for `unevaluatedProperties` / `unevaluatedItems`. The sets exist only
+/// once something is recorded, so the common case (no `unevaluated*` in the schema) costs nothing.
 struct Annotations {
-    var properties: Set<String> = []
-    var items: Set<Int> = []
+    private var properties: Set<String>?
+    private var items: Set<Int>?
     var allItems = false
 
+    mutating func insertProperty(_ name: String) {
+        if properties == nil { properties = [] }
+        properties!.insert(name)
+    }
+
+    mutating func insertItem(_ index: Int) {
+        if items == nil { items = [] }
+        items!.insert(index)
+    }
+
+    func hasProperty(_ name: String) -> Bool { properties?.contains(name) ?? false }
+    func hasItem(_ index: Int) -> Bool { items?.contains(index) ?? false }
+
     mutating func merge(_ other: Annotations) {
-        if other.properties.isEmpty && other.items.isEmpty && !other.allItems { return }
-        if !other.properties.isEmpty { properties.formUnion(other.properties) }
-        if !other.items.isEmpty { items.formUnion(other.items) }
+        if let p = other.properties {
+            if properties == nil { properties = p } else { properties!.formUnion(p) }
+        }
+        if let i = other.items {
+            if items == nil { items = i } else { items!.formUnion(i) }
+        }
         allItems = allItems || other.allItems
     }
 }
@@ -26,6 +43,8 @@ struct Validator {
     /// Instance path (tokens) and evaluation path (tokens), maintained only when collecting errors.
     var instancePath: [String] = []
     var keywordPath: [String] = []
+    /// Whether the schema has `$dynamicRef`/`$recursiveRef`, the only readers of `scope`.
+    let dynamicScope: Bool
     /// Dynamic scope: the resources entered, outermost first.
     var scope: [SchemaResource] = []
     /// Guards against infinite `$ref` loops that consume no instance.
@@ -34,6 +53,7 @@ struct Validator {
     init(schema: JSONSchema, collect: Bool) {
         self.schema = schema
         self.track = schema.tracksAnnotations
+        self.dynamicScope = schema.usesDynamicScope
         self.collect = collect
     }
 
@@ -63,7 +83,7 @@ struct Validator {
             fail(node, "$ref", "schema recursion deeper than 4096 levels")
             return Outcome(valid: false, annotations: Annotations())
         }
-        let pushed = scope.last !== node.resource
+        let pushed = dynamicScope && scope.last !== node.resource
         if pushed { scope.append(node.resource) }
         defer { if pushed { scope.removeLast() } }
 
@@ -127,22 +147,21 @@ struct Validator {
         return d < bound.decimal ? .orderedAscending : (bound.decimal < d ? .orderedDescending : .orderedSame)
     }
 
-    static func isType(_ value: JSONValue, _ name: String) -> Bool {
-        switch (name, value) {
-        case ("null", .null), ("boolean", .bool), ("object", .object), ("array", .array), ("number", .number),
-            ("string", .string):
-            return true
-        case ("integer", .number(let n)): return n.isInteger
-        default: return false
-        }
-    }
-
     mutating func apply(_ keyword: Keyword, _ node: SchemaNode, _ instance: JSONValue, _ ann: inout Annotations) -> Bool {
         switch keyword {
-        case .type(let names):
-            if names.contains(where: { Self.isType(instance, $0) }) { return true }
-            if node.draft == .draft4, names.contains("integer"), case .number(let n) = instance, n.isIntegerLexeme { return true }
-            fail(node, "type", "\(instance.typeName) is not of type \(names.joined(separator: " or "))")
+        case .type(let types):
+            let bits = types.bits
+            switch instance {
+            case .null: if bits & 1 != 0 { return true }
+            case .bool: if bits & 2 != 0 { return true }
+            case .object: if bits & 4 != 0 { return true }
+            case .array: if bits & 8 != 0 { return true }
+            case .string: if bits & 32 != 0 { return true }
+            case .number(let n):
+                if bits & 16 != 0 { return true }
+                if bits & 64 != 0, n.isInteger { return true }
+            }
+            fail(node, "type", "\(instance.typeName) is not of type \(types.names.joined(separator: " or "))")
             return false
         case .enumeration(let values):
             if values.contains(instance) { return true }
@@ -234,7 +253,7 @@ struct Validator {
                     ok = false
                     if !collect { return false }
                 }
-                if track { ann.items.insert(i) }
+                if track { ann.insertItem(i) }
             }
             if schemas.count >= a.count { ann.allItems = ann.allItems || ok }
             return ok
@@ -256,7 +275,7 @@ struct Validator {
                 let (r, _) = probe(s, v, schemaTokens: [])
                 if r.valid {
                     matches += 1
-                    if countsAsEvaluated && track { ann.items.insert(i) }
+                    if countsAsEvaluated && track { ann.insertItem(i) }
                 }
             }
             if matches < min {
@@ -296,7 +315,7 @@ struct Validator {
             var ok = true
             for (name, s) in props {
                 guard let v = o[name] else { continue }
-                if track { ann.properties.insert(name) }
+                if track { ann.insertProperty(name) }
                 if !evaluate(s, v, instanceToken: name, schemaTokens: [name]).valid {
                     ok = false
                     if !collect { return false }
@@ -308,7 +327,7 @@ struct Validator {
             var ok = true
             for e in o.uniqueEntries {
                 for (regex, s) in props where regex.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched {
-                    if track { ann.properties.insert(e.key) }
+                    if track { ann.insertProperty(e.key) }
                     if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: [regex.source]).valid {
                         ok = false
                         if !collect { return false }
@@ -323,7 +342,7 @@ struct Validator {
                 if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) {
                     continue
                 }
-                if track { ann.properties.insert(e.key) }
+                if track { ann.insertProperty(e.key) }
                 if s.constant == false {
                     fail(node, "additionalProperties", "property '\(e.key)' is not allowed")
                     ok = false
@@ -465,7 +484,7 @@ struct Validator {
             guard case .array(let a) = instance else { return true }
             if ann.allItems { return true }
             var ok = true
-            for i in a.indices where !ann.items.contains(i) {
+            for i in a.indices where !ann.hasItem(i) {
                 if !evaluate(s, a[i], instanceToken: String(i), schemaTokens: []).valid {
                     if s.constant == false { fail(node, "unevaluatedItems", "item \(i) is not allowed (unevaluated)") }
                     ok = false
@@ -477,7 +496,7 @@ struct Validator {
         case .unevaluatedProperties(let s):
             guard case .object(let o) = instance else { return true }
             var ok = true
-            for e in o.uniqueEntries where !ann.properties.contains(e.key) {
+            for e in o.uniqueEntries where !ann.hasProperty(e.key) {
                 if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: []).valid {
                     if s.constant == false {
                         fail(node, "unevaluatedProperties", "property '\(e.key)' is not allowed (unevaluated)")
@@ -486,7 +505,7 @@ struct Validator {
                     if !collect { return false }
                 }
             }
-            if ok { for e in o.entries { ann.properties.insert(e.key) } }
+            if ok { for e in o.entries { ann.insertProperty(e.key) } }
             return ok
         }
     }

@@ -20,6 +20,10 @@ struct JSONCommand: ParsableCommand {
         @Option(name: .customLong("draft"), help: "Draft for schemas without $schema: 4, 6, 7, 2019-09, 2020-12.") var draft =
             "2020-12"
         @Flag(name: .customLong("formats"), help: "Make `format` assert.") var formats = false
+        @Option(
+            name: .customLong("jobs"),
+            help: "Threads that parse and validate JSON Lines records (default: the number of processors).")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
         @Argument(help: "JSON files (.jsonl / .ndjson: one document per line).") var files: [String]
 
         func run() throws {
@@ -33,7 +37,7 @@ struct JSONCommand: ParsableCommand {
             // Relative $refs between files in the schema's folder are followed; nothing outside it.
             var catalog = SchemaCatalog(
                 fileRoot: URL(fileURLWithPath: schema).standardizedFileURL.deletingLastPathComponent().path)
-            let compiled: JSONSchema
+            let compiled: [JSONSchema]
             do {
                 for c in catalogs {
                     var isDir: ObjCBool = false
@@ -45,8 +49,10 @@ struct JSONCommand: ParsableCommand {
                 }
                 let url = URL(fileURLWithPath: schema).standardizedFileURL
                 let doc = try JSONDocument(bytes: Array(try Data(contentsOf: url))).root
-                compiled = try JSONSchema(
-                    document: doc, uri: url.absoluteString, path: url.path, catalog: catalog, options: options)
+                // One compiled copy per worker thread (see `forEachLine(path:jobs:…)`).
+                compiled = try (0..<max(1, jobs)).map { _ in
+                    try JSONSchema(document: doc, uri: url.absoluteString, path: url.path, catalog: catalog, options: options)
+                }
             } catch let e as ExitCode {
                 throw e
             } catch let e as JSONParseError {
@@ -56,39 +62,52 @@ struct JSONCommand: ParsableCommand {
                 warn("error: \(error)")
                 throw ExitCode(2)
             }
+            guard jobs >= 1 else {
+                warn("error: --jobs must be at least 1")
+                throw ExitCode(2)
+            }
             var invalid = 0
             for file in files {
                 let lines = file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson")
                 let reader = JSONStreamReader()
-                let check: (JSONRecord) -> Void = { record in
+                // Each record's verdict and its printed lines; records are checked on `jobs` threads and
+                // printed in file order.
+                let check: @Sendable (Int, JSONRecord) -> (invalid: Bool, lines: [String]) = { slot, record in
+                    let compiled = compiled[slot]
                     switch record.document {
                     case .failure(let e):
-                        print("\(file):\(e.location): not valid JSON: \(e.message)")
-                        invalid += 1
+                        return (true, ["\(file):\(e.location): not valid JSON: \(e.message)"])
                     case .success(let doc):
-                        if compiled.isValid(doc.root) { return }
+                        if compiled.isValid(doc.root) { return (false, []) }
                         let errors = compiled.validate(doc.root)
-                        if !errors.isEmpty { invalid += 1 }
-                        for e in errors {
-                            let loc = doc.location(of: e.instanceLocation) ?? record.origin
-                            print(
-                                "\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]"
-                            )
-                        }
+                        return (
+                            !errors.isEmpty,
+                            errors.map { e in
+                                let loc = doc.location(of: e.instanceLocation) ?? record.origin
+                                return
+                                    "\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]"
+                            }
+                        )
                     }
+                }
+                let emit: ((invalid: Bool, lines: [String])) -> Void = { result in
+                    if result.invalid { invalid += 1 }
+                    for line in result.lines { print(line) }
                 }
                 do {
                     if lines {
-                        try reader.forEachLine(path: file, check)
+                        try reader.forEachLine(path: file, jobs: jobs, map: check, emit: emit)
                     } else {
                         guard let data = FileManager.default.contents(atPath: file) else {
                             warn("error: cannot read \(file)")
                             throw ExitCode(2)
                         }
-                        check(
-                            JSONRecord(
-                                index: 0, origin: SourceLocation(line: 1, column: 1, offset: 0),
-                                document: JSONCommand.parseDocument(data)))
+                        emit(
+                            check(
+                                0,
+                                JSONRecord(
+                                    index: 0, origin: SourceLocation(line: 1, column: 1, offset: 0),
+                                    document: JSONCommand.parseDocument(data))))
                     }
                 } catch let e as ExitCode {
                     throw e

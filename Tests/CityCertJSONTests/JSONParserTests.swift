@@ -129,4 +129,30 @@ import Testing
         let sorted = try JSONValue.parse(#"{"\u20ac": 1, "\r": 2, "1": 3, "\ud83d\ude00": 4, "\u0080": 5, "\u00f6": 6}"#)
         #expect(JSONSerializer.string(sorted, style: .canonical) == "{\"\\r\":2,\"1\":3,\"\u{80}\":5,\"ö\":6,\"€\":1,\"😀\":4}")
     }
+    /// The double a number keeps is the correctly rounded one (the fast path agrees with strtod).
+    @Test func numbersKeepTheNearestDouble() throws {
+        var lexemes = [
+            "0", "-0", "1", "0.1", "0.3", "1e22", "1e23", "123456789012345", "1234567890123456", "9007199254740993",
+            "2.2250738585072014e-308", "1e-400", "1e400", "-12.5e-3", "0.000001", "5e-324", "1.7976931348623157e308", "100e-2",
+        ]
+        var state: UInt64 = 7
+        for _ in 0..<5_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let digits = String(state >> 20 % 1_000_000_000_000_000)
+            let point = Int(state % 7)
+            var lexeme = digits
+            if point > 0 && point < digits.count {
+                lexeme.insert(".", at: lexeme.index(lexeme.startIndex, offsetBy: point))
+            }
+            let exponent = Int((state >> 8) % 61) - 30
+            if state & 1 == 0 { lexeme += "e\(exponent)" }
+            lexemes.append((state & 2 == 0 ? "-" : "") + lexeme)
+        }
+        for lexeme in lexemes {
+            let parsed = try JSONValue.parse(lexeme)
+            let expected = Double(lexeme)!
+            #expect(parsed.numberValue?.double == expected, "\(lexeme)")
+            #expect(JSONNumber(lexeme: lexeme).double == expected, "\(lexeme)")
+        }
+    }
 }

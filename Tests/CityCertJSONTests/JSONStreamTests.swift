@@ -27,6 +27,35 @@ import Testing
         #expect(records[2].origin.line == 4)
     }
 
+    /// The threaded reader gives the same records, in file order, as the sequential one, whatever the
+    /// window and batch sizes, and no two batches running at once share a worker slot.
+    @Test(arguments: [(2, 1), (2, 7), (3, 4), (4, 1000)])
+    func parallelJSONLinesKeepFileOrder(jobs: Int, batch: Int) throws {
+        var text = ""
+        for i in 0..<503 { text += i % 50 == 7 ? "{broken \(i)\n" : (i % 31 == 3 ? "\n" : "{\"n\": \(i)}\n") }
+        let path = try temp(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        @Sendable func describe(_ r: JSONRecord) -> String {
+            switch r.document {
+            case .success(let d): return "\(r.index) \(r.origin) \(JSONSerializer.string(d.root))"
+            case .failure(let e): return "\(r.index) \(r.origin) error \(e)"
+            }
+        }
+        var sequential: [String] = []
+        try JSONStreamReader(chunkSize: 64).forEachLine(path: path) { sequential.append(describe($0)) }
+        var parallel: [String] = []
+        var slots = Set<Int>()
+        try JSONStreamReader(chunkSize: 64).forEachLine(
+            path: path, jobs: jobs, batchLines: batch, map: { slot, record in (slot, describe(record)) },
+            emit: { result in
+                slots.insert(result.0)
+                parallel.append(result.1)
+            })
+        #expect(sequential.count == 503 - 17)
+        #expect(parallel == sequential)
+        #expect(slots.allSatisfy { $0 >= 0 && $0 < jobs })
+    }
+
     @Test(arguments: [1, 2, 5, 1 << 20])
     func arrayElementsStreamWithLocations(chunk: Int) throws {
         let path = try temp("[\n {\"id\": \"a\"},\n {\"id\": \"b\", \"x\": [1, \"]\"]}, 3\n]\n")
