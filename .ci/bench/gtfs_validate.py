@@ -77,7 +77,7 @@ def main():
         py = os.path.join(venv, "bin", "python")
         open(os.path.join(work, "analyzer.py"), "w").write(PEER_ANALYZER)
         open(os.path.join(work, "guru.py"), "w").write(PEER_GURU)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "citycert"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "citycert"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         exe = os.path.join(ROOT, ".build", "release", "citycert")
         report = os.path.join(work, "report.json")
         tools = {

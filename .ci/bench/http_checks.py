@@ -73,7 +73,7 @@ http {{
                 f.write(f"  - {{id: B{i}, title: item {i}, clause: '1', level: MUST, checks: [{{http: {{steps: "
                         f"[{{request: {{url: '{{{{base_url}}}}/items/{i}.json'}}, expect: {{status: 200, "
                         f"assert: [{{path: $.value, equals: {i}}}]}}}}]}}}}]}}\n")
-        sh(["swift", "build", "-c", "release", "--product", "citycert"], cwd=ROOT, stdout=subprocess.DEVNULL)
+        sh(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "citycert"], cwd=ROOT, stdout=subprocess.DEVNULL)
         binary = os.path.join(ROOT, ".build", "release", "citycert")
         profile = os.path.join(prof_dir, "profile.yaml")
         commands = {

@@ -64,7 +64,7 @@ def main():
         prof = os.path.join(work, "profile")
         shutil.copytree(os.path.join(SHARED, "schema"), os.path.join(prof, "schema"))
         open(os.path.join(prof, "profile.yaml"), "w").write(PROFILE)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "citycert"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "citycert"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         exe = os.path.join(ROOT, ".build", "release", "citycert")
 
         parts = os.path.join(work, "parts")

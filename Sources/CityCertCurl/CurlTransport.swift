@@ -1,3 +1,4 @@
+internal import CCityCertCurl
 public import CityCertCore
 import Foundation
 
@@ -64,8 +65,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
-/// Threads that run blocking libcurl transfers off the Swift concurrency pool. The threads share a
-/// `Queue` (never the pool itself), so the pool's deinit can stop them and nothing outlives its owner.
+/// Runs libcurl transfers off the Swift concurrency pool. One transfer at a time runs inline on the
+/// calling thread; more run on one thread that drives up to `size` transfers at once through the curl
+/// multi interface (one event loop instead of a thread per transfer, and a connection cache shared by
+/// all of them). The loop thread shares a `Loop` object with this pool (never the pool itself), so the
+/// pool's deinit can stop it and nothing outlives its owner.
 final class WorkerPool: @unchecked Sendable {
     struct Job {
         let request: HTTPRequest
@@ -73,30 +77,110 @@ final class WorkerPool: @unchecked Sendable {
         let done: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>
     }
 
-    final class Queue: @unchecked Sendable {
-        let condition = NSCondition()
+    /// The multi handle, the jobs waiting for it, and the loop thread's lifecycle.
+    final class Loop: @unchecked Sendable {
+        let lock = NSLock()
         var jobs: [Job] = []
         var head = 0
-        var idle = 0
-        var threads = 0
+        var started = false
         var shuttingDown = false
-        var pending: Int { jobs.count - head }
+        let multi: UnsafeMutableRawPointer?
+        let size: Int
+        let maxBodyBytes: Int
+
+        init(size: Int, maxBodyBytes: Int) {
+            _ = CurlGlobal.initialized
+            multi = curl_multi_init()
+            self.size = size
+            self.maxBodyBytes = maxBodyBytes
+        }
+
+        deinit { if let multi { curl_multi_cleanup(multi) } }
+
+        /// Takes up to `limit` waiting jobs; nil when the loop should end (shut down, nothing left).
+        func take(_ limit: Int, active: Int) -> [Job]? {
+            lock.lock()
+            defer { lock.unlock() }
+            if shuttingDown && active == 0 && jobs.count == head { return nil }
+            let n = min(limit, jobs.count - head)
+            let taken = Array(jobs[head..<(head + n)])
+            head += n
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return taken
+        }
+
+        /// The event loop: add waiting transfers while slots are free, let libcurl work, hand each
+        /// finished transfer back to its continuation, and sleep in `curl_multi_poll` until a socket
+        /// is ready, a timeout of libcurl's is due, or `curl_multi_wakeup` signals a new job.
+        func run() {
+            guard let multi else { return }
+            var idle: [EasyHandle] = []
+            var active: [UnsafeMutableRawPointer: (handle: EasyHandle, job: Job)] = [:]
+            while let taken = take(size - active.count, active: active.count) {
+                for job in taken {
+                    do throws(TransportError) {
+                        let handle: EasyHandle
+                        if let reused = idle.popLast() {
+                            handle = reused
+                        } else {
+                            handle = try EasyHandle(maxBodyBytes: maxBodyBytes)
+                        }
+                        do throws(TransportError) {
+                            try handle.prepare(job.request, settings: job.settings)
+                        } catch {
+                            idle.append(handle)
+                            throw error
+                        }
+                        guard curl_multi_add_handle(multi, handle.handle) == CURLM_OK else {
+                            idle.append(handle)
+                            throw TransportError(.other, "curl_multi_add_handle failed")
+                        }
+                        active[handle.handle] = (handle, job)
+                    } catch {
+                        job.done.resume(returning: .failure(error))
+                    }
+                }
+                var running: Int32 = 0
+                _ = curl_multi_perform(multi, &running)
+                var left: Int32 = 0
+                while let message = curl_multi_info_read(multi, &left) {
+                    guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+                    let code = message.pointee.data.result
+                    curl_multi_remove_handle(multi, easy)
+                    guard let (handle, job) = active.removeValue(forKey: easy) else { continue }
+                    let result: Result<HTTPResponse, TransportError>
+                    do throws(TransportError) {
+                        result = .success(try handle.finish(code, job.request))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    job.done.resume(returning: result)
+                    idle.append(handle)
+                }
+                // Sleeps at most 1 s: libcurl shortens it to its own next timeout (connect, total).
+                _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            }
+        }
     }
 
-    private let queue = Queue()
+    private let loop: Loop
     private let size: Int
     private let maxBodyBytes: Int
 
     init(size: Int, maxBodyBytes: Int) {
         self.size = size
         self.maxBodyBytes = maxBodyBytes
+        loop = Loop(size: size, maxBodyBytes: maxBodyBytes)
     }
 
     deinit {
-        queue.condition.lock()
-        queue.shuttingDown = true
-        queue.condition.broadcast()
-        queue.condition.unlock()
+        loop.lock.lock()
+        loop.shuttingDown = true
+        loop.lock.unlock()
+        if let multi = loop.multi { curl_multi_wakeup(multi) }
     }
 
     /// With one transfer at a time, the transfer runs on the calling thread (no hand-off between
@@ -106,21 +190,21 @@ final class WorkerPool: @unchecked Sendable {
 
     func perform(_ request: HTTPRequest, settings: TransportSettings) async throws(TransportError) -> HTTPResponse {
         if size == 1 { return try performInline(request, settings: settings) }
-        let q = queue
-        let limit = size
-        let bodyLimit = maxBodyBytes
+        let loop = self.loop
+        guard let multi = loop.multi else { throw TransportError(.other, "curl_multi_init failed") }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) in
-            q.condition.lock()
-            q.jobs.append(Job(request: request, settings: settings, done: c))
-            // More waiting jobs than idle workers: add a worker, up to the limit.
-            if q.pending > q.idle && q.threads < limit {
-                q.threads += 1
-                let t = Thread { WorkerPool.work(q, maxBodyBytes: bodyLimit) }
-                t.name = "citycert-curl-\(q.threads)"
+            loop.lock.lock()
+            loop.jobs.append(Job(request: request, settings: settings, done: c))
+            let start = !loop.started
+            loop.started = true
+            loop.lock.unlock()
+            if start {
+                let t = Thread { loop.run() }
+                t.name = "citycert-curl"
                 t.start()
+            } else {
+                curl_multi_wakeup(multi)
             }
-            q.condition.signal()
-            q.condition.unlock()
         }
         return try result.get()
     }
@@ -130,48 +214,5 @@ final class WorkerPool: @unchecked Sendable {
         defer { inlineLock.unlock() }
         if inlineHandle == nil { inlineHandle = try EasyHandle(maxBodyBytes: maxBodyBytes) }
         return try inlineHandle!.perform(request, settings: settings)
-    }
-
-    private static func work(_ q: Queue, maxBodyBytes: Int) {
-        let handle: EasyHandle
-        do {
-            handle = try EasyHandle(maxBodyBytes: maxBodyBytes)
-        } catch {
-            q.condition.lock()
-            q.threads -= 1
-            let failed = q.threads == 0 ? Array(q.jobs[q.head...]) : []
-            if q.threads == 0 {
-                q.jobs = []
-                q.head = 0
-            }
-            q.condition.unlock()
-            for j in failed { j.done.resume(returning: .failure(error)) }
-            return
-        }
-        while true {
-            q.condition.lock()
-            q.idle += 1
-            while q.pending == 0 && !q.shuttingDown { q.condition.wait() }
-            q.idle -= 1
-            if q.pending == 0 {
-                q.threads -= 1
-                q.condition.unlock()
-                return
-            }
-            let job = q.jobs[q.head]
-            q.head += 1
-            if q.head > 1024 && q.head * 2 > q.jobs.count {
-                q.jobs.removeFirst(q.head)
-                q.head = 0
-            }
-            q.condition.unlock()
-            let result: Result<HTTPResponse, TransportError>
-            do {
-                result = .success(try handle.perform(job.request, settings: job.settings))
-            } catch {
-                result = .failure(error)
-            }
-            job.done.resume(returning: result)
-        }
     }
 }

@@ -71,18 +71,27 @@ enum CurlGlobal {
 /// An owning wrapper over one `CURL*` easy handle. It keeps its connection cache between transfers,
 /// so consecutive requests to the same origin reuse one connection.
 final class EasyHandle {
-    private let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
     private let box: TransferBox
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl writes its error text here during the transfer: memory owned by this handle.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The request's header list, alive until the transfer ends (libcurl reads it while sending).
+    private var headerList: UnsafeMutablePointer<curl_slist>?
 
     init(maxBodyBytes: Int) throws(TransportError) {
         _ = CurlGlobal.initialized
         guard let h = curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
         handle = h
         box = TransferBox(limit: maxBodyBytes)
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
 
     /// A timeout in whole milliseconds, clamped to [1 ms, 24 h] (never traps on odd values).
     static func milliseconds(_ seconds: Double) -> Int {
@@ -94,11 +103,19 @@ final class EasyHandle {
         if code != CURLE_OK { throw TransportError(.invalidRequest, "\(what): \(String(cString: curl_easy_strerror(code)))") }
     }
 
-    /// Performs one transfer (no redirect following: the transport decides about redirects).
+    /// Performs one transfer on the calling thread (no redirect following: the transport decides).
     func perform(_ request: HTTPRequest, settings: TransportSettings) throws(TransportError) -> HTTPResponse {
+        try prepare(request, settings: settings)
+        return try finish(curl_easy_perform(handle), request)
+    }
+
+    /// Sets the handle up for `request`; the transfer then runs through `curl_easy_perform` or a multi handle.
+    func prepare(_ request: HTTPRequest, settings: TransportSettings) throws(TransportError) {
         curl_easy_reset(handle)
         box.reset()
         errorBuffer[0] = 0
+        curl_slist_free_all(headerList)
+        headerList = nil
         try check(citycert_setopt_string(handle, CURLOPT_URL, request.url), "URL")
         try check(citycert_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try check(citycert_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0), "FOLLOWLOCATION")
@@ -107,7 +124,7 @@ final class EasyHandle {
             citycert_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)), "CONNECTTIMEOUT")
         try check(citycert_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)), "TIMEOUT")
         _ = citycert_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        _ = errorBuffer.withUnsafeMutableBufferPointer { citycert_setopt_pointer(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        _ = citycert_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         if settings.insecure {
             _ = citycert_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
             _ = citycert_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
@@ -144,7 +161,7 @@ final class EasyHandle {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for h in request.headers { list = curl_slist_append(list, "\(h.name): \(h.value)") }
         list = curl_slist_append(list, "Expect:")
-        defer { curl_slist_free_all(list) }
+        headerList = list
         _ = citycert_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
 
         let opaque = Unmanaged.passUnretained(box).toOpaque()
@@ -153,7 +170,14 @@ final class EasyHandle {
         _ = citycert_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
         _ = citycert_setopt_pointer(handle, CURLOPT_HEADERDATA, opaque)
 
-        let code = curl_easy_perform(handle)
+    }
+
+    /// The response of the transfer that ended with `code`.
+    func finish(_ code: CURLcode, _ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        defer {
+            curl_slist_free_all(headerList)
+            headerList = nil
+        }
         if code != CURLE_OK { throw mapError(code, request) }
 
         var status = 0
@@ -182,7 +206,7 @@ final class EasyHandle {
     }
 
     private func mapError(_ code: CURLcode, _ request: HTTPRequest) -> TransportError {
-        let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         switch code {
         case CURLE_WRITE_ERROR where box.exceeded:

@@ -101,11 +101,11 @@ extension Builder {
     func selector(_ node: YNode) throws -> DataSelector {
         let m = try node.mapping("a selector", allowed: ["path", "model", "representation"] + Self.predicateKeys)
         if let model = m["model"] {
-            guard m.entries.count == 1 else { throw node.error("a model selector has only the 'model' key") }
+            guard m.keys.count == 1 else { throw node.error("a model selector has only the 'model' key") }
             return .model(try model.list().map { try $0.string("model") })
         }
         if let rep = m["representation"] {
-            guard m.entries.count == 1 else { throw node.error("a representation selector has only the 'representation' key") }
+            guard m.keys.count == 1 else { throw node.error("a representation selector has only the 'representation' key") }
             return .representation(
                 Set(
                     try rep.list().map { n in

@@ -27,7 +27,7 @@ public struct ProfileLoader {
         guard data.count <= 8 << 20 else {
             throw ProfileError(file: path, line: 1, column: 1, message: "profile larger than 8 MiB")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw ProfileError(file: path, line: 1, column: 1, message: "the profile is not valid UTF-8")
         }
         return try load(text: text, file: path, sha256: SHA256.hex(Array(data)))

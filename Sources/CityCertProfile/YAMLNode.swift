@@ -86,8 +86,12 @@ struct YNode {
     /// Mapping entries in order; keys must be strings from `allowed` (a did-you-mean for typos).
     func mapping(_ what: String, allowed: [String]? = nil) throws -> Mapping {
         guard case .mapping(let m) = node else { throw error("\(what) must be a mapping") }
-        var entries: [(String, YNode, YNode)] = []
-        entries.reserveCapacity(m.count)
+        var keys: [String] = []
+        var keyNodes: [YNode] = []
+        var values: [YNode] = []
+        keys.reserveCapacity(m.count)
+        keyNodes.reserveCapacity(m.count)
+        values.reserveCapacity(m.count)
         // Duplicate keys are already rejected by the YAML composer.
         for (k, v) in m {
             let key = YNode(node: k, source: source)
@@ -98,9 +102,11 @@ struct YNode {
                     ?? "allowed keys: \(allowed.joined(separator: ", "))"
                 throw key.error("unknown key '\(s.string)' in \(what)", hint: hint)
             }
-            entries.append((s.string, key, YNode(node: v, source: source)))
+            keys.append(s.string)
+            keyNodes.append(key)
+            values.append(YNode(node: v, source: source))
         }
-        return Mapping(entries: entries, owner: self, what: what)
+        return Mapping(keys: keys, keyNodes: keyNodes, values: values, owner: self, what: what)
     }
 
     /// The node as JSON: plain scalars resolve to null, booleans and numbers as YAML 1.2 core schema does.
@@ -137,17 +143,29 @@ struct YNode {
     }
 
     struct Mapping {
-        let entries: [(String, YNode, YNode)]
+        /// Keys, their nodes and the values, in source order (parallel arrays: a lookup compares
+        /// strings only, without copying nodes).
+        let keys: [String]
+        let keyNodes: [YNode]
+        let values: [YNode]
         let owner: YNode
         let what: String
 
-        subscript(_ key: String) -> YNode? { entries.first { $0.0 == key }?.2 }
+        var entries: [(String, YNode, YNode)] { keys.indices.map { (keys[$0], keyNodes[$0], values[$0]) } }
+
+        subscript(_ key: String) -> YNode? {
+            guard let i = keys.firstIndex(of: key) else { return nil }
+            return values[i]
+        }
 
         func required(_ key: String) throws -> YNode {
             guard let v = self[key] else { throw owner.error("\(what) is missing the required key '\(key)'") }
             return v
         }
 
-        func keyNode(_ key: String) -> YNode? { entries.first { $0.0 == key }?.1 }
+        func keyNode(_ key: String) -> YNode? {
+            guard let i = keys.firstIndex(of: key) else { return nil }
+            return keyNodes[i]
+        }
     }
 }

@@ -108,7 +108,8 @@ public struct Runner: Sendable {
                 // Start every ready requirement, in order, while slots are free.
                 var launched = false
                 while firstNotStarted < planned.count && started[firstNotStarted] { firstNotStarted += 1 }
-                for i in firstNotStarted..<planned.count where !started[i] && running < jobs {
+                for i in firstNotStarted..<planned.count where !started[i] {
+                    if running >= jobs { break }
                     if dependencies[i].contains(where: { results[$0] == nil }) {
                         if jobs == 1 { break }
                         continue

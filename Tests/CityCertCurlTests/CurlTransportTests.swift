@@ -30,10 +30,11 @@ import Testing
             totalTimeout: total, redirects: redirects)
     }
 
-    @Test func getWithHeadersTimingsAndReuse() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func getWithHeadersTimingsAndReuse(concurrency: Int) async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let t = CurlTransport()
+        let t = CurlTransport(concurrency: concurrency)
         for _ in 0..<3 {
             let r = try await t.send(request(s.baseURL + "/ok"))
             #expect(r.status == 200)
@@ -46,10 +47,11 @@ import Testing
         #expect(s.connectionsAccepted == 1, "three requests on one kept-alive connection")
     }
 
-    @Test func methodsAndBodies() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func methodsAndBodies(concurrency: Int) async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let t = CurlTransport()
+        let t = CurlTransport(concurrency: concurrency)
         let r = try await t.send(request(s.baseURL + "/echo", method: "PUT", body: Array(#"{"a":1}"#.utf8)))
         #expect(r.status == 201)
         #expect(String(decoding: r.body, as: UTF8.self) == #"{"a":1}"#)
@@ -58,40 +60,48 @@ import Testing
         #expect(e.body.isEmpty)
     }
 
-    @Test func slowBodyTimesOut() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func slowBodyTimesOut(concurrency: Int) async throws {
         let s = try Self.server()
         defer { s.stop() }
         let error = await #expect(throws: TransportError.self) {
-            try await CurlTransport().send(request(s.baseURL + "/slow", total: 1))
+            try await CurlTransport(concurrency: concurrency).send(request(s.baseURL + "/slow", total: 1))
         }
         #expect(error?.kind == .timeout)
     }
 
-    @Test func hugeBodyIsCapped() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func hugeBodyIsCapped(concurrency: Int) async throws {
         let s = try Self.server()
         defer { s.stop() }
         var settings = TransportSettings()
         settings.maxBodyBytes = 1 << 20
         let error = await #expect(throws: TransportError.self) {
-            try await CurlTransport(settings: settings).send(request(s.baseURL + "/huge"))
+            try await CurlTransport(settings: settings, concurrency: concurrency).send(request(s.baseURL + "/huge"))
         }
         #expect(error?.kind == .bodyTooLarge)
         // The default 16 MiB cap lets it through.
-        let r = try await CurlTransport().send(request(s.baseURL + "/huge"))
+        let r = try await CurlTransport(concurrency: concurrency).send(request(s.baseURL + "/huge"))
         #expect(r.body.count == 3 << 20)
     }
 
-    @Test func resetAndRefusedAreTransportErrors() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func resetAndRefusedAreTransportErrors(concurrency: Int) async throws {
         let s = try Self.server()
-        let reset = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(s.baseURL + "/reset")) }
+        let reset = await #expect(throws: TransportError.self) {
+            try await CurlTransport(concurrency: concurrency).send(request(s.baseURL + "/reset"))
+        }
         #expect(reset?.kind == .protocolError)
         let url = s.baseURL + "/ok"
         s.stop()
-        let refused = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(url)) }
+        let refused = await #expect(throws: TransportError.self) {
+            try await CurlTransport(concurrency: concurrency).send(request(url))
+        }
         #expect(refused?.kind == .connect)
     }
 
-    @Test func redirectsFollowThePolicy() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func redirectsFollowThePolicy(concurrency: Int) async throws {
         let other = try Self.server()
         defer { other.stop() }
         let s = try LoopbackServer { r in
@@ -100,7 +110,7 @@ import Testing
             return .json(#"{"at": "final"}"#)
         }
         defer { s.stop() }
-        let t = CurlTransport()
+        let t = CurlTransport(concurrency: concurrency)
         // Not followed unless the step allows it.
         #expect(try await t.send(request(s.baseURL + "/here")).status == 301)
         #expect(try await t.send(request(s.baseURL + "/here", redirects: .sameOrigin)).status == 200)
@@ -181,32 +191,38 @@ import Testing
         }
     }
 
-    @Test func tlsVerificationIsOnByDefault() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func tlsVerificationIsOnByDefault(concurrency: Int) async throws {
         let server = try TLSServer()
         let url = "https://127.0.0.1:\(server.port)/"
-        let error = await #expect(throws: TransportError.self) { try await CurlTransport().send(request(url)) }
+        let error = await #expect(throws: TransportError.self) {
+            try await CurlTransport(concurrency: concurrency).send(request(url))
+        }
         #expect(error?.kind == .tls, "a self-signed certificate must fail verification: \(String(describing: error))")
 
         var insecure = TransportSettings()
         insecure.insecure = true
-        #expect(try await CurlTransport(settings: insecure).send(request(url)).status == 200)
+        #expect(try await CurlTransport(settings: insecure, concurrency: concurrency).send(request(url)).status == 200)
 
         var pinned = TransportSettings()
         pinned.caBundle = server.certificate
-        #expect(try await CurlTransport(settings: pinned).send(request(url)).status == 200)
+        #expect(try await CurlTransport(settings: pinned, concurrency: concurrency).send(request(url)).status == 200)
     }
 
-    @Test func mutualTLSSendsTheClientCertificate() async throws {
+    /// Inline (one transfer at a time) and through the multi loop (several).
+    @Test(arguments: [1, 4]) func mutualTLSSendsTheClientCertificate(concurrency: Int) async throws {
         let server = try TLSServer(requireClientCertificate: true)
         let url = "https://127.0.0.1:\(server.port)/"
         var settings = TransportSettings()
         settings.caBundle = server.certificate
         // Without a client certificate the handshake fails.
-        let error = await #expect(throws: TransportError.self) { try await CurlTransport(settings: settings).send(request(url)) }
+        let error = await #expect(throws: TransportError.self) {
+            try await CurlTransport(settings: settings, concurrency: concurrency).send(request(url))
+        }
         #expect(error != nil)
         settings.clientCertificate = server.folder + "/client-cert.pem"
         settings.clientKey = server.folder + "/client-key.pem"
-        #expect(try await CurlTransport(settings: settings).send(request(url)).status == 200)
+        #expect(try await CurlTransport(settings: settings, concurrency: concurrency).send(request(url)).status == 200)
     }
 
     @Test func proxyReceivesTheRequest() async throws {
