@@ -400,7 +400,23 @@ struct JSONParser {
         pos += 1
         let start = pos
         var ascii = true
-        // Fast path: no escapes.
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        if let base = buffer.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while pos + 8 <= buffer.count {
+                let x = raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
+                let quote = x ^ (ones &* 0x22)
+                let backslash = x ^ (ones &* 0x5C)
+                let special =
+                    ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)
+                if special & highs != 0 { break }
+                if x & highs != 0 { ascii = false }
+                pos += 8
+            }
+        }
+        // Byte by byte to the end (also the fast path: no escapes).
         while pos < buffer.count {
             let b = buffer[pos]
             if b == UInt8(ascii: "\"") {

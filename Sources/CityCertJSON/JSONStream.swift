@@ -183,15 +183,12 @@ public struct JSONStreamReader: Sendable {
         var lineNumber = 1
         var scanPos = 0
         while true {
-            var newline: Int? = nil
-            var i = scanPos
             let count = reader.buffer.count
-            while i < count {
-                if reader.buffer[i] == 0x0A {
-                    newline = i
-                    break
-                }
-                i += 1
+            let newline: Int? = reader.buffer.withUnsafeBufferPointer { buf in
+                guard scanPos < count, let base = buf.baseAddress,
+                    let hit = memchr(base + scanPos, 0x0A, count - scanPos)
+                else { return nil }
+                return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
             }
             let end: Int
             if let newline {
@@ -215,7 +212,11 @@ public struct JSONStreamReader: Sendable {
             reader.start = min(end + 1, reader.buffer.count)
             scanPos = reader.start
             lineNumber += 1
-            if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            if let first = lineBytes.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+                // The usual record: not blank (skips the whitespace scan).
+            } else if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                continue
+            }
             try body(lineBytes, origin)
         }
     }

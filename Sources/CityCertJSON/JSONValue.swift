@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A JSON value as RFC 8259 defines it, with exact numbers and objects that keep their key order.
 public enum JSONValue: Sendable, Hashable {
     case null
@@ -74,10 +80,20 @@ public enum JSONValue: Sendable, Hashable {
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
         // Code-point equality: Swift's `==` on String applies canonical equivalence, JSON does not.
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.string(let a), .string(let b)): return JSONValue.sameCodePoints(a, b)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         default: return false
+        }
+    }
+
+    /// Whether two strings have the same code points (same UTF-8 bytes), compared as memory.
+    static func sameCodePoints(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
         }
     }
 

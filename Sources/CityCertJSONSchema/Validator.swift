@@ -102,22 +102,25 @@ struct Validator {
     }
 
     /// Evaluates a subschema at a child instance location and evaluation sub-path.
-    mutating func evaluate(_ node: SchemaNode, _ instance: JSONValue, instanceToken: String?, schemaTokens: [String]) -> Outcome {
-        if collect {
-            if let t = instanceToken { instancePath.append(t) }
-            keywordPath.append(contentsOf: schemaTokens)
-        }
+    /// The tokens are autoclosures: the fast path (no error collection) never builds them.
+    mutating func evaluate(
+        _ node: SchemaNode, _ instance: JSONValue, instanceToken: @autoclosure () -> String?,
+        schemaTokens: @autoclosure () -> [String]
+    ) -> Outcome {
+        guard collect else { return evaluate(node, instance) }
+        let token = instanceToken()
+        let tokens = schemaTokens()
+        if let token { instancePath.append(token) }
+        keywordPath.append(contentsOf: tokens)
         let r = evaluate(node, instance)
-        if collect {
-            if instanceToken != nil { instancePath.removeLast() }
-            keywordPath.removeLast(schemaTokens.count)
-        }
+        if token != nil { instancePath.removeLast() }
+        keywordPath.removeLast(tokens.count)
         return r
     }
 
     /// Runs `node` without recording errors (for anyOf/oneOf/not/if/contains branches, whose failures
     /// are not reported one by one): the fast path, whatever the mode.
-    mutating func probe(_ node: SchemaNode, _ instance: JSONValue, schemaTokens: [String]) -> (Outcome, [SchemaValidationError]) {
+    mutating func probe(_ node: SchemaNode, _ instance: JSONValue) -> (Outcome, [SchemaValidationError]) {
         let saved = collect
         collect = false
         let r = evaluate(node, instance)
@@ -239,6 +242,17 @@ struct Validator {
             return false
         case .uniqueItems:
             guard case .array(let a) = instance else { return true }
+            if a.count < 2 { return true }
+            if a.count <= 8 {
+                // Pairwise for short arrays: no hashing.
+                for i in 1..<a.count {
+                    for j in 0..<i where a[j] == a[i] {
+                        fail(node, "uniqueItems", "item \(i) duplicates an earlier item")
+                        return false
+                    }
+                }
+                return true
+            }
             var seen = Set<JSONValue>()
             for (i, v) in a.enumerated() where !seen.insert(v).inserted {
                 fail(node, "uniqueItems", "item \(i) duplicates an earlier item")
@@ -272,7 +286,7 @@ struct Validator {
             guard case .array(let a) = instance else { return true }
             var matches = 0
             for (i, v) in a.enumerated() {
-                let (r, _) = probe(s, v, schemaTokens: [])
+                let (r, _) = probe(s, v)
                 if r.valid {
                     matches += 1
                     if countsAsEvaluated && track { ann.insertItem(i) }
@@ -388,7 +402,7 @@ struct Validator {
             }
             return ok
         case .ifThenElse(let condition, let then, let otherwise):
-            let (r, _) = probe(condition, instance, schemaTokens: [])
+            let (r, _) = probe(condition, instance)
             if r.valid {
                 ann.merge(r.annotations)
                 guard let then else { return true }
@@ -416,7 +430,7 @@ struct Validator {
             var ok = false
             var branchErrors: [SchemaValidationError] = []
             for (i, s) in schemas.enumerated() {
-                let (r, errs) = probe(s, instance, schemaTokens: [String(i)])
+                let (r, errs) = probe(s, instance)
                 if r.valid {
                     ok = true
                     ann.merge(r.annotations)
@@ -434,7 +448,7 @@ struct Validator {
             var matched: [Int] = []
             var branchErrors: [SchemaValidationError] = []
             for (i, s) in schemas.enumerated() {
-                let (r, errs) = probe(s, instance, schemaTokens: [String(i)])
+                let (r, errs) = probe(s, instance)
                 if r.valid {
                     matched.append(i)
                     ann.merge(r.annotations)
@@ -452,7 +466,7 @@ struct Validator {
             }
             return false
         case .not(let s):
-            let (r, _) = probe(s, instance, schemaTokens: [])
+            let (r, _) = probe(s, instance)
             if !r.valid { return true }
             fail(node, "not", "must not match the 'not' schema")
             return false

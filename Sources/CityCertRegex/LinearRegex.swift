@@ -106,28 +106,54 @@ public final class LinearRegex: Sendable {
 
     /// Whether the pattern matches somewhere in `subject`.
     public func matches(_ subject: String) -> Bool {
-        var state = 0
         if matched[0] { return true }
-        for scalar in subject.unicodeScalars {
-            let v = scalar.value
+        var copy = subject
+        return copy.withUTF8 { run($0) }
+    }
+
+    /// The DFA over the UTF-8 bytes of a valid string: ASCII bytes index the class table directly,
+    /// longer sequences are decoded to their scalar.
+    private func run(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var state = 0
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
             let c: Int
-            if v < 0x80 {
-                c = Int(asciiClass[Int(v)])
+            if b < 0x80 {
+                c = Int(asciiClass[Int(b)])
+                i += 1
             } else {
-                // Last interval whose start is <= v.
-                var lo = 0
-                var hi = intervalStarts.count - 1
-                while lo < hi {
-                    let mid = (lo + hi + 1) / 2
-                    if intervalStarts[mid] <= v { lo = mid } else { hi = mid - 1 }
+                var v: UInt32
+                if b < 0xE0 {
+                    v = UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                    i += 2
+                } else if b < 0xF0 {
+                    v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                    i += 3
+                } else {
+                    v = UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12
+                    v |= UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F)
+                    i += 4
                 }
-                c = Int(intervalClass[lo])
+                c = classOf(v)
             }
             state = Int(next[state * classCount + c])
             if matched[state] { return true }
             if dead[state] { return false }
         }
         return acceptsAtEnd[state]
+    }
+
+    /// The class of a scalar above ASCII: the last interval whose start is <= v.
+    private func classOf(_ v: UInt32) -> Int {
+        var lo = 0
+        var hi = intervalStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if intervalStarts[mid] <= v { lo = mid } else { hi = mid - 1 }
+        }
+        return Int(intervalClass[lo])
     }
 
     // MARK: - Syntax

@@ -155,4 +155,24 @@ import Testing
             #expect(JSONNumber(lexeme: lexeme).double == expected, "\(lexeme)")
         }
     }
+
+    /// Strings are scanned eight bytes at a time: every special byte is found wherever it falls in a block.
+    @Test func stringScanFindsSpecialBytesAtEveryOffset() throws {
+        for before in 0..<20 {
+            let pad = String(repeating: "a", count: before)
+            let tail = String(repeating: "b", count: 19 - before)
+            // A control character is an error at its own column.
+            let error = #expect(throws: JSONParseError.self) { try JSONValue.parse("\"" + pad + "\u{01}" + tail + "\"") }
+            #expect(error?.location.column == before + 2, "control character after \(before) bytes")
+            // Escapes and non-ASCII text decode exactly.
+            #expect(try JSONValue.parse("\"" + pad + "\\\"" + tail + "\"") == .string(pad + "\"" + tail))
+            #expect(try JSONValue.parse("\"" + pad + "é😀" + tail + "\"") == .string(pad + "é😀" + tail))
+            #expect(try JSONValue.parse("[\"" + pad + "\",\"" + tail + "\"]") == .array([.string(pad), .string(tail)]))
+            // Invalid UTF-8 after an ASCII run is still refused.
+            var bytes = Array(("\"" + pad).utf8) + [0xC3, 0x28] + Array((tail + "\"").utf8)
+            #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes: bytes) }
+            bytes = Array(("\"" + pad + tail).utf8)
+            #expect(throws: JSONParseError.self, "unterminated") { try JSONValue.parse(bytes: bytes) }
+        }
+    }
 }
