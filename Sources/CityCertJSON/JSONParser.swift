@@ -169,18 +169,22 @@ struct JSONParser {
     /// Path to the current container, only materialized when a duplicate key is found.
     var pathTokens: [PathComponent] = []
 
+    /// A step of the path to the current container: plain integers (no string is kept per member);
+    /// a key is decoded again from its source offset only when a duplicate needs the path.
     enum PathComponent {
-        case key(String)
+        case keyAt(Int)
         case index(Int)
-        var token: String {
-            switch self {
-            case .key(let k): return k
-            case .index(let i): return String(i)
-            }
-        }
     }
 
-    init(options: JSONParseOptions) { self.options = options }
+    init(options: JSONParseOptions) {
+        self.options = options
+        // Room for typical documents, so the stacks do not grow by doubling for each document.
+        memberStack.reserveCapacity(64)
+        keyOffsetStack.reserveCapacity(64)
+        signatureStack.reserveCapacity(64)
+        elementStack.reserveCapacity(64)
+        if options.recordLocations { offsets.reserveCapacity(128) }
+    }
 
     mutating func parseDocument(lines: LineIndex) throws(JSONParseError) -> JSONValue {
         self.lines = lines
@@ -313,7 +317,7 @@ struct JSONParser {
             }
             pos += 1
             skipWhitespace()
-            pathTokens.append(.key(key))
+            pathTokens.append(.keyAt(keyOffsetStack[keyOffsetStack.count - 1]))
             let value = try parseValue()
             pathTokens.removeLast()
             memberStack.append((key: key, value: value))
@@ -349,11 +353,29 @@ struct JSONParser {
             }
             positions = index
         }
-        return .object(JSONObject(entries: entries, positions: positions))
+        let signatures =
+            positions == nil && entries.count > JSONObject.signatureThreshold
+            ? Array(signatureStack[keyBase...]) : []
+        return .object(JSONObject(entries: entries, positions: positions, signatures: signatures))
     }
 
     mutating func reportDuplicate(_ key: String, _ offset: Int) {
-        duplicates.append((JSONPointer(tokens: pathTokens.map(\.token)), key, offset))
+        var tokens: [String] = []
+        for component in pathTokens {
+            switch component {
+            case .index(let i): tokens.append(String(i))
+            case .keyAt(let at): tokens.append(keyText(at: at))
+            }
+        }
+        duplicates.append((JSONPointer(tokens: tokens), key, offset))
+    }
+
+    /// The member name whose opening quote is at `offset` (parsed successfully before).
+    mutating func keyText(at offset: Int) -> String {
+        let (savedPos, savedSignature) = (pos, lastSignature)
+        defer { (pos, lastSignature) = (savedPos, savedSignature) }
+        pos = offset
+        return (try? parseString()) ?? ""
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {

@@ -128,6 +128,9 @@ public enum JSONValue: Sendable, Hashable {
 public struct JSONObject: Sendable, Hashable, Sequence {
     public private(set) var entries: [(key: String, value: JSONValue)]
     private var index: IndexBox?
+    /// For objects of more than `signatureThreshold` members without a hash index: each key's
+    /// signature (UTF-8 length, first and last byte), so a lookup compares integers before strings.
+    private var signatures: [UInt32] = []
 
     private final class IndexBox: @unchecked Sendable {
         let positions: [String: Int]
@@ -151,15 +154,27 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         rebuildIndex()
     }
 
-    /// For the parser: members plus the key index it already built (last occurrence wins).
-    init(entries: [(key: String, value: JSONValue)], positions: [String: Int]?) {
+    /// For the parser: members plus the key index or signatures it already built (last occurrence wins).
+    init(entries: [(key: String, value: JSONValue)], positions: [String: Int]?, signatures: [UInt32] = []) {
         self.entries = entries
         index = positions.map(IndexBox.init)
+        if positions == nil && entries.count > Self.signatureThreshold { self.signatures = signatures }
+    }
+
+    static let signatureThreshold = 8
+
+    /// The signature of a key: UTF-8 length, first and last byte.
+    @inline(__always) public static func signature(_ key: String) -> UInt32 {
+        let u = key.utf8
+        guard let first = u.first, let last = u.last else { return 0 }
+        return UInt32(truncatingIfNeeded: u.count) << 16 | UInt32(first) << 8 | UInt32(last)
     }
 
     private mutating func rebuildIndex() {
+        signatures = []
         guard entries.count > Self.indexThreshold else {
             index = nil
+            if entries.count > Self.signatureThreshold { signatures = entries.map { Self.signature($0.key) } }
             return
         }
         var positions = [String: Int](minimumCapacity: entries.count)
@@ -174,6 +189,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     /// Position in `entries` of the member that lookups by `key` see (the last one with that key).
     public func position(of key: String) -> Int? {
         if let index { return index.positions[key] }
+        if !signatures.isEmpty { return position(of: key, signature: Self.signature(key)) }
         let length = key.utf8.count
         var i = entries.count - 1
         while i >= 0 {
@@ -181,6 +197,39 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             i -= 1
         }
         return nil
+    }
+
+    /// `position(of:)` for a caller that computed the key's `signature(_:)` once (a schema's property names).
+    public func position(of key: String, signature: UInt32) -> Int? {
+        if let index { return index.positions[key] }
+        guard !signatures.isEmpty else { return position(of: key) }
+        return signatures.withUnsafeBufferPointer { sigs in
+            // Eight signatures per comparison, from the end (the last occurrence of a key wins).
+            let raw = UnsafeRawPointer(sigs.baseAddress!)
+            let wanted = SIMD8<UInt32>(repeating: signature)
+            var end = sigs.count
+            while end >= 8 {
+                let block = raw.loadUnaligned(fromByteOffset: (end - 8) * 4, as: SIMD8<UInt32>.self)
+                if any(block .== wanted) {
+                    for i in stride(from: end - 1, through: end - 8, by: -1) where sigs[i] == signature && entries[i].key == key {
+                        return i
+                    }
+                }
+                end -= 8
+            }
+            var i = end - 1
+            while i >= 0 {
+                if sigs[i] == signature, entries[i].key == key { return i }
+                i -= 1
+            }
+            return nil
+        }
+    }
+
+    /// The member `key`, with its precomputed signature.
+    public func value(forKey key: String, signature: UInt32) -> JSONValue? {
+        guard let p = position(of: key, signature: signature) else { return nil }
+        return entries[p].value
     }
 
     public subscript(key: String) -> JSONValue? {
@@ -193,7 +242,11 @@ public struct JSONObject: Sendable, Hashable, Sequence {
                 if let newValue { entries[p].value = newValue } else { entries.remove(at: p); rebuildIndex() }
             } else if let newValue {
                 entries.append((key: key, value: newValue))
-                rebuildIndex()
+                if index == nil && !signatures.isEmpty && entries.count <= Self.indexThreshold {
+                    signatures.append(Self.signature(key))
+                } else {
+                    rebuildIndex()
+                }
             }
         }
     }

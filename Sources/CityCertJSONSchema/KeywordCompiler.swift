@@ -131,7 +131,7 @@ struct KeywordCompiler {
                 guard case .array(let a) = r, a.allSatisfy({ $0.stringValue != nil }) else {
                     throw fail("required", "must be an array of strings")
                 }
-                if !a.isEmpty { out.append(.required(a.compactMap(\.stringValue))) }
+                if !a.isEmpty { out.append(.required(a.compactMap(\.stringValue).map { ($0, JSONObject.signature($0)) })) }
             }
             if draft >= .draft2019, case .object(let deps) = object["dependentRequired"] ?? .null {
                 out.append(
@@ -179,7 +179,7 @@ struct KeywordCompiler {
                 compiled.append((e.key, try sub("properties", e.key)))
                 propertyNames.insert(e.key)
             }
-            out.append(.properties(compiled))
+            out.append(.properties(compiled.map { ($0.0, JSONObject.signature($0.0), $0.1) }))
         }
         if let p = object["patternProperties"] {
             guard case .object(let props) = p else { throw fail("patternProperties", "must be an object") }

@@ -77,7 +77,7 @@ struct NumericBound: Sendable {
 
 /// A compiled keyword. The registry of keywords and their semantics live in `KeywordCompiler` and
 /// `Validator`; each case here holds exactly what validation needs.
-enum Keyword: @unchecked Sendable {
+indirect enum Keyword: @unchecked Sendable {
     case type(TypeSet)
     case enumeration([JSONValue])
     case constant(JSONValue)
@@ -97,8 +97,9 @@ enum Keyword: @unchecked Sendable {
     case contains(SchemaNode, min: Int, max: Int?, countsAsEvaluated: Bool)
     case maxProperties(Int)
     case minProperties(Int)
-    case required([String])
-    case properties([(String, SchemaNode)])
+    /// Names with their `JSONObject.signature(_:)`, computed once.
+    case required([(String, UInt32)])
+    case properties([(String, UInt32, SchemaNode)])
     case patternProperties([(BoundedRegex, SchemaNode)])
     case additionalProperties(SchemaNode, names: Set<String>, patterns: [BoundedRegex])
     case dependentRequired([(String, [String])], name: String)

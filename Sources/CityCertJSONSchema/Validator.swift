@@ -318,7 +318,7 @@ struct Validator {
         case .required(let names):
             guard case .object(let o) = instance else { return true }
             var ok = true
-            for n in names where o[n] == nil {
+            for (n, signature) in names where o.position(of: n, signature: signature) == nil {
                 fail(node, "required", "required property '\(n)' is missing")
                 ok = false
                 if !collect { return false }
@@ -327,8 +327,8 @@ struct Validator {
         case .properties(let props):
             guard case .object(let o) = instance else { return true }
             var ok = true
-            for (name, s) in props {
-                guard let v = o[name] else { continue }
+            for (name, signature, s) in props {
+                guard let v = o.value(forKey: name, signature: signature) else { continue }
                 if track { ann.insertProperty(name) }
                 if !evaluate(s, v, instanceToken: name, schemaTokens: [name]).valid {
                     ok = false

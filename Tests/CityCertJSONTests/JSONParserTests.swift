@@ -43,6 +43,19 @@ import Testing
         #expect(doc.root["outer"]?["k19"] == .int(19))
     }
 
+    /// The pointer to an object with a duplicate key is rebuilt from the source: escaped member names,
+    /// array indexes, small objects (pairwise check) and large ones (hash index).
+    @Test func duplicatePointersThroughNestedContainers() throws {
+        let large = (0..<60).map { "\"m\($0)\": \($0)" }.joined(separator: ", ")
+        let head = #"{"a~b": [0, {"x/y": [{}, {"k": 1, "k": 2}]}], "\u00e9": {"z": 1, "big": {"#
+        let text = head + large + #", "m5": 0}, "z": 2}}"#
+        let doc = try JSONDocument(string: text)
+        let found = doc.duplicateKeys.map { "\($0.object) \($0.key)" }
+        #expect(found == ["/a~0b/1/x~1y/1 k", "/é/big m5", "/é z"])
+        // Locations point at the second occurrence of each key.
+        #expect(doc.duplicateKeys.first.map { text.utf8.dropFirst($0.location.offset).starts(with: #""k": 2"#.utf8) } == true)
+    }
+
     @Test func locatesEveryValue() throws {
         let text = "{\n  \"a\": [10, {\"b\": \"é\", \"c\": null}],\n  \"d\": true\n}"
         let doc = try JSONDocument(string: text)
