@@ -146,6 +146,7 @@ final class WorkerPool: @unchecked Sendable {
                 var running: Int32 = 0
                 _ = curl_multi_perform(multi, &running)
                 var left: Int32 = 0
+                var finished = false
                 while let message = curl_multi_info_read(multi, &left) {
                     guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                     let code = message.pointee.data.result
@@ -159,9 +160,11 @@ final class WorkerPool: @unchecked Sendable {
                     }
                     job.done.resume(returning: result)
                     idle.append(handle)
+                    finished = true
                 }
-                // Sleeps at most 1 s: libcurl shortens it to its own next timeout (connect, total).
-                _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+                // Sleeps at most 1 s: libcurl shortens it to its own next timeout (connect, total). When a
+                // slot has just been freed, it only looks (queued jobs may be waiting for that slot).
+                _ = curl_multi_poll(multi, nil, 0, finished ? 0 : 1000, nil)
             }
         }
     }

@@ -336,19 +336,20 @@ struct JSONParser {
             signatureStack.removeSubrange(keyBase...)
         }
         // Duplicate keys: a pairwise check for small objects, else the key index (needed anyway).
-        var positions: [String: Int]? = nil
+        var positions: [CodePointKey: Int]? = nil
         if entries.count <= JSONObject.indexThreshold {
             // Pairwise over the signatures (decoded length, first and last byte); equal ones compare the keys.
             for i in 1..<entries.count {
                 let sig = signatureStack[keyBase + i]
-                for j in 0..<i where signatureStack[keyBase + j] == sig && entries[j].key == entries[i].key {
+                for j in 0..<i
+                where signatureStack[keyBase + j] == sig && JSONValue.sameCodePoints(entries[j].key, entries[i].key) {
                     reportDuplicate(entries[i].key, keyOffsetStack[keyBase + i])
                     break
                 }
             }
         } else {
-            var index = [String: Int](minimumCapacity: entries.count)
-            for (i, e) in entries.enumerated() where index.updateValue(i, forKey: e.key) != nil {
+            var index = [CodePointKey: Int](minimumCapacity: entries.count)
+            for (i, e) in entries.enumerated() where index.updateValue(i, forKey: CodePointKey(e.key)) != nil {
                 reportDuplicate(e.key, keyOffsetStack[keyBase + i])
             }
             positions = index

@@ -123,6 +123,20 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
+/// A member name compared and hashed by its code points (its UTF-8 bytes), as JSON compares names:
+/// Swift's `String` equality would also merge canonically equivalent names ("é" and "e\u{301}").
+public struct CodePointKey: Hashable, Sendable {
+    public let string: String
+    public init(_ string: String) { self.string = string }
+
+    public static func == (lhs: CodePointKey, rhs: CodePointKey) -> Bool { JSONValue.sameCodePoints(lhs.string, rhs.string) }
+
+    public func hash(into hasher: inout Hasher) {
+        var copy = string
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
 /// A JSON object: members in source order. Duplicate keys are kept in `entries` (the parser reports them);
 /// lookup by key returns the last occurrence, as ECMAScript `JSON.parse` does.
 public struct JSONObject: Sendable, Hashable, Sequence {
@@ -133,8 +147,8 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     private var signatures: [UInt32] = []
 
     private final class IndexBox: @unchecked Sendable {
-        let positions: [String: Int]
-        init(_ positions: [String: Int]) { self.positions = positions }
+        let positions: [CodePointKey: Int]
+        init(_ positions: [CodePointKey: Int]) { self.positions = positions }
     }
 
     /// Objects with more members than this get a hash index; smaller ones are searched linearly
@@ -155,7 +169,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// For the parser: members plus the key index or signatures it already built (last occurrence wins).
-    init(entries: [(key: String, value: JSONValue)], positions: [String: Int]?, signatures: [UInt32] = []) {
+    init(entries: [(key: String, value: JSONValue)], positions: [CodePointKey: Int]?, signatures: [UInt32] = []) {
         self.entries = entries
         index = positions.map(IndexBox.init)
         if positions == nil && entries.count > Self.signatureThreshold { self.signatures = signatures }
@@ -177,8 +191,8 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             if entries.count > Self.signatureThreshold { signatures = entries.map { Self.signature($0.key) } }
             return
         }
-        var positions = [String: Int](minimumCapacity: entries.count)
-        for (i, e) in entries.enumerated() { positions[e.key] = i }
+        var positions = [CodePointKey: Int](minimumCapacity: entries.count)
+        for (i, e) in entries.enumerated() { positions[CodePointKey(e.key)] = i }
         index = IndexBox(positions)
     }
 
@@ -188,12 +202,12 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     /// Position in `entries` of the member that lookups by `key` see (the last one with that key).
     public func position(of key: String) -> Int? {
-        if let index { return index.positions[key] }
+        if let index { return index.positions[CodePointKey(key)] }
         if !signatures.isEmpty { return position(of: key, signature: Self.signature(key)) }
         let length = key.utf8.count
         var i = entries.count - 1
         while i >= 0 {
-            if entries[i].key.utf8.count == length, entries[i].key == key { return i }
+            if entries[i].key.utf8.count == length, JSONValue.sameCodePoints(entries[i].key, key) { return i }
             i -= 1
         }
         return nil
@@ -201,7 +215,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     /// `position(of:)` for a caller that computed the key's `signature(_:)` once (a schema's property names).
     public func position(of key: String, signature: UInt32) -> Int? {
-        if let index { return index.positions[key] }
+        if let index { return index.positions[CodePointKey(key)] }
         guard !signatures.isEmpty else { return position(of: key) }
         return signatures.withUnsafeBufferPointer { sigs in
             // Eight signatures per comparison, from the end (the last occurrence of a key wins).
@@ -211,7 +225,8 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             while end >= 8 {
                 let block = raw.loadUnaligned(fromByteOffset: (end - 8) * 4, as: SIMD8<UInt32>.self)
                 if any(block .== wanted) {
-                    for i in stride(from: end - 1, through: end - 8, by: -1) where sigs[i] == signature && entries[i].key == key {
+                    for i in stride(from: end - 1, through: end - 8, by: -1)
+                    where sigs[i] == signature && JSONValue.sameCodePoints(entries[i].key, key) {
                         return i
                     }
                 }
@@ -219,7 +234,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             }
             var i = end - 1
             while i >= 0 {
-                if sigs[i] == signature, entries[i].key == key { return i }
+                if sigs[i] == signature, JSONValue.sameCodePoints(entries[i].key, key) { return i }
                 i -= 1
             }
             return nil
@@ -253,10 +268,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     /// The members with duplicates collapsed to the last occurrence, in first-appearance order.
     public var uniqueEntries: [(key: String, value: JSONValue)] {
-        var seen = Set<String>()
+        var seen = Set<CodePointKey>()
         var result: [(key: String, value: JSONValue)] = []
-        for e in entries where !seen.contains(e.key) {
-            seen.insert(e.key)
+        for e in entries where seen.insert(CodePointKey(e.key)).inserted {
             result.append((key: e.key, value: self[e.key]!))
         }
         return result

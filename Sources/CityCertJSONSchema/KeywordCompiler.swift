@@ -170,14 +170,14 @@ struct KeywordCompiler {
         }
 
         // Applicators: objects.
-        var propertyNames = Set<String>()
+        var propertyNames = Set<CodePointKey>()
         var patterns: [BoundedRegex] = []
         if let p = object["properties"] {
             guard case .object(let props) = p else { throw fail("properties", "must be an object") }
             var compiled: [(String, SchemaNode)] = []
             for e in props.uniqueEntries {
                 compiled.append((e.key, try sub("properties", e.key)))
-                propertyNames.insert(e.key)
+                propertyNames.insert(CodePointKey(e.key))
             }
             out.append(.properties(compiled.map { ($0.0, JSONObject.signature($0.0), $0.1) }))
         }

@@ -101,7 +101,7 @@ indirect enum Keyword: @unchecked Sendable {
     case required([(String, UInt32)])
     case properties([(String, UInt32, SchemaNode)])
     case patternProperties([(BoundedRegex, SchemaNode)])
-    case additionalProperties(SchemaNode, names: Set<String>, patterns: [BoundedRegex])
+    case additionalProperties(SchemaNode, names: Set<CodePointKey>, patterns: [BoundedRegex])
     case dependentRequired([(String, [String])], name: String)
     case dependentSchemas([(String, SchemaNode)], name: String)
     case propertyNames(SchemaNode)

@@ -4,13 +4,13 @@ import CityCertRegex
 /// What a subschema evaluated, for `unevaluatedProperties` / `unevaluatedItems`. The sets exist only
 /// once something is recorded, so the common case (no `unevaluated*` in the schema) costs nothing.
 struct Annotations {
-    private var properties: Set<String>?
+    private var properties: Set<CodePointKey>?
     private var items: Set<Int>?
     var allItems = false
 
     mutating func insertProperty(_ name: String) {
         if properties == nil { properties = [] }
-        properties!.insert(name)
+        properties!.insert(CodePointKey(name))
     }
 
     mutating func insertItem(_ index: Int) {
@@ -18,7 +18,7 @@ struct Annotations {
         items!.insert(index)
     }
 
-    func hasProperty(_ name: String) -> Bool { properties?.contains(name) ?? false }
+    func hasProperty(_ name: String) -> Bool { properties?.contains(CodePointKey(name)) ?? false }
     func hasItem(_ index: Int) -> Bool { items?.contains(index) ?? false }
 
     mutating func merge(_ other: Annotations) {
@@ -352,7 +352,7 @@ struct Validator {
         case .additionalProperties(let s, let names, let patterns):
             guard case .object(let o) = instance else { return true }
             var ok = true
-            for e in o.uniqueEntries where !names.contains(e.key) {
+            for e in o.uniqueEntries where !names.contains(CodePointKey(e.key)) {
                 if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) {
                     continue
                 }

@@ -24,6 +24,7 @@ public final class LinearRegex: Sendable {
     /// Limits past which the caller's ICU path is used instead.
     static let maxNFAStates = 4_000
     static let maxDFAStates = 2_000
+    static let constructionBudget = 40_000_000
 
     /// Compiles `pattern`; nil when it uses syntax outside the subset (or is invalid: ICU decides).
     public init?(ecma pattern: String) {
@@ -77,8 +78,13 @@ public final class LinearRegex: Sendable {
         }
         sets.append(nfa.closure([start], atStart: true))
         var work = 0
+        // Construction costs about states × classes × NFA size: past this budget ICU is used instead
+        // (a pattern of thousands of distinct literals would otherwise take seconds to compile).
+        var budget = Self.constructionBudget
         while work < sets.count {
             guard sets.count <= Self.maxDFAStates else { return nil }
+            budget -= representatives.count * nfa.kinds.count
+            guard budget >= 0 else { return nil }
             let current = sets[work]
             for rep in representatives {
                 var moved: [Int32] = []

@@ -49,8 +49,13 @@ struct JSONCommand: ParsableCommand {
                 }
                 let url = URL(fileURLWithPath: schema).standardizedFileURL
                 let doc = try JSONDocument(bytes: Array(try Data(contentsOf: url))).root
-                // One compiled copy per worker thread (see `forEachLine(path:jobs:…)`).
-                compiled = try (0..<max(1, jobs)).map { _ in
+                guard (1...256).contains(jobs) else {
+                    warn("error: --jobs must be between 1 and 256")
+                    throw ExitCode(2)
+                }
+                // One compiled copy per worker thread for JSON Lines (see `forEachLine(path:jobs:…)`).
+                let copies = files.contains { $0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson") } ? jobs : 1
+                compiled = try (0..<copies).map { _ in
                     try JSONSchema(document: doc, uri: url.absoluteString, path: url.path, catalog: catalog, options: options)
                 }
             } catch let e as ExitCode {
@@ -60,10 +65,6 @@ struct JSONCommand: ParsableCommand {
                 throw ExitCode(2)
             } catch {
                 warn("error: \(error)")
-                throw ExitCode(2)
-            }
-            guard jobs >= 1 else {
-                warn("error: --jobs must be at least 1")
                 throw ExitCode(2)
             }
             var invalid = 0

@@ -58,6 +58,31 @@ import Testing
         #expect(!schema.isValid(try JSONValue.parse("0.35")))
     }
 
+    /// Member names are compared by code points, as JSON does: "é" (U+00E9) and "e" + U+0301 are
+    /// different names, whatever the size of the object (linear search, signatures or hash index).
+    @Test(arguments: [0, 20, 60]) func memberNamesCompareByCodePoints(padding: Int) throws {
+        let pad = (0..<padding).map { #""p\#($0)": 0"# }
+        func instance(_ key: String) throws -> JSONValue {
+            try JSONValue.parse("{" + (pad + [#""\#(key)": 1"#]).joined(separator: ", ") + "}")
+        }
+        let composed = "\u{E9}"
+        let decomposed = "e\u{301}"
+        let closed = try JSONSchema(
+            document: JSONValue.parse(
+                #"{"properties": {"é": {"type": "integer"}}, "additionalProperties": {"type": "integer", "maximum": 0}}"#))
+        #expect(closed.isValid(try instance(composed)))
+        #expect(!closed.isValid(try instance(decomposed)), "the decomposed name is another, additional property")
+        let required = try JSONSchema(document: JSONValue.parse(#"{"required": ["é"]}"#))
+        #expect(required.isValid(try instance(composed)))
+        #expect(!required.isValid(try instance(decomposed)))
+        // Two names that Swift's String equality merges are two members, not a duplicate.
+        let both = try JSONDocument(
+            string: "{" + (pad + [#""\#(composed)": 1"#, #""\#(decomposed)": 2"#]).joined(separator: ", ") + "}")
+        #expect(both.duplicateKeys.isEmpty)
+        #expect(both.root[composed] == .int(1) && both.root[decomposed] == .int(2))
+        #expect(both.root != (try instance(composed)))
+    }
+
     @Test func catastrophicPatternIsBoundedAndReported() throws {
         var options = SchemaOptions()
         options.regexTimeLimit = 0.5

@@ -46,6 +46,16 @@ import Testing
         #expect(r.firstMatch(in: String(repeating: "a", count: 200_000), timeLimit: 0.3) == .matched)
     }
 
+    /// A pattern whose automaton would take too long to build goes to ICU, and still answers.
+    @Test func hugePatternsFallBackToICU() {
+        let literal = String(String.UnicodeScalarView((0x4E00..<0x4E00 + 2_500).compactMap(Unicode.Scalar.init)))
+        let start = ContinuousClock.now
+        #expect(LinearRegex(ecma: literal) == nil)
+        let r = ECMARegex.compile(literal)
+        #expect(r?.firstMatch(in: "x" + literal) == .matched)
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
     /// Patterns the automaton takes (left) and ones it leaves to ICU (right).
     @Test func linearSubsetBoundaries() {
         for p in [
