@@ -22,8 +22,8 @@ struct JSONCommand: ParsableCommand {
         @Flag(name: .customLong("formats"), help: "Make `format` assert.") var formats = false
         @Option(
             name: .customLong("jobs"),
-            help: "Threads that parse and validate JSON Lines records (default: the number of processors).")
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+            help: "Threads that parse and validate JSON Lines records, 1 to 256 (default: the number of processors, at most 64).")
+        var jobs: Int = min(ProcessInfo.processInfo.activeProcessorCount, 64)
         @Argument(help: "JSON files (.jsonl / .ndjson: one document per line).") var files: [String]
 
         func run() throws {
