@@ -4,6 +4,7 @@
 #   .ci/servers/onem2m.sh start DIR PORT   # installs into DIR/venv if needed; prints the base URL
 #   .ci/servers/onem2m.sh stop DIR          # stops it by the PID in DIR/acme.pid
 set -euo pipefail
+source "$(dirname "$0")/common.sh"
 cmd=${1:?start or stop}
 dir=${2:?folder}
 mkdir -p "$dir"
@@ -83,14 +84,8 @@ PY
   exit 1
   ;;
 stop)
-  if [ -f "$dir/acme.pid" ]; then
-    pid=$(cat "$dir/acme.pid")
-    # acmecse shuts down on SIGINT; SIGKILL if it is still there after 5 s.
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$dir/acme.pid"
-  fi
+  # acmecse shuts down on SIGINT; SIGKILL if it is still there after 5 s.
+  stop_pidfile "$dir/acme.pid" INT
   ;;
 *) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
 esac

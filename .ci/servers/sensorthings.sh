@@ -4,6 +4,7 @@
 #   .ci/servers/sensorthings.sh start DIR PORT   # installs into DIR/venv if needed; prints the base URL
 #   .ci/servers/sensorthings.sh stop DIR          # stops it by the PID in DIR/sta.pid
 set -euo pipefail
+source "$(dirname "$0")/common.sh"
 cmd=${1:?start or stop}
 dir=${2:?folder}
 mkdir -p "$dir"
@@ -74,13 +75,7 @@ PY
   exit 1
   ;;
 stop)
-  if [ -f "$dir/sta.pid" ]; then
-    pid=$(cat "$dir/sta.pid")
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$dir/sta.pid"
-  fi
+  stop_pidfile "$dir/sta.pid" TERM
   ;;
 *) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
 esac

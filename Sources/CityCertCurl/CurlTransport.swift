@@ -90,7 +90,8 @@ final class WorkerPool: @unchecked Sendable {
 
         init(size: Int, maxBodyBytes: Int) {
             _ = CurlGlobal.initialized
-            multi = curl_multi_init()
+            // Only a pool that runs several transfers at once needs a multi handle.
+            multi = size > 1 ? curl_multi_init() : nil
             self.size = size
             self.maxBodyBytes = maxBodyBytes
         }
@@ -170,12 +171,8 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private let loop: Loop
-    private let size: Int
-    private let maxBodyBytes: Int
 
     init(size: Int, maxBodyBytes: Int) {
-        self.size = size
-        self.maxBodyBytes = maxBodyBytes
         loop = Loop(size: size, maxBodyBytes: maxBodyBytes)
     }
 
@@ -192,7 +189,7 @@ final class WorkerPool: @unchecked Sendable {
     private var inlineHandle: EasyHandle?
 
     func perform(_ request: HTTPRequest, settings: TransportSettings) async throws(TransportError) -> HTTPResponse {
-        if size == 1 { return try performInline(request, settings: settings) }
+        if loop.size == 1 { return try performInline(request, settings: settings) }
         let loop = self.loop
         guard let multi = loop.multi else { throw TransportError(.other, "curl_multi_init failed") }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) in
@@ -215,7 +212,7 @@ final class WorkerPool: @unchecked Sendable {
     private func performInline(_ request: HTTPRequest, settings: TransportSettings) throws(TransportError) -> HTTPResponse {
         inlineLock.lock()
         defer { inlineLock.unlock() }
-        if inlineHandle == nil { inlineHandle = try EasyHandle(maxBodyBytes: maxBodyBytes) }
+        if inlineHandle == nil { inlineHandle = try EasyHandle(maxBodyBytes: loop.maxBodyBytes) }
         return try inlineHandle!.perform(request, settings: settings)
     }
 }

@@ -29,7 +29,8 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         } else {
             lexeme = value.isFinite ? "\(value)" : "0"
         }
-        double = Self.nearestDouble(lexeme)
+        // Both lexemes round-trip (an exact integer, or Swift's shortest representation).
+        double = value.isFinite ? value : 0
     }
 
     static let powersOfTen: [Double] = (0...22).map { pow10($0) }

@@ -448,7 +448,7 @@ struct JSONParser {
                 if slice.count > options.maxStringBytes {
                     throw error("string longer than \(options.maxStringBytes) bytes", at: quote)
                 }
-                lastSignature = Self.signature(slice)
+                lastSignature = JSONObject.signature(slice)
                 if ascii { return String(decoding: slice, as: UTF8.self) }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error("invalid UTF-8 in string", at: firstInvalidUTF8(start, pos - 1))
@@ -518,13 +518,8 @@ struct JSONParser {
         guard let s = String(validating: scratch, as: UTF8.self) else {
             throw error("invalid UTF-8 in string", at: quote)
         }
-        lastSignature = scratch.withUnsafeBufferPointer { Self.signature($0) }
+        lastSignature = scratch.withUnsafeBufferPointer { JSONObject.signature($0) }
         return s
-    }
-
-    @inline(__always) static func signature(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        guard let first = bytes.first, let last = bytes.last else { return 0 }
-        return UInt32(truncatingIfNeeded: bytes.count) << 16 | UInt32(first) << 8 | UInt32(last)
     }
 
     func firstInvalidUTF8(_ from: Int, _ to: Int) -> Int {

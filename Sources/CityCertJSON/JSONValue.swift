@@ -181,7 +181,17 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     @inline(__always) public static func signature(_ key: String) -> UInt32 {
         let u = key.utf8
         guard let first = u.first, let last = u.last else { return 0 }
-        return UInt32(truncatingIfNeeded: u.count) << 16 | UInt32(first) << 8 | UInt32(last)
+        return signature(length: u.count, first: first, last: last)
+    }
+
+    /// The same signature from a key's decoded bytes (the parser has them at hand).
+    @inline(__always) static func signature(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard let first = bytes.first, let last = bytes.last else { return 0 }
+        return signature(length: bytes.count, first: first, last: last)
+    }
+
+    @inline(__always) static func signature(length: Int, first: UInt8, last: UInt8) -> UInt32 {
+        UInt32(truncatingIfNeeded: length) << 16 | UInt32(first) << 8 | UInt32(last)
     }
 
     private mutating func rebuildIndex() {

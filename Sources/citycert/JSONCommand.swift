@@ -54,7 +54,7 @@ struct JSONCommand: ParsableCommand {
                     throw ExitCode(2)
                 }
                 // One compiled copy per worker thread for JSON Lines (see `forEachLine(path:jobs:…)`).
-                let copies = files.contains { $0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson") } ? jobs : 1
+                let copies = files.contains(where: JSONCommand.isJSONLines) ? jobs : 1
                 compiled = try (0..<copies).map { _ in
                     try JSONSchema(document: doc, uri: url.absoluteString, path: url.path, catalog: catalog, options: options)
                 }
@@ -69,7 +69,7 @@ struct JSONCommand: ParsableCommand {
             }
             var invalid = 0
             for file in files {
-                let lines = file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson")
+                let lines = JSONCommand.isJSONLines(file)
                 let reader = JSONStreamReader()
                 // Each record's verdict and its printed lines; records are checked on `jobs` threads and
                 // printed in file order.
@@ -124,6 +124,9 @@ struct JSONCommand: ParsableCommand {
             print("valid")
         }
     }
+
+    /// `.jsonl` / `.ndjson`: one document per line.
+    static func isJSONLines(_ file: String) -> Bool { file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") }
 
     static func parseDocument(_ data: Data) -> Result<JSONDocument, JSONParseError> {
         do throws(JSONParseError) {
