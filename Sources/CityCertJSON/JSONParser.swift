@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Limits that keep hostile input from exhausting the stack or memory.
 public struct JSONParseOptions: Sendable {
     /// Deepest nesting of arrays and objects accepted.
@@ -41,38 +39,25 @@ public struct JSONDocument: Sendable {
     public let root: JSONValue
     public let duplicateKeys: [DuplicateKey]
     public let lines: LineIndex
-    /// Byte offset of every value, in pre-order (root first, then members/elements depth first).
-    let offsets: [Int]
-    /// Subtree sizes in the same pre-order, computed on the first lookup (so locating many findings
-    /// in one large document stays linear).
-    private let sizes = SubtreeSizes()
-
-    private final class SubtreeSizes: Sendable {
-        let value = Mutex<[Int]?>(nil)
-    }
+    /// The parser's tape (which holds every value's source offset), kept when locations are recorded.
+    let tape: JSONTape?
 
     /// Parses `bytes` strictly per RFC 8259.
     public init(
         bytes: [UInt8], options: JSONParseOptions = JSONParseOptions(),
         origin: SourceLocation = SourceLocation(line: 1, column: 1, offset: 0)
     ) throws(JSONParseError) {
-        let lines = LineIndex(bytes: bytes, origin: origin)
-        var parser = JSONParser(options: options)
-        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buf in
-            parser.buffer = buf
-            do throws(JSONParseError) {
-                return .success(try parser.parseDocument(lines: lines))
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch result {
-        case .success(let value): root = value
-        case .failure(let error): throw error
-        }
+        var parser = JSONTapeParser(options: options)
+        self.init(tape: try parser.parse(bytes, origin: origin), recordLocations: options.recordLocations)
+    }
+
+    /// The document of a tape that `JSONTapeParser` produced.
+    public init(tape: JSONTape, recordLocations: Bool = true) {
+        let lines = LineIndex(bytes: tape.source, origin: tape.origin)
+        root = tape.root()
         self.lines = lines
-        self.offsets = parser.offsets
-        self.duplicateKeys = parser.duplicates.map {
+        self.tape = recordLocations ? tape : nil
+        duplicateKeys = tape.duplicates.map {
             DuplicateKey(object: $0.object, key: $0.key, location: lines.location(ofOffset: $0.offset))
         }
     }
@@ -83,121 +68,123 @@ public struct JSONDocument: Sendable {
 
     /// Byte offset (relative to this document's bytes) of the value at `pointer`, if it exists.
     public func offset(of pointer: JSONPointer) -> Int? {
-        guard !offsets.isEmpty else { return nil }
-        let sizes = self.sizes.value.withLock { cached in
-            if let cached { return cached }
-            var computed: [Int] = []
-            computed.reserveCapacity(offsets.count)
-            _ = Self.fillSizes(root, &computed)
-            cached = computed
-            return computed
-        }
-        var value = root
-        var index = 0
-        for token in pointer.tokens {
-            switch value {
-            case .object(let object):
-                guard let position = object.position(of: token) else { return nil }
-                index += 1
-                for _ in 0..<position { index += sizes[index] }
-                value = object.entries[position].value
-            case .array(let array):
-                guard let i = JSONPointer.arrayIndex(token), i < array.count else { return nil }
-                index += 1
-                for _ in 0..<i { index += sizes[index] }
-                value = array[i]
-            default:
-                return nil
+        guard let tape else { return nil }
+        return tape.withView { view in
+            var i = 0
+            for token in pointer.tokens {
+                switch view.kind(i) {
+                case .object:
+                    guard let m = view.member(i, token) else { return nil }
+                    i = m
+                case .array:
+                    guard let index = JSONPointer.arrayIndex(token), let e = view.element(i, index) else { return nil }
+                    i = e
+                default:
+                    return nil
+                }
             }
+            return view.offset(i)
         }
-        return index < offsets.count ? offsets[index] : nil
-    }
-
-    /// Appends the pre-order subtree sizes of `value`; returns its own size.
-    static func fillSizes(_ value: JSONValue, _ sizes: inout [Int]) -> Int {
-        let i = sizes.count
-        sizes.append(1)
-        var n = 1
-        switch value {
-        case .array(let a): for e in a { n += fillSizes(e, &sizes) }
-        case .object(let o): for e in o.entries { n += fillSizes(e.value, &sizes) }
-        default: break
-        }
-        sizes[i] = n
-        return n
     }
 
     /// The source location of the value at `pointer`; nil if there is no such value.
     public func location(of pointer: JSONPointer) -> SourceLocation? {
         offset(of: pointer).map { lines.location(ofOffset: $0) }
     }
-
 }
 
 extension JSONValue {
     /// Parses a JSON text, throwing on any deviation from RFC 8259.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        var options = JSONParseOptions()
-        options.recordLocations = false
-        return try JSONDocument(bytes: Array(text.utf8), options: options).root
+        try parse(bytes: Array(text.utf8))
     }
 
     public static func parse(bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var options = JSONParseOptions()
-        options.recordLocations = false
-        return try JSONDocument(bytes: bytes, options: options).root
+        var parser = JSONTapeParser(options: JSONParseOptions())
+        return try parser.parse(bytes).root()
     }
 }
 
-struct JSONParser {
+/// The strict RFC 8259 parser. It writes a `JSONTape`; keep one per thread and call `parse` for each
+/// text, so its buffers are reused (the previous tape must no longer be held for that to happen).
+public struct JSONTapeParser {
     let options: JSONParseOptions
     var buffer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+    var source: [UInt8] = []
+    var origin = SourceLocation(line: 1, column: 1, offset: 0)
     var pos = 0
     var depth = 0
-    var offsets: [Int] = []
+    var words: [UInt64] = []
+    var arena: [UInt8] = []
     var duplicates: [(object: JSONPointer, key: String, offset: Int)] = []
-    var lines: LineIndex?
-    var scratch: [UInt8] = []
-    /// Signature (decoded length, first and last byte) of the string `parseString` returned last.
+    /// Signature (decoded length, first and last byte) of the string `parseString` wrote last.
     var lastSignature: UInt32 = 0
-    /// Members and elements of the containers being parsed, innermost last: each container takes its
-    /// own exactly sized array from here when it closes, so arrays never grow by doubling.
-    var memberStack: [(key: String, value: JSONValue)] = []
-    var keyOffsetStack: [Int] = []
+    /// Word positions and signatures of the keys of the objects being parsed, innermost last.
+    var keyStack: [Int] = []
     var signatureStack: [UInt32] = []
-    var elementStack: [JSONValue] = []
     /// Path to the current container, only materialized when a duplicate key is found.
     var pathTokens: [PathComponent] = []
 
-    /// A step of the path to the current container: plain integers (no string is kept per member);
-    /// a key is decoded again from its source offset only when a duplicate needs the path.
+    /// A step of the path to the current container: the word position of a key, or an index.
     enum PathComponent {
         case keyAt(Int)
         case index(Int)
     }
 
-    init(options: JSONParseOptions) {
+    static let flag: UInt64 = 1 << 59
+    static let maxWords = 1 << 32
+
+    public init(options: JSONParseOptions = JSONParseOptions()) {
         self.options = options
-        // Room for typical documents, so the stacks do not grow by doubling for each document.
-        memberStack.reserveCapacity(64)
-        keyOffsetStack.reserveCapacity(64)
+        keyStack.reserveCapacity(64)
         signatureStack.reserveCapacity(64)
-        elementStack.reserveCapacity(64)
-        if options.recordLocations { offsets.reserveCapacity(128) }
     }
 
-    mutating func parseDocument(lines: LineIndex) throws(JSONParseError) -> JSONValue {
-        self.lines = lines
+    /// Parses `bytes` strictly per RFC 8259; `origin` places them in their file (for error locations).
+    public mutating func parse(
+        _ bytes: [UInt8], origin: SourceLocation = SourceLocation(line: 1, column: 1, offset: 0)
+    ) throws(JSONParseError) -> JSONTape {
+        source = bytes
+        self.origin = origin
+        pos = 0
+        depth = 0
+        words.removeAll(keepingCapacity: true)
+        arena.removeAll(keepingCapacity: true)
+        duplicates.removeAll()
+        keyStack.removeAll(keepingCapacity: true)
+        signatureStack.removeAll(keepingCapacity: true)
+        pathTokens.removeAll(keepingCapacity: true)
+        let result: Result<Void, JSONParseError> = bytes.withUnsafeBufferPointer { buf in
+            buffer = buf
+            defer { buffer = UnsafeBufferPointer(start: nil, count: 0) }
+            do throws(JSONParseError) {
+                try parseDocument()
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        if case .failure(let e) = result { throw e }
+        var tape = JSONTape()
+        tape.words = words
+        tape.arena = arena
+        tape.source = bytes
+        tape.origin = origin
+        tape.duplicates = duplicates
+        source = []
+        return tape
+    }
+
+    mutating func parseDocument() throws(JSONParseError) {
         skipWhitespace()
         if pos >= buffer.count { throw error("empty input: expected a JSON value") }
-        let value = try parseValue()
+        try parseValue()
         skipWhitespace()
         if pos < buffer.count { throw error("unexpected \(describe(buffer[pos])) after the JSON value") }
-        return value
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
-        let location = lines?.location(ofOffset: offset ?? pos) ?? SourceLocation(line: 1, column: 1, offset: pos)
+        let location = LineIndex(bytes: source, origin: origin).location(ofOffset: offset ?? pos)
         return JSONParseError(message: message, location: location)
     }
 
@@ -215,24 +202,28 @@ struct JSONParser {
         }
     }
 
-    mutating func parseValue() throws(JSONParseError) -> JSONValue {
-        if options.recordLocations { offsets.append(pos) }
+    @inline(__always) mutating func emit(_ kind: JSONTape.Kind, at offset: Int, _ second: UInt64, flag: Bool = false) {
+        words.append(UInt64(kind.rawValue) << 60 | (flag ? Self.flag : 0) | UInt64(truncatingIfNeeded: offset))
+        words.append(second)
+    }
+
+    mutating func parseValue() throws(JSONParseError) {
         guard pos < buffer.count else { throw error("unexpected end of input: expected a value") }
         switch buffer[pos] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "{"): try parseObject()
+        case UInt8(ascii: "["): try parseArray()
+        case UInt8(ascii: "\""): try parseString()
         case UInt8(ascii: "t"):
+            emit(.true, at: pos, 0)
             try expectLiteral("true")
-            return .bool(true)
         case UInt8(ascii: "f"):
+            emit(.false, at: pos, 0)
             try expectLiteral("false")
-            return .bool(false)
         case UInt8(ascii: "n"):
+            emit(.null, at: pos, 0)
             try expectLiteral("null")
-            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .number(try parseNumber())
+            try parseNumber()
         case UInt8(ascii: "N"), UInt8(ascii: "I"):
             throw error("NaN and Infinity are not JSON numbers")
         case UInt8(ascii: "/"):
@@ -259,23 +250,37 @@ struct JSONParser {
         if depth > options.maxDepth { throw error("nesting deeper than \(options.maxDepth) levels") }
     }
 
-    mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    /// Opens a container: two words filled in by `close`.
+    @inline(__always) mutating func open(_ kind: JSONTape.Kind) throws(JSONParseError) -> Int {
         try enter()
+        let at = words.count
+        emit(kind, at: pos, 0)
         pos += 1
+        return at
+    }
+
+    @inline(__always) mutating func close(_ at: Int, count: Int) throws(JSONParseError) {
+        depth -= 1
+        guard words.count < Self.maxWords else { throw error("document too large: more than 2^31 values", at: 0) }
+        words[at + 1] = UInt64(words.count) << 32 | UInt64(count)
+    }
+
+    mutating func parseArray() throws(JSONParseError) {
+        let at = try open(.array)
         skipWhitespace()
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "]") {
             pos += 1
-            depth -= 1
-            return .array([])
+            try close(at, count: 0)
+            return
         }
-        let base = elementStack.count
+        var count = 0
         while true {
             skipWhitespace()
             if pos < buffer.count, buffer[pos] == UInt8(ascii: "]") { throw error("trailing comma in array") }
-            pathTokens.append(.index(elementStack.count - base))
-            let element = try parseValue()
-            elementStack.append(element)
+            pathTokens.append(.index(count))
+            try parseValue()
             pathTokens.removeLast()
+            count += 1
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected ',' or ']'") }
             let c = buffer[pos]
@@ -283,24 +288,18 @@ struct JSONParser {
             if c == UInt8(ascii: "]") { break }
             if c != UInt8(ascii: ",") { throw error("unexpected \(describe(c)) in array: expected ',' or ']'", at: pos - 1) }
         }
-        depth -= 1
-        let elements = Array(elementStack[base...])
-        elementStack.removeSubrange(base...)
-        return .array(elements)
+        try close(at, count: count)
     }
 
-    mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enter()
-        pos += 1
+    mutating func parseObject() throws(JSONParseError) {
+        let at = try open(.object)
         skipWhitespace()
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "}") {
             pos += 1
-            depth -= 1
-            return .object(JSONObject(entries: [], positions: nil))
+            try close(at, count: 0)
+            return
         }
-        let base = memberStack.count
-        // Keys are pushed before their values are parsed, so the key stacks have their own base.
-        let keyBase = keyOffsetStack.count
+        let keyBase = keyStack.count
         while true {
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected a member name") }
@@ -308,8 +307,9 @@ struct JSONParser {
             guard buffer[pos] == UInt8(ascii: "\"") else {
                 throw error("unexpected \(describe(buffer[pos])): member names must be double-quoted strings")
             }
-            keyOffsetStack.append(pos)
-            let key = try parseString()
+            let key = words.count
+            keyStack.append(key)
+            try parseString()
             signatureStack.append(lastSignature)
             skipWhitespace()
             guard pos < buffer.count, buffer[pos] == UInt8(ascii: ":") else {
@@ -317,10 +317,9 @@ struct JSONParser {
             }
             pos += 1
             skipWhitespace()
-            pathTokens.append(.keyAt(keyOffsetStack[keyOffsetStack.count - 1]))
-            let value = try parseValue()
+            pathTokens.append(.keyAt(key))
+            try parseValue()
             pathTokens.removeLast()
-            memberStack.append((key: key, value: value))
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected ',' or '}'") }
             let c = buffer[pos]
@@ -328,59 +327,58 @@ struct JSONParser {
             if c == UInt8(ascii: "}") { break }
             if c != UInt8(ascii: ",") { throw error("unexpected \(describe(c)) in object: expected ',' or '}'", at: pos - 1) }
         }
-        depth -= 1
-        let entries = Array(memberStack[base...])
-        memberStack.removeSubrange(base...)
-        defer {
-            keyOffsetStack.removeSubrange(keyBase...)
-            signatureStack.removeSubrange(keyBase...)
-        }
-        // Duplicate keys: a pairwise check for small objects, else the key index (needed anyway).
-        var positions: [CodePointKey: Int]? = nil
-        if entries.count <= JSONObject.indexThreshold {
+        let count = keyStack.count - keyBase
+        try close(at, count: count)
+        checkDuplicates(keyBase)
+        keyStack.removeSubrange(keyBase...)
+        signatureStack.removeSubrange(keyBase...)
+    }
+
+    /// Reports every member name of the object just closed that an earlier member already had.
+    mutating func checkDuplicates(_ keyBase: Int) {
+        let count = keyStack.count - keyBase
+        guard count > 1 else { return }
+        if count <= JSONObject.indexThreshold {
             // Pairwise over the signatures (decoded length, first and last byte); equal ones compare the keys.
-            for i in 1..<entries.count {
+            for i in 1..<count {
                 let sig = signatureStack[keyBase + i]
-                for j in 0..<i
-                where signatureStack[keyBase + j] == sig && JSONValue.sameCodePoints(entries[j].key, entries[i].key) {
-                    reportDuplicate(entries[i].key, keyOffsetStack[keyBase + i])
+                for j in 0..<i where signatureStack[keyBase + j] == sig && sameKey(keyStack[keyBase + j], keyStack[keyBase + i]) {
+                    reportDuplicate(keyStack[keyBase + i])
                     break
                 }
             }
         } else {
-            var index = [CodePointKey: Int](minimumCapacity: entries.count)
-            for (i, e) in entries.enumerated() where index.updateValue(i, forKey: CodePointKey(e.key)) != nil {
-                reportDuplicate(e.key, keyOffsetStack[keyBase + i])
+            var seen = Set<CodePointKey>(minimumCapacity: count)
+            for i in 0..<count where !seen.insert(CodePointKey(keyText(keyStack[keyBase + i]))).inserted {
+                reportDuplicate(keyStack[keyBase + i])
             }
-            positions = index
         }
-        let signatures =
-            positions == nil && entries.count > JSONObject.signatureThreshold
-            ? Array(signatureStack[keyBase...]) : []
-        return .object(JSONObject(entries: entries, positions: positions, signatures: signatures))
     }
 
-    mutating func reportDuplicate(_ key: String, _ offset: Int) {
+    /// Runs `body` on a view of the words written so far and the arena.
+    func withView<R>(_ body: (JSONTapeView) -> R) -> R {
+        words.withUnsafeBufferPointer { w in arena.withUnsafeBufferPointer { a in body(JSONTapeView(words: w, source: buffer, arena: a)) } }
+    }
+
+    func sameKey(_ a: Int, _ b: Int) -> Bool { withView { v in v.stringEquals(a, v.bytes(b)) } }
+
+    func keyText(_ at: Int) -> String { withView { $0.string(at) } }
+
+    mutating func reportDuplicate(_ key: Int) {
         var tokens: [String] = []
         for component in pathTokens {
             switch component {
             case .index(let i): tokens.append(String(i))
-            case .keyAt(let at): tokens.append(keyText(at: at))
+            case .keyAt(let at): tokens.append(keyText(at))
             }
         }
-        duplicates.append((JSONPointer(tokens: tokens), key, offset))
+        let offset = withView { $0.offset(key) }
+        duplicates.append((JSONPointer(tokens: tokens), keyText(key), offset))
     }
 
-    /// The member name whose opening quote is at `offset` (parsed successfully before).
-    mutating func keyText(at offset: Int) -> String {
-        let (savedPos, savedSignature) = (pos, lastSignature)
-        defer { (pos, lastSignature) = (savedPos, savedSignature) }
-        pos = offset
-        return (try? parseString()) ?? ""
-    }
-
-    mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+    mutating func parseNumber() throws(JSONParseError) {
         let start = pos
+        var integer = true
         if buffer[pos] == UInt8(ascii: "-") { pos += 1 }
         guard pos < buffer.count, isDigit(buffer[pos]) else { throw error("invalid number: expected a digit") }
         if buffer[pos] == UInt8(ascii: "0") {
@@ -390,11 +388,13 @@ struct JSONParser {
             try scanDigits(from: start)
         }
         if pos < buffer.count, buffer[pos] == UInt8(ascii: ".") {
+            integer = false
             pos += 1
             guard pos < buffer.count, isDigit(buffer[pos]) else { throw error("invalid number: expected a digit after '.'") }
             try scanDigits(from: start)
         }
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "e") || buffer[pos] == UInt8(ascii: "E") {
+            integer = false
             pos += 1
             if pos < buffer.count, buffer[pos] == UInt8(ascii: "+") || buffer[pos] == UInt8(ascii: "-") { pos += 1 }
             guard pos < buffer.count, isDigit(buffer[pos]) else {
@@ -403,8 +403,8 @@ struct JSONParser {
             try scanDigits(from: start)
         }
         let bytes = UnsafeBufferPointer(rebasing: buffer[start..<pos])
-        let lexeme = String(decoding: bytes, as: UTF8.self)
-        return JSONNumber(lexeme: lexeme, double: JSONNumber.nearestDouble(bytes) ?? JSONNumber.slowDouble(lexeme))
+        let double = JSONNumber.nearestDouble(bytes) ?? JSONNumber.slowDouble(String(decoding: bytes, as: UTF8.self))
+        emit(.number, at: start, double.bitPattern, flag: integer)
     }
 
     /// Skips digits, stopping with an error as soon as the number grows past the length limit.
@@ -418,7 +418,9 @@ struct JSONParser {
 
     @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
-    mutating func parseString() throws(JSONParseError) -> String {
+    var maxStringBytes: Int { min(options.maxStringBytes, Int(UInt32.max)) }
+
+    mutating func parseString() throws(JSONParseError) {
         let quote = pos
         pos += 1
         let start = pos
@@ -445,15 +447,15 @@ struct JSONParser {
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<pos])
                 pos += 1
-                if slice.count > options.maxStringBytes {
-                    throw error("string longer than \(options.maxStringBytes) bytes", at: quote)
+                if slice.count > maxStringBytes {
+                    throw error("string longer than \(maxStringBytes) bytes", at: quote)
+                }
+                if !ascii, let bad = UTF8Check.firstInvalid(slice) {
+                    throw error("invalid UTF-8 in string", at: start + bad)
                 }
                 lastSignature = JSONObject.signature(slice)
-                if ascii { return String(decoding: slice, as: UTF8.self) }
-                guard let s = String(validating: slice, as: UTF8.self) else {
-                    throw error("invalid UTF-8 in string", at: firstInvalidUTF8(start, pos - 1))
-                }
-                return s
+                emit(.string, at: quote, UInt64(slice.count))
+                return
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("unescaped control character \(describe(b)) in string") }
@@ -461,9 +463,10 @@ struct JSONParser {
             pos += 1
         }
         guard pos < buffer.count else { throw error("unterminated string", at: quote) }
-        // Slow path with escapes.
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<pos]))
+        // Slow path with escapes: the decoded bytes go to the arena.
+        let arenaStart = arena.count
+        guard arenaStart <= Int(UInt32.max) else { throw error("document too large: more than 4 GiB of escaped strings", at: quote) }
+        arena.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<pos]))
         while true {
             guard pos < buffer.count else { throw error("unterminated string", at: quote) }
             let b = buffer[pos]
@@ -478,14 +481,14 @@ struct JSONParser {
                 let e = buffer[pos]
                 pos += 1
                 switch e {
-                case UInt8(ascii: "\""): scratch.append(0x22)
-                case UInt8(ascii: "\\"): scratch.append(0x5C)
-                case UInt8(ascii: "/"): scratch.append(0x2F)
-                case UInt8(ascii: "b"): scratch.append(0x08)
-                case UInt8(ascii: "f"): scratch.append(0x0C)
-                case UInt8(ascii: "n"): scratch.append(0x0A)
-                case UInt8(ascii: "r"): scratch.append(0x0D)
-                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "\""): arena.append(0x22)
+                case UInt8(ascii: "\\"): arena.append(0x5C)
+                case UInt8(ascii: "/"): arena.append(0x2F)
+                case UInt8(ascii: "b"): arena.append(0x08)
+                case UInt8(ascii: "f"): arena.append(0x0C)
+                case UInt8(ascii: "n"): arena.append(0x0A)
+                case UInt8(ascii: "r"): arena.append(0x0D)
+                case UInt8(ascii: "t"): arena.append(0x09)
                 case UInt8(ascii: "u"):
                     let escStart = pos - 2
                     var code = try hex4()
@@ -508,44 +511,21 @@ struct JSONParser {
                     throw error("invalid escape '\\\(Character(Unicode.Scalar(e)))'", at: pos - 2)
                 }
             } else {
-                scratch.append(b)
+                arena.append(b)
                 pos += 1
             }
-            if scratch.count > options.maxStringBytes {
-                throw error("string longer than \(options.maxStringBytes) bytes", at: quote)
+            if arena.count - arenaStart > maxStringBytes {
+                throw error("string longer than \(maxStringBytes) bytes", at: quote)
             }
         }
-        guard let s = String(validating: scratch, as: UTF8.self) else {
-            throw error("invalid UTF-8 in string", at: quote)
+        let length = arena.count - arenaStart
+        let (valid, signature) = arena.withUnsafeBufferPointer { a in
+            let decoded = UnsafeBufferPointer(rebasing: a[arenaStart...])
+            return (UTF8Check.firstInvalid(decoded) == nil, JSONObject.signature(decoded))
         }
-        lastSignature = scratch.withUnsafeBufferPointer { JSONObject.signature($0) }
-        return s
-    }
-
-    func firstInvalidUTF8(_ from: Int, _ to: Int) -> Int {
-        var i = from
-        while i < to {
-            let b = buffer[i]
-            let n: Int
-            if b < 0x80 {
-                n = 1
-            } else if b & 0xE0 == 0xC0 {
-                n = 2
-            } else if b & 0xF0 == 0xE0 {
-                n = 3
-            } else if b & 0xF8 == 0xF0 {
-                n = 4
-            } else {
-                return i
-            }
-            if n > 1 {
-                if i + n > to { return i }
-                let slice = UnsafeBufferPointer(rebasing: buffer[i..<(i + n)])
-                if String(validating: slice, as: UTF8.self) == nil { return i }
-            }
-            i += n
-        }
-        return from
+        guard valid else { throw error("invalid UTF-8 in string", at: quote) }
+        lastSignature = signature
+        emit(.string, at: quote, UInt64(arenaStart) << 32 | UInt64(length), flag: true)
     }
 
     mutating func hex4() throws(JSONParseError) -> UInt32 {
@@ -568,19 +548,19 @@ struct JSONParser {
 
     mutating func appendUTF8(_ code: UInt32) {
         if code < 0x80 {
-            scratch.append(UInt8(code))
+            arena.append(UInt8(code))
         } else if code < 0x800 {
-            scratch.append(UInt8(0xC0 | (code >> 6)))
-            scratch.append(UInt8(0x80 | (code & 0x3F)))
+            arena.append(UInt8(0xC0 | (code >> 6)))
+            arena.append(UInt8(0x80 | (code & 0x3F)))
         } else if code < 0x10000 {
-            scratch.append(UInt8(0xE0 | (code >> 12)))
-            scratch.append(UInt8(0x80 | ((code >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (code & 0x3F)))
+            arena.append(UInt8(0xE0 | (code >> 12)))
+            arena.append(UInt8(0x80 | ((code >> 6) & 0x3F)))
+            arena.append(UInt8(0x80 | (code & 0x3F)))
         } else {
-            scratch.append(UInt8(0xF0 | (code >> 18)))
-            scratch.append(UInt8(0x80 | ((code >> 12) & 0x3F)))
-            scratch.append(UInt8(0x80 | ((code >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (code & 0x3F)))
+            arena.append(UInt8(0xF0 | (code >> 18)))
+            arena.append(UInt8(0x80 | ((code >> 12) & 0x3F)))
+            arena.append(UInt8(0x80 | ((code >> 6) & 0x3F)))
+            arena.append(UInt8(0x80 | (code & 0x3F)))
         }
     }
 }
