@@ -114,7 +114,9 @@ public struct JSONTapeParser {
     var origin = SourceLocation(line: 1, column: 1, offset: 0)
     var pos = 0
     var depth = 0
-    var words: [UInt64] = []
+    /// The tape being written (copied out into the `JSONTape` at the end). A copy of the parser shares it:
+    /// keep one parser per thread.
+    let words = WordBuffer()
     var arena: [UInt8] = []
     var duplicates: [(object: JSONPointer, key: String, offset: Int)] = []
     /// Signature (decoded length, first and last byte) of the string `parseString` wrote last.
@@ -148,7 +150,7 @@ public struct JSONTapeParser {
         self.origin = origin
         pos = 0
         depth = 0
-        words.removeAll(keepingCapacity: true)
+        words.count = 0
         arena.removeAll(keepingCapacity: true)
         duplicates.removeAll()
         keyStack.removeAll(keepingCapacity: true)
@@ -166,7 +168,7 @@ public struct JSONTapeParser {
         }
         if case .failure(let e) = result { throw e }
         var tape = JSONTape()
-        tape.words = words
+        tape.words = Array(UnsafeBufferPointer(start: words.base, count: words.count))
         tape.arena = arena
         tape.source = bytes
         tape.origin = origin
@@ -203,8 +205,7 @@ public struct JSONTapeParser {
     }
 
     @inline(__always) mutating func emit(_ kind: JSONTape.Kind, at offset: Int, _ second: UInt64, flag: Bool = false) {
-        words.append(UInt64(kind.rawValue) << 60 | (flag ? Self.flag : 0) | UInt64(truncatingIfNeeded: offset))
-        words.append(second)
+        words.append(UInt64(kind.rawValue) << 60 | (flag ? Self.flag : 0) | UInt64(truncatingIfNeeded: offset), second)
     }
 
     mutating func parseValue() throws(JSONParseError) {
@@ -262,7 +263,7 @@ public struct JSONTapeParser {
     @inline(__always) mutating func close(_ at: Int, count: Int) throws(JSONParseError) {
         depth -= 1
         guard words.count < Self.maxWords else { throw error("document too large: more than 2^31 values", at: 0) }
-        words[at + 1] = UInt64(words.count) << 32 | UInt64(count)
+        words.base[at + 1] = UInt64(words.count) << 32 | UInt64(count)
     }
 
     mutating func parseArray() throws(JSONParseError) {
@@ -339,9 +340,21 @@ public struct JSONTapeParser {
         let count = keyStack.count - keyBase
         guard count > 1 else { return }
         if count <= JSONObject.indexThreshold {
-            // Pairwise over the signatures (decoded length, first and last byte); equal ones compare the keys.
-            for i in 1..<count {
+            // A 256-bit filter over the signatures (decoded length, first and last byte): only a key whose
+            // bit is already set is compared with the earlier keys, signatures first.
+            var filter: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            for i in 0..<count {
                 let sig = signatureStack[keyBase + i]
+                let h = Int(truncatingIfNeeded: (sig &* 0x9E37_79B1) >> 24)
+                let bit: UInt64 = 1 << UInt64(h & 63)
+                let seen: Bool
+                switch h >> 6 {
+                case 0: (seen, filter.0) = (filter.0 & bit != 0, filter.0 | bit)
+                case 1: (seen, filter.1) = (filter.1 & bit != 0, filter.1 | bit)
+                case 2: (seen, filter.2) = (filter.2 & bit != 0, filter.2 | bit)
+                default: (seen, filter.3) = (filter.3 & bit != 0, filter.3 | bit)
+                }
+                guard seen else { continue }
                 for j in 0..<i where signatureStack[keyBase + j] == sig && sameKey(keyStack[keyBase + j], keyStack[keyBase + i]) {
                     reportDuplicate(keyStack[keyBase + i])
                     break
@@ -357,7 +370,9 @@ public struct JSONTapeParser {
 
     /// Runs `body` on a view of the words written so far and the arena.
     func withView<R>(_ body: (JSONTapeView) -> R) -> R {
-        words.withUnsafeBufferPointer { w in arena.withUnsafeBufferPointer { a in body(JSONTapeView(words: w, source: buffer, arena: a)) } }
+        arena.withUnsafeBufferPointer { a in
+            body(JSONTapeView(words: UnsafeBufferPointer(start: words.base, count: words.count), source: buffer, arena: a))
+        }
     }
 
     func sameKey(_ a: Int, _ b: Int) -> Bool { withView { v in v.stringEquals(a, v.bytes(b)) } }
@@ -436,7 +451,15 @@ public struct JSONTapeParser {
                 let backslash = x ^ (ones &* 0x5C)
                 let special =
                     ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)
-                if special & highs != 0 { break }
+                let hits = special & highs
+                if hits != 0 {
+                    // The lowest flagged byte is exact (borrows only flag bytes above a real hit): go
+                    // straight to it, noting any non-ASCII byte before it.
+                    let bit = UInt64(hits.trailingZeroBitCount)
+                    if x & highs & ((1 << (bit - 7)) &- 1) != 0 { ascii = false }
+                    pos += Int(bit >> 3)
+                    break
+                }
                 if x & highs != 0 { ascii = false }
                 pos += 8
             }
@@ -465,7 +488,9 @@ public struct JSONTapeParser {
         guard pos < buffer.count else { throw error("unterminated string", at: quote) }
         // Slow path with escapes: the decoded bytes go to the arena.
         let arenaStart = arena.count
-        guard arenaStart <= Int(UInt32.max) else { throw error("document too large: more than 4 GiB of escaped strings", at: quote) }
+        guard arenaStart <= Int(UInt32.max) else {
+            throw error("document too large: more than 4 GiB of escaped strings", at: quote)
+        }
         arena.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<pos]))
         while true {
             guard pos < buffer.count else { throw error("unterminated string", at: quote) }
@@ -562,5 +587,30 @@ public struct JSONTapeParser {
             arena.append(UInt8(0x80 | ((code >> 6) & 0x3F)))
             arena.append(UInt8(0x80 | (code & 0x3F)))
         }
+    }
+}
+
+/// Growable storage for the words a parser writes, without the uniqueness check an array append makes.
+final class WordBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt64>
+    var count = 0
+    private var capacity = 256
+
+    init() { base = .allocate(capacity: capacity) }
+    deinit { base.deallocate() }
+
+    @inline(__always) func append(_ first: UInt64, _ second: UInt64) {
+        if count + 2 > capacity { grow() }
+        base[count] = first
+        base[count + 1] = second
+        count += 2
+    }
+
+    private func grow() {
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity *= 2
     }
 }

@@ -22,6 +22,21 @@ public struct JSONRecord: Sendable {
     }
 }
 
+/// One line of a JSON Lines file, not parsed yet.
+public struct JSONLine: Sendable {
+    public let bytes: [UInt8]
+    /// Where the line starts in the file.
+    public let origin: SourceLocation
+    /// 0-based position of the record in the file (blank lines are not counted).
+    public let index: Int
+
+    public init(bytes: [UInt8], origin: SourceLocation, index: Int) {
+        self.bytes = bytes
+        self.origin = origin
+        self.index = index
+    }
+}
+
 /// An I/O or framing error that ends a stream.
 public struct JSONStreamError: Error, Sendable, CustomStringConvertible {
     public let path: String
@@ -122,29 +137,44 @@ public struct JSONStreamReader: Sendable {
         path: String, jobs: Int, batchLines: Int = 256, map: @Sendable (Int, JSONRecord) -> Result,
         emit: (Result) throws -> Void
     ) throws {
+        try forEachRawLine(
+            path: path, jobs: jobs, batchLines: batchLines,
+            map: { slot, line in
+                map(slot, parse(line.bytes, index: line.index, origin: line.origin))
+            }, emit: emit)
+    }
+
+    /// `forEachLine(path:jobs:…)` for a caller that parses the lines itself (with a `JSONTapeParser`
+    /// per slot, for example).
+    public func forEachRawLine<Result>(
+        path: String, jobs: Int, batchLines: Int = 256, map: @Sendable (Int, JSONLine) -> Result,
+        emit: (Result) throws -> Void
+    ) throws {
+        var index = 0
         guard jobs > 1 else {
-            try forEachLine(path: path) { try emit(map(0, $0)) }
+            try forEachRawLine(path: path) { bytes, origin in
+                try emit(map(0, JSONLine(bytes: bytes, origin: origin, index: index)))
+                index += 1
+            }
             return
         }
         let windowSize = jobs * batchLines
-        var window: [(bytes: [UInt8], origin: SourceLocation, index: Int)] = []
+        var window: [JSONLine] = []
         window.reserveCapacity(windowSize)
-        var index = 0
         func drain() throws {
             let lines = window
             let results = ResultSlots<Result>(count: lines.count)
             let batches = (lines.count + batchLines - 1) / batchLines
             DispatchQueue.concurrentPerform(iterations: batches) { b in
                 for i in (b * batchLines)..<min(lines.count, (b + 1) * batchLines) {
-                    let line = lines[i]
-                    results.set(i, map(b, parse(line.bytes, index: line.index, origin: line.origin)))
+                    results.set(i, map(b, lines[i]))
                 }
             }
             window.removeAll(keepingCapacity: true)
             for i in 0..<lines.count { try emit(results.take(i)) }
         }
         try forEachRawLine(path: path) { bytes, origin in
-            window.append((bytes, origin, index))
+            window.append(JSONLine(bytes: bytes, origin: origin, index: index))
             index += 1
             if window.count == windowSize { try drain() }
         }

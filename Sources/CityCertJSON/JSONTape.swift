@@ -67,7 +67,8 @@ public struct JSONTapeView {
     @usableFromInline static let flag: UInt64 = 1 << 59
 
     @inlinable public func kind(_ i: Int) -> JSONTape.Kind {
-        JSONTape.Kind(rawValue: UInt8(truncatingIfNeeded: words[i] >> 60)).unsafelyUnwrapped
+        // The parser writes only the kinds' raw values (0...6) in the top bits.
+        unsafeBitCast(UInt8(truncatingIfNeeded: words[i] >> 60), to: JSONTape.Kind.self)
     }
 
     /// Byte offset of the value in the source.
@@ -89,7 +90,8 @@ public struct JSONTapeView {
         let w = words[i + 1]
         let length = Int(truncatingIfNeeded: w & 0xFFFF_FFFF)
         if words[i] & Self.flag != 0 {
-            return UnsafeBufferPointer(start: arena.baseAddress.unsafelyUnwrapped + Int(truncatingIfNeeded: w >> 32), count: length)
+            return UnsafeBufferPointer(
+                start: arena.baseAddress.unsafelyUnwrapped + Int(truncatingIfNeeded: w >> 32), count: length)
         }
         return UnsafeBufferPointer(start: source.baseAddress.unsafelyUnwrapped + offset(i) + 1, count: length)
     }

@@ -56,6 +56,19 @@ public final class JSONSchema: Sendable {
         return v.evaluate(root, instance).valid
     }
 
+    /// The fast path over a parser's tape, without building the instance's tree: true or false when it
+    /// decides, nil when it does not (duplicate member names, `unevaluated*`, `$dynamicRef`/`$recursiveRef`,
+    /// a pattern match out of time). Its answers are the tree validator's; for nil, and for the errors of
+    /// an invalid instance, build the `JSONDocument` and call `isValid` or `validate`.
+    public func isValid(tape: JSONTape) -> Bool? {
+        guard !tracksAnnotations, !usesDynamicScope, !tape.hasDuplicateKeys else { return nil }
+        return tape.withView { view in
+            var v = TapeValidator(schema: self, tape: view)
+            let valid = v.evaluate(root, 0)
+            return v.undecided ? nil : valid
+        }
+    }
+
     /// Every failure, with instance and keyword locations. Empty when valid.
     public func validate(_ instance: JSONValue) -> [SchemaValidationError] {
         var v = Validator(schema: self, collect: true)

@@ -170,16 +170,16 @@ struct KeywordCompiler {
         }
 
         // Applicators: objects.
-        var propertyNames = Set<CodePointKey>()
+        var propertyNames: [String] = []
         var patterns: [BoundedRegex] = []
         if let p = object["properties"] {
             guard case .object(let props) = p else { throw fail("properties", "must be an object") }
             var compiled: [(String, SchemaNode)] = []
             for e in props.uniqueEntries {
                 compiled.append((e.key, try sub("properties", e.key)))
-                propertyNames.insert(CodePointKey(e.key))
+                propertyNames.append(e.key)
             }
-            out.append(.properties(compiled.map { ($0.0, JSONObject.signature($0.0), $0.1) }))
+            out.append(.properties(compiled.map { ($0.0, JSONObject.signature($0.0), $0.1) }, NameTable(propertyNames)))
         }
         if let p = object["patternProperties"] {
             guard case .object(let props) = p else { throw fail("patternProperties", "must be an object") }
@@ -192,7 +192,8 @@ struct KeywordCompiler {
             out.append(.patternProperties(compiled))
         }
         if object["additionalProperties"] != nil {
-            out.append(.additionalProperties(try sub("additionalProperties"), names: propertyNames, patterns: patterns))
+            out.append(
+                .additionalProperties(try sub("additionalProperties"), names: NameTable(propertyNames), patterns: patterns))
         }
         if draft <= .draft7, case .object(let deps) = object["dependencies"] ?? .null {
             var required: [(String, [String])] = []

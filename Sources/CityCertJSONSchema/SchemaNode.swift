@@ -1,6 +1,12 @@
 import CityCertJSON
 import CityCertRegex
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A schema resource: a schema object with an absolute base URI, as the dynamic scope sees it.
 final class SchemaResource: @unchecked Sendable {
     let uri: String
@@ -99,9 +105,9 @@ indirect enum Keyword: @unchecked Sendable {
     case minProperties(Int)
     /// Names with their `JSONObject.signature(_:)`, computed once.
     case required([(String, UInt32)])
-    case properties([(String, UInt32, SchemaNode)])
+    case properties([(String, UInt32, SchemaNode)], NameTable)
     case patternProperties([(BoundedRegex, SchemaNode)])
-    case additionalProperties(SchemaNode, names: Set<CodePointKey>, patterns: [BoundedRegex])
+    case additionalProperties(SchemaNode, names: NameTable, patterns: [BoundedRegex])
     case dependentRequired([(String, [String])], name: String)
     case dependentSchemas([(String, SchemaNode)], name: String)
     case propertyNames(SchemaNode)
@@ -160,4 +166,81 @@ indirect enum Keyword: @unchecked Sendable {
         default: return false
         }
     }
+}
+
+/// Member names looked up by their UTF-8 bytes (code points, as JSON compares names), in an
+/// open-addressing table keyed by each name's signature: for `properties` and `additionalProperties`,
+/// whose lookups run once per instance member.
+final class NameTable: Sendable {
+    let names: [String]
+    private let bytes: [UInt8]
+    /// Name `k`'s bytes are `bytes[starts[k]..<starts[k + 1]]`.
+    private let starts: [Int]
+    /// Per slot: name index + 1 (0 for an empty slot) and that name's signature; a power-of-two size.
+    private let slots: [Int32]
+    private let slotSignatures: [UInt32]
+    private let mask: Int
+
+    init(_ names: [String]) {
+        self.names = names
+        var bytes: [UInt8] = []
+        var starts = [0]
+        for n in names {
+            bytes += Array(n.utf8)
+            starts.append(bytes.count)
+        }
+        var size = 8
+        while size < names.count * 2 { size *= 2 }
+        var slots = [Int32](repeating: 0, count: size)
+        var slotSignatures = [UInt32](repeating: 0, count: size)
+        for (k, n) in names.enumerated() {
+            let signature = JSONObject.signature(n)
+            var s = Self.slot(signature, size - 1)
+            while slots[s] != 0 { s = (s + 1) & (size - 1) }
+            slots[s] = Int32(k + 1)
+            slotSignatures[s] = signature
+        }
+        self.bytes = bytes
+        self.starts = starts
+        self.slots = slots
+        self.slotSignatures = slotSignatures
+        mask = size - 1
+    }
+
+    @inline(__always) private static func slot(_ signature: UInt32, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (signature &* 0x9E37_79B1) >> 16) & mask
+    }
+
+    /// The index in `names` of the name with exactly these bytes, or nil.
+    func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !names.isEmpty else { return nil }
+        let signature: UInt32 =
+            key.isEmpty ? 0 : UInt32(truncatingIfNeeded: key.count) << 16 | UInt32(key[0]) << 8 | UInt32(key[key.count - 1])
+        return slots.withUnsafeBufferPointer { slots in
+            slotSignatures.withUnsafeBufferPointer { signatures in
+                var s = Self.slot(signature, mask)
+                while true {
+                    let k = Int(slots[s]) - 1
+                    if k < 0 { return nil }
+                    if signatures[s] == signature {
+                        let start = starts[k]
+                        let same =
+                            key.count <= 2
+                            || bytes.withUnsafeBufferPointer { b in
+                                memcmp(b.baseAddress! + start, key.baseAddress!, key.count) == 0
+                            }
+                        if same { return k }
+                    }
+                    s = (s + 1) & mask
+                }
+            }
+        }
+    }
+
+    func index(of key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { index(of: $0) }
+    }
+
+    func contains(_ key: String) -> Bool { index(of: key) != nil }
 }

@@ -242,23 +242,9 @@ struct Validator {
             return false
         case .uniqueItems:
             guard case .array(let a) = instance else { return true }
-            if a.count < 2 { return true }
-            if a.count <= 8 {
-                // Pairwise for short arrays: no hashing.
-                for i in 1..<a.count {
-                    for j in 0..<i where a[j] == a[i] {
-                        fail(node, "uniqueItems", "item \(i) duplicates an earlier item")
-                        return false
-                    }
-                }
-                return true
-            }
-            var seen = Set<JSONValue>()
-            for (i, v) in a.enumerated() where !seen.insert(v).inserted {
-                fail(node, "uniqueItems", "item \(i) duplicates an earlier item")
-                return false
-            }
-            return true
+            guard let i = Self.firstDuplicate(a) else { return true }
+            fail(node, "uniqueItems", "item \(i) duplicates an earlier item")
+            return false
         case .prefixItems(let schemas, _):
             guard case .array(let a) = instance else { return true }
             var ok = true
@@ -324,7 +310,7 @@ struct Validator {
                 if !collect { return false }
             }
             return ok
-        case .properties(let props):
+        case .properties(let props, _):
             guard case .object(let o) = instance else { return true }
             var ok = true
             for (name, signature, s) in props {
@@ -352,7 +338,7 @@ struct Validator {
         case .additionalProperties(let s, let names, let patterns):
             guard case .object(let o) = instance else { return true }
             var ok = true
-            for e in o.uniqueEntries where !names.contains(CodePointKey(e.key)) {
+            for e in o.uniqueEntries where !names.contains(e.key) {
                 if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) {
                     continue
                 }
@@ -538,6 +524,19 @@ struct Validator {
         let r = evaluate(target, instance)
         if r.valid { ann.merge(r.annotations) }
         return r.valid
+    }
+
+    /// The index of the first item equal (as JSON) to an earlier one.
+    static func firstDuplicate(_ a: [JSONValue]) -> Int? {
+        if a.count < 2 { return nil }
+        if a.count <= 8 {
+            // Pairwise for short arrays: no hashing.
+            for i in 1..<a.count where a[0..<i].contains(a[i]) { return i }
+            return nil
+        }
+        var seen = Set<JSONValue>()
+        for (i, v) in a.enumerated() where !seen.insert(v).inserted { return i }
+        return nil
     }
 
     static func summary(_ errors: [SchemaValidationError]) -> String {

@@ -31,6 +31,12 @@ public final class BoundedRegex: @unchecked Sendable {
     /// Default time bound per match.
     public static let defaultTimeLimit: Double = 1.0
 
+    /// `firstMatch(in:)` for a subject given as valid UTF-8 bytes: no string is made unless ICU runs.
+    public func firstMatch(utf8: UnsafeBufferPointer<UInt8>, timeLimit: Double = BoundedRegex.defaultTimeLimit) -> Outcome {
+        if let linear { return linear.matches(utf8: utf8) ? .matched : .notMatched }
+        return firstMatch(in: String(decoding: utf8, as: UTF8.self), timeLimit: timeLimit)
+    }
+
     /// Whether the pattern matches somewhere in `subject` (it is anchored if the pattern says so).
     public func firstMatch(in subject: String, timeLimit: Double = BoundedRegex.defaultTimeLimit) -> Outcome {
         if let linear { return linear.matches(subject) ? .matched : .notMatched }

@@ -20,6 +20,10 @@ public final class LinearRegex: Sendable {
     private let matched: [Bool]
     private let acceptsAtEnd: [Bool]
     private let dead: [Bool]
+    /// The same DFA for ASCII bytes without the class step: `asciiNext[state << 7 | byte]`, and per
+    /// state whether the run can stop there (matched or dead).
+    private let asciiNext: [UInt16]
+    private let stops: [Bool]
 
     /// Limits past which the caller's ICU path is used instead.
     static let maxNFAStates = 4_000
@@ -108,6 +112,12 @@ public final class LinearRegex: Sendable {
             nfa.closure(set, atStart: i == 0, atEnd: true).contains(Int32(matchState))
         }
         dead = sets.map { $0.isEmpty && inject.isEmpty }
+        var asciiNext = [UInt16](repeating: 0, count: sets.count << 7)
+        for state in 0..<sets.count {
+            for b in 0..<128 { asciiNext[state << 7 | b] = UInt16(table[state * representatives.count + Int(ascii[b])]) }
+        }
+        self.asciiNext = asciiNext
+        stops = zip(matched, dead).map { $0 || $1 }
     }
 
     /// Whether the pattern matches somewhere in `subject`.
@@ -117,38 +127,42 @@ public final class LinearRegex: Sendable {
         return copy.withUTF8 { run($0) }
     }
 
+    /// Whether the pattern matches somewhere in `utf8`, which must be valid UTF-8 (a JSON parser's output).
+    public func matches(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool { matched[0] || run(bytes) }
+
     /// The DFA over the UTF-8 bytes of a valid string: ASCII bytes index the class table directly,
     /// longer sequences are decoded to their scalar.
     private func run(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var state = 0
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b = bytes[i]
-            let c: Int
-            if b < 0x80 {
-                c = Int(asciiClass[Int(b)])
-                i += 1
-            } else {
-                var v: UInt32
-                if b < 0xE0 {
-                    v = UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
-                    i += 2
-                } else if b < 0xF0 {
-                    v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
-                    i += 3
-                } else {
-                    v = UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12
-                    v |= UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F)
-                    i += 4
+        asciiNext.withUnsafeBufferPointer { asciiNext in
+            stops.withUnsafeBufferPointer { stops in
+                var state = 0
+                var i = 0
+                let n = bytes.count
+                while i < n {
+                    let b = bytes[i]
+                    if b < 0x80 {
+                        state = Int(asciiNext[state << 7 | Int(b)])
+                        i += 1
+                    } else {
+                        var v: UInt32
+                        if b < 0xE0 {
+                            v = UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                            i += 2
+                        } else if b < 0xF0 {
+                            v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                            i += 3
+                        } else {
+                            v = UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12
+                            v |= UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F)
+                            i += 4
+                        }
+                        state = Int(next[state * classCount + classOf(v)])
+                    }
+                    if stops[state] { return matched[state] }
                 }
-                c = classOf(v)
+                return acceptsAtEnd[state]
             }
-            state = Int(next[state * classCount + c])
-            if matched[state] { return true }
-            if dead[state] { return false }
         }
-        return acceptsAtEnd[state]
     }
 
     /// The class of a scalar above ASCII: the last interval whose start is <= v.

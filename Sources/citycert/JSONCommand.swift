@@ -72,24 +72,30 @@ struct JSONCommand: ParsableCommand {
                 let lines = JSONCommand.isJSONLines(file)
                 let reader = JSONStreamReader()
                 // Each record's verdict and its printed lines; records are checked on `jobs` threads and
-                // printed in file order.
-                let check: @Sendable (Int, JSONRecord) -> (invalid: Bool, lines: [String]) = { slot, record in
-                    let compiled = compiled[slot]
-                    switch record.document {
-                    case .failure(let e):
-                        return (true, ["\(file):\(e.location): not valid JSON: \(e.message)"])
-                    case .success(let doc):
-                        if compiled.isValid(doc.root) { return (false, []) }
-                        let errors = compiled.validate(doc.root)
-                        return (
-                            !errors.isEmpty,
-                            errors.map { e in
-                                let loc = doc.location(of: e.instanceLocation) ?? record.origin
-                                return
-                                    "\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]"
-                            }
-                        )
+                // printed in file order. A record is parsed to a tape and checked on it (no tree) first;
+                // only when that does not say "valid" is the tree built, and its validator's output is
+                // the verdict.
+                let parsers = (0..<max(jobs, 1)).map { _ in TapeParserSlot(options: reader.options) }
+                let check: @Sendable (Int, JSONLine) -> (invalid: Bool, lines: [String]) = { slot, line in
+                    let compiled = compiled[min(slot, compiled.count - 1)]
+                    let tape: JSONTape
+                    do throws(JSONParseError) {
+                        tape = try parsers[slot].parser.parse(line.bytes, origin: line.origin)
+                    } catch {
+                        return (true, ["\(file):\(error.location): not valid JSON: \(error.message)"])
                     }
+                    if compiled.isValid(tape: tape) == true { return (false, []) }
+                    let doc = JSONDocument(tape: tape)
+                    if compiled.isValid(doc.root) { return (false, []) }
+                    let errors = compiled.validate(doc.root)
+                    return (
+                        !errors.isEmpty,
+                        errors.map { e in
+                            let loc = doc.location(of: e.instanceLocation) ?? line.origin
+                            return
+                                "\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]"
+                        }
+                    )
                 }
                 let emit: ((invalid: Bool, lines: [String])) -> Void = { result in
                     if result.invalid { invalid += 1 }
@@ -97,7 +103,7 @@ struct JSONCommand: ParsableCommand {
                 }
                 do {
                     if lines {
-                        try reader.forEachLine(path: file, jobs: jobs, map: check, emit: emit)
+                        try reader.forEachRawLine(path: file, jobs: jobs, map: check, emit: emit)
                     } else {
                         guard let data = FileManager.default.contents(atPath: file) else {
                             warn("error: cannot read \(file)")
@@ -105,10 +111,7 @@ struct JSONCommand: ParsableCommand {
                         }
                         emit(
                             check(
-                                0,
-                                JSONRecord(
-                                    index: 0, origin: SourceLocation(line: 1, column: 1, offset: 0),
-                                    document: JSONCommand.parseDocument(data))))
+                                0, JSONLine(bytes: Array(data), origin: SourceLocation(line: 1, column: 1, offset: 0), index: 0)))
                     }
                 } catch let e as ExitCode {
                     throw e
@@ -128,12 +131,11 @@ struct JSONCommand: ParsableCommand {
     /// `.jsonl` / `.ndjson`: one document per line.
     static func isJSONLines(_ file: String) -> Bool { file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") }
 
-    static func parseDocument(_ data: Data) -> Result<JSONDocument, JSONParseError> {
-        do throws(JSONParseError) {
-            return .success(try JSONDocument(bytes: Array(data)))
-        } catch {
-            return .failure(error)
-        }
+    /// A tape parser for one worker slot: `forEachRawLine(path:jobs:…)` never runs two batches on one
+    /// slot at once, so each parser is used by one thread at a time and keeps its buffers between lines.
+    final class TapeParserSlot: @unchecked Sendable {
+        var parser: JSONTapeParser
+        init(options: JSONParseOptions) { parser = JSONTapeParser(options: options) }
     }
 
     struct Query: ParsableCommand {

@@ -1,5 +1,6 @@
-import CityCertJSON
 import Testing
+
+@testable import CityCertJSON
 
 @Suite struct JSONParserTests {
     @Test(arguments: [
@@ -187,5 +188,49 @@ import Testing
             bytes = Array(("\"" + pad + tail).utf8)
             #expect(throws: JSONParseError.self, "unterminated") { try JSONValue.parse(bytes: bytes) }
         }
+    }
+
+    /// The byte-level UTF-8 check accepts exactly what the standard library accepts: every 1- and 2-byte
+    /// sequence, every 3-byte sequence that starts with a 3-byte lead, and 200,000 seeded random ones.
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        func agree(_ bytes: [UInt8]) -> Bool {
+            let mine = bytes.withUnsafeBufferPointer { UTF8Check.firstInvalid($0) == nil }
+            return mine == (String(validating: bytes, as: UTF8.self) != nil)
+        }
+        var disagreements: [[UInt8]] = []
+        for a in 0...255 {
+            if !agree([UInt8(a)]) { disagreements.append([UInt8(a)]) }
+            for b in 0...255 where !agree([UInt8(a), UInt8(b)]) { disagreements.append([UInt8(a), UInt8(b)]) }
+        }
+        for a in 0xE0...0xEF {
+            for b in 0...255 {
+                for c in stride(from: 0, through: 255, by: 3) where !agree([UInt8(a), UInt8(b), UInt8(c)]) {
+                    disagreements.append([UInt8(a), UInt8(b), UInt8(c)])
+                }
+            }
+        }
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt8 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let r = UInt8(truncatingIfNeeded: seed >> 56)
+            // Mostly lead and continuation bytes, where the rules are.
+            return r < 64 ? r : 0x80 | (r & 0x7F)
+        }
+        for _ in 0..<200_000 {
+            let bytes = (0..<Int(next() % 7 + 1)).map { _ in next() }
+            if !agree(bytes) { disagreements.append(bytes) }
+        }
+        #expect(disagreements.isEmpty, "first: \(disagreements.prefix(5))")
+    }
+
+    /// A parser keeps its buffers between texts; a tape it returned earlier is not changed by a later parse.
+    @Test func tapesSurviveTheNextParse() throws {
+        var parser = JSONTapeParser()
+        let first = try parser.parse(Array(#"{"a\n": ["x\u00e9", 1.5, {"b": null}], "c": true}"#.utf8))
+        let second = try parser.parse(Array(#"["other \"text\"", 2, 3, 4, 5, 6, 7, 8, 9, 10]"#.utf8))
+        #expect(first.root() == (try JSONValue.parse(#"{"a\n": ["xé", 1.5, {"b": null}], "c": true}"#)))
+        #expect(second.root() == (try JSONValue.parse(#"["other \"text\"", 2, 3, 4, 5, 6, 7, 8, 9, 10]"#)))
+        #expect(!first.hasDuplicateKeys)
+        #expect(try parser.parse(Array(#"{"k": 1, "k": 2}"#.utf8)).hasDuplicateKeys)
     }
 }

@@ -1,0 +1,70 @@
+import CityCertJSON
+import CityCertJSONSchema
+import Testing
+
+/// The fast path over a tape: it answers only where it gives the tree validator's answer (the official
+/// suite checks every decided case in `JSONSchemaTestSuite`); these are the cases it must leave alone.
+@Suite struct TapeValidatorTests {
+    func compile(_ schema: String) throws -> JSONSchema {
+        try JSONSchema(document: JSONValue.parse(schema))
+    }
+
+    func tapeVerdict(_ schema: JSONSchema, _ instance: String) throws -> Bool? {
+        var parser = JSONTapeParser()
+        return schema.isValid(tape: try parser.parse(Array(instance.utf8)))
+    }
+
+    /// With a name twice, the tree keeps the last value; the tape path does not decide. Under `not`, checking
+    /// every occurrence would turn an invalid instance valid.
+    @Test func duplicateNamesGoToTheTree() throws {
+        let s = try compile(#"{"not": {"properties": {"a": {"type": "string"}}}}"#)
+        let instance = #"{"a": 1, "a": "x"}"#
+        #expect(try tapeVerdict(s, instance) == nil)
+        #expect(!s.isValid(try JSONValue.parse(instance)), "the last 'a' is a string, so the 'not' fails")
+        #expect(try tapeVerdict(s, #"{"a": 1}"#) == true)
+        #expect(try tapeVerdict(s, #"{"a": "x"}"#) == false)
+    }
+
+    @Test func annotationsAndDynamicReferencesGoToTheTree() throws {
+        let unevaluated = try compile(#"{"properties": {"a": true}, "unevaluatedProperties": false}"#)
+        #expect(try tapeVerdict(unevaluated, #"{"a": 1}"#) == nil)
+        let dynamic = try compile(##"{"$dynamicAnchor": "x", "items": {"$dynamicRef": "#x"}}"##)
+        #expect(try tapeVerdict(dynamic, "[[1]]") == nil)
+    }
+
+    /// Keywords whose values the tape holds in place: exact numbers, names compared by code points,
+    /// strings measured in code points, patterns on the linear automaton and on ICU.
+    @Test func decidesFromTheTapeAsTheTreeDoes() throws {
+        let cases: [(schema: String, instance: String)] = [
+            (#"{"type": "integer"}"#, "1.0"),
+            (#"{"type": "integer"}"#, "1.0000000000000000001"),
+            (#"{"type": "integer"}"#, "1e400"),
+            (#"{"maximum": 0.3}"#, "0.30000000000000001"),
+            (#"{"exclusiveMaximum": 0.3}"#, "0.3"),
+            (#"{"multipleOf": 0.1}"#, "0.3"),
+            (#"{"enum": ["é", 1, [1, {"a": null}]]}"#, #""e\u0301""#),
+            (#"{"enum": ["é", 1, [1, {"a": null}]]}"#, #""\u00e9""#),
+            (#"{"enum": ["é", 1, [1, {"a": null}]]}"#, "1.0"),
+            (#"{"enum": ["é", 1, [1, {"a": null}]]}"#, #"[1, {"a": null}]"#),
+            (#"{"maxLength": 2}"#, #""é😀""#),
+            (#"{"minLength": 3}"#, #""é😀""#),
+            (#"{"properties": {"é": {"type": "string"}}, "additionalProperties": false}"#, #"{"e\u0301": "x"}"#),
+            (#"{"properties": {"é": {"type": "string"}}, "additionalProperties": false}"#, #"{"\u00e9": "x"}"#),
+            (#"{"required": ["a\u0000b"]}"#, #"{"a\u0000b": 1}"#),
+            (#"{"propertyNames": {"pattern": "^[a-z]+$"}}"#, #"{"abc": 1, "aBc": 2}"#),
+            (#"{"patternProperties": {"^x(?=y)": {"type": "number"}}}"#, #"{"xy": "no"}"#),
+            (#"{"uniqueItems": true}"#, "[1, 1.0]"),
+            (#"{"uniqueItems": true}"#, #"[{"a": 1, "b": 2}, {"b": 2, "a": 1}]"#),
+            (#"{"contains": {"type": "string"}, "maxContains": 1}"#, #"["a", 1, "b"]"#),
+            (#"{"prefixItems": [{"type": "string"}], "items": {"type": "number"}}"#, #"["a", 1, "b"]"#),
+            (#"{"oneOf": [{"type": "number"}, {"minimum": 0}]}"#, "5"),
+            (#"{"if": {"type": "string"}, "then": {"minLength": 2}, "else": {"type": "null"}}"#, "null"),
+            (#"{"dependentRequired": {"a": ["b"]}}"#, #"{"a": 1}"#),
+        ]
+        for c in cases {
+            let s = try compile(c.schema)
+            let tree = s.isValid(try JSONValue.parse(c.instance))
+            #expect(try tapeVerdict(s, c.instance) == tree, "\(c.schema) with \(c.instance)")
+        }
+    }
+}
