@@ -205,7 +205,9 @@ public struct JSONTapeParser {
     }
 
     @inline(__always) mutating func emit(_ kind: JSONTape.Kind, at offset: Int, _ second: UInt64, flag: Bool = false) {
-        words.append(UInt64(kind.rawValue) << 60 | (flag ? Self.flag : 0) | UInt64(truncatingIfNeeded: offset), second)
+        words.append(
+            UInt64(kind.rawValue) << 60 | (flag ? Self.flag : 0) | UInt64(truncatingIfNeeded: offset) & JSONTapeView.offsetMask,
+            second)
     }
 
     mutating func parseValue() throws(JSONParseError) {

@@ -35,7 +35,8 @@ public struct JSONTape: Sendable {
     /// Whether some object has a member name twice (`JSONDocument.duplicateKeys` lists them).
     public var hasDuplicateKeys: Bool { !duplicates.isEmpty }
 
-    public init() {}
+    /// Only the parser makes tapes: a tape always holds at least the root value.
+    init() {}
 
     /// Calls `body` with a view of the tape that reads its words and bytes without bounds checks.
     @inlinable public func withView<R>(_ body: (JSONTapeView) throws -> R) rethrows -> R {

@@ -222,8 +222,9 @@ final class NameTable: Sendable {
                 while true {
                     let k = Int(slots[s]) - 1
                     if k < 0 { return nil }
-                    if signatures[s] == signature {
-                        let start = starts[k]
+                    // The signature keeps the length modulo 2^16 only: the real lengths must agree too.
+                    let start = starts[k]
+                    if signatures[s] == signature && starts[k + 1] - start == key.count {
                         let same =
                             key.count <= 2
                             || bytes.withUnsafeBufferPointer { b in

@@ -67,4 +67,19 @@ import Testing
             #expect(try tapeVerdict(s, c.instance) == tree, "\(c.schema) with \(c.instance)")
         }
     }
+
+    /// A name's signature keeps its length modulo 2^16 only: a 65,537-byte name and "a" share one, and
+    /// must still be told apart (by the tape path and by the tree validator's additionalProperties).
+    @Test func namesWithTheSameSignatureStayApart() throws {
+        let long = "a" + String(repeating: "x", count: 65_535) + "a"
+        let s = try compile(#"{"properties": {""# + long + #"": true, "a": false}}"#)
+        #expect(!s.isValid(try JSONValue.parse(#"{"a": 1}"#)))
+        #expect(try tapeVerdict(s, #"{"a": 1}"#) == false)
+        let closed = try compile(#"{"properties": {""# + long + #"": true}, "additionalProperties": false}"#)
+        #expect(!closed.isValid(try JSONValue.parse(#"{"a": 1}"#)))
+        #expect(try tapeVerdict(closed, #"{"a": 1}"#) == false)
+        // An instance name longer than any schema name, with the same signature, is not read past.
+        let short = try compile(#"{"properties": {"ab": false}}"#)
+        #expect(try tapeVerdict(short, #"{""# + "a" + String(repeating: "z", count: 65_536) + "b" + #"": 1}"#) == true)
+    }
 }
