@@ -2,31 +2,56 @@ import CityCertJSON
 import CityCertRegex
 import Foundation
 
-/// Checks one `format` value; returns false when the string is not of the format.
-typealias FormatChecker = @Sendable (String) -> Bool
+/// Checks one `format` value; false when the string is not of the format. Grammars that work on UTF-8
+/// bytes also take them directly (the tape validator has bytes, not strings).
+struct FormatChecker: Sendable {
+    private let onString: @Sendable (String) -> Bool
+    private let onBytes: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?
+
+    init(_ check: @escaping @Sendable (String) -> Bool) {
+        onString = check
+        onBytes = nil
+    }
+
+    init(bytes check: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) {
+        onBytes = check
+        onString = { s in
+            var s = s
+            return s.withUTF8(check)
+        }
+    }
+
+    func callAsFunction(_ value: String) -> Bool { onString(value) }
+
+    /// For valid UTF-8 (a parser's output).
+    func callAsFunction(utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let onBytes { return onBytes(utf8) }
+        return onString(String(decoding: utf8, as: UTF8.self))
+    }
+}
 
 /// The registry of `format` checkers (JSON Schema 2020-12 section 7.3). Unknown formats always pass.
 enum FormatRegistry {
     static let checkers: [String: FormatChecker] = [
-        "date-time": Formats.dateTime,
-        "date": Formats.date,
-        "time": Formats.time,
-        "duration": Formats.duration,
-        "email": { Formats.email($0, international: false) },
-        "idn-email": { Formats.email($0, international: true) },
-        "hostname": { Formats.hostname($0, international: false) },
-        "idn-hostname": { Formats.hostname($0, international: true) },
-        "ipv4": Formats.ipv4,
-        "ipv6": Formats.ipv6,
-        "uri": { Formats.uri($0, reference: false, iri: false) },
-        "uri-reference": { Formats.uri($0, reference: true, iri: false) },
-        "iri": { Formats.uri($0, reference: false, iri: true) },
-        "iri-reference": { Formats.uri($0, reference: true, iri: true) },
-        "uri-template": Formats.uriTemplate,
-        "uuid": Formats.uuid,
-        "regex": { ECMARegex.compile($0) != nil },
-        "json-pointer": Formats.jsonPointer,
-        "relative-json-pointer": Formats.relativeJSONPointer,
+        "date-time": FormatChecker(bytes: Formats.dateTime),
+        "date": FormatChecker(bytes: { Formats.parseDate($0[...]) != nil }),
+        "time": FormatChecker(bytes: { Formats.parseTime($0[...]) }),
+        "duration": FormatChecker(Formats.duration),
+        "email": FormatChecker { Formats.email($0, international: false) },
+        "idn-email": FormatChecker { Formats.email($0, international: true) },
+        "hostname": FormatChecker { Formats.hostname($0, international: false) },
+        "idn-hostname": FormatChecker { Formats.hostname($0, international: true) },
+        "ipv4": FormatChecker(Formats.ipv4),
+        "ipv6": FormatChecker(Formats.ipv6),
+        "uri": FormatChecker(bytes: { Formats.uri($0, reference: false, iri: false) }),
+        "uri-reference": FormatChecker(bytes: { Formats.uri($0, reference: true, iri: false) }),
+        "iri": FormatChecker(bytes: { Formats.uri($0, reference: false, iri: true) }),
+        "iri-reference": FormatChecker(bytes: { Formats.uri($0, reference: true, iri: true) }),
+        "uri-template": FormatChecker(Formats.uriTemplate),
+        "uuid": FormatChecker(Formats.uuid),
+        "regex": FormatChecker { ECMARegex.compile($0) != nil },
+        "json-pointer": FormatChecker(Formats.jsonPointer),
+        "relative-json-pointer": FormatChecker(Formats.relativeJSONPointer),
     ]
 
     static func checker(for format: String) -> FormatChecker? { checkers[format] }
@@ -43,7 +68,9 @@ public enum Formats {
         FormatRegistry.checker(for: format).map { $0(value) }
     }
 
-    static func digits(_ s: ArraySlice<UInt8>) -> Int? {
+    typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
+    static func digits(_ s: Bytes) -> Int? {
         guard !s.isEmpty, s.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return s.reduce(0) { $0 * 10 + Int($1 - 48) }
     }
@@ -51,23 +78,31 @@ public enum Formats {
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
     /// RFC 3339 full-date.
-    public static func date(_ s: String) -> Bool { parseDate(Array(s.utf8)[...]) != nil }
+    public static func date(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { parseDate($0[...]) != nil }
+    }
 
-    static func parseDate(_ b: ArraySlice<UInt8>) -> (Int, Int, Int)? {
+    static let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+    static func parseDate(_ b: Bytes) -> (Int, Int, Int)? {
         guard b.count == 10 else { return nil }
         let s = b.startIndex
         guard b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-"),
             let y = digits(b[s..<(s + 4)]), let m = digits(b[(s + 5)..<(s + 7)]), let d = digits(b[(s + 8)..<(s + 10)])
         else { return nil }
         guard m >= 1, m <= 12, d >= 1 else { return nil }
-        let days = [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        let days = m == 2 && isLeap(y) ? 29 : daysInMonth[m - 1]
         return d <= days ? (y, m, d) : nil
     }
 
     /// RFC 3339 full-time (an offset is required).
-    public static func time(_ s: String) -> Bool { parseTime(Array(s.utf8)[...]) }
+    public static func time(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { parseTime($0[...]) }
+    }
 
-    static func parseTime(_ b: ArraySlice<UInt8>) -> Bool {
+    static func parseTime(_ b: Bytes) -> Bool {
         var i = b.startIndex
         func two() -> Int? {
             guard i + 2 <= b.endIndex, let v = digits(b[i..<(i + 2)]) else { return nil }
@@ -111,7 +146,11 @@ public enum Formats {
 
     /// RFC 3339 date-time: full-date "T" full-time (case-insensitive T and Z).
     public static func dateTime(_ s: String) -> Bool {
-        let b = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { dateTime($0) }
+    }
+
+    static func dateTime(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard b.count > 11, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") else { return false }
         return parseDate(b[0..<10]) != nil && parseTime(b[11...])
     }

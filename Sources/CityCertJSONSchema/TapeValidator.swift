@@ -136,7 +136,7 @@ struct TapeValidator {
             return kind != .string || matches(regex, i)
         case .format(_, let checker):
             guard let checker, kind == .string else { return true }
-            return checker(tape.string(i))
+            return checker(utf8: tape.bytes(i))
         case .maxItems(let max):
             return kind != .array || tape.count(i) <= max
         case .minItems(let min):
