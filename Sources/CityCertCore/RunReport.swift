@@ -54,18 +54,27 @@ public struct RunReport: Sendable {
     /// CONFORMANT only when every MUST requirement passed or was not applicable (skipped MUSTs are
     /// "not passed"), and something was checked: a run where nothing applies proves nothing.
     public var conformant: Bool {
-        requirements.allSatisfy { $0.level != .must || $0.outcome == .passed || $0.outcome == .notApplicable }
-            && requirements.contains { $0.outcome == .passed || $0.outcome == .failed }
+        mustNotPassed == 0 && count(.passed) + count(.failed) > 0
     }
 
     /// MUST requirements that neither passed nor were not applicable.
     public var mustNotPassed: Int {
-        requirements.filter { $0.level == .must && $0.outcome != .passed && $0.outcome != .notApplicable }.count
+        var n = 0
+        for i in requirements.indices
+        where requirements[i].level == .must && requirements[i].outcome != .passed && requirements[i].outcome != .notApplicable {
+            n += 1
+        }
+        return n
     }
 
-    /// Counts per outcome and level.
+    /// Counts per outcome and level. (Fields are read in place: a `filter` would copy every match.)
     public func count(_ outcome: Outcome, level: Level? = nil) -> Int {
-        requirements.filter { $0.outcome == outcome && (level == nil || $0.level == level) }.count
+        var n = 0
+        for i in requirements.indices where requirements[i].outcome == outcome && (level == nil || requirements[i].level == level)
+        {
+            n += 1
+        }
+        return n
     }
 }
 

@@ -92,8 +92,10 @@ struct YNode {
         keys.reserveCapacity(m.count)
         keyNodes.reserveCapacity(m.count)
         values.reserveCapacity(m.count)
-        // Duplicate keys are already rejected by the YAML composer.
-        for (k, v) in m {
+        // Duplicate keys are already rejected by the YAML composer. By index: iterating a Yams mapping
+        // first copies all its pairs into a new array.
+        for i in m.indices {
+            let (k, v) = m[i]
             let key = YNode(node: k, source: source)
             guard case .scalar(let s) = k else { throw key.error("keys in \(what) must be strings") }
             if let allowed, !allowed.contains(s.string) {
@@ -130,7 +132,9 @@ struct YNode {
             return .array(try seq.map { try YNode(node: $0, source: source).json() })
         case .mapping(let m):
             var pairs: [(String, JSONValue)] = []
-            for (k, v) in m {
+            pairs.reserveCapacity(m.count)
+            for i in m.indices {
+                let (k, v) = m[i]
                 guard case .scalar(let ks) = k else {
                     throw YNode(node: k, source: source).error("JSON object keys must be strings")
                 }

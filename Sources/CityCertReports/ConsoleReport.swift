@@ -12,7 +12,8 @@ public enum ConsoleReport {
         case .skipped: tag = "SKIP "
         case .notApplicable: tag = "N/A  "
         }
-        let level = q.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+        let name = q.level.rawValue
+        let level = name.count >= 6 ? String(name.prefix(6)) : name + String(repeating: " ", count: 6 - name.count)
         return "  \(tag) \(level) \(q.id)  \(q.title)"
     }
 
@@ -74,7 +75,7 @@ public enum ConsoleReport {
             for l in r.leftovers { lines.append("  \(l)") }
         }
         let notPassed = r.mustNotPassed
-        let applicable = r.requirements.filter { $0.outcome != .notApplicable }.count
+        let applicable = r.requirements.count - r.count(.notApplicable)
         lines.append(
             r.conformant
                 ? "Verdict: CONFORMANT (every applicable MUST requirement passed)"
