@@ -26,6 +26,9 @@ public final class JSONSchema: Sendable {
     /// Whether some subschema has `$dynamicRef` or `$recursiveRef`, so the dynamic scope must be kept.
     let usesDynamicScope: Bool
     let regexTimeLimit: Double
+    /// The schema flattened for `isValid(tape:)`; nil when the tape path never decides (annotations or
+    /// the dynamic scope are needed).
+    let program: TapeProgram?
 
     /// Compiles `document` (retrieved from `uri`, which is the base for relative references).
     public init(
@@ -48,6 +51,7 @@ public final class JSONSchema: Sendable {
             }
         }
         regexTimeLimit = options.regexTimeLimit
+        program = tracksAnnotations || usesDynamicScope ? nil : TapeProgram(root: root)
     }
 
     /// The fast boolean path: stops at the first failure and builds no messages.
@@ -61,11 +65,12 @@ public final class JSONSchema: Sendable {
     /// a pattern match out of time). Its answers are the tree validator's; for nil, and for the errors of
     /// an invalid instance, build the `JSONDocument` and call `isValid` or `validate`.
     public func isValid(tape: JSONTape) -> Bool? {
-        guard !tracksAnnotations, !usesDynamicScope, !tape.hasDuplicateKeys else { return nil }
+        guard let program, !tape.hasDuplicateKeys else { return nil }
         return tape.withView { view in
-            var v = TapeValidator(schema: self, tape: view)
-            let valid = v.evaluate(root, 0)
-            return v.undecided ? nil : valid
+            TapeValidator.with(program, view, regexTimeLimit: regexTimeLimit) { v in
+                let valid = v.evaluate(0, 0)
+                return v.undecided ? nil : valid
+            }
         }
     }
 

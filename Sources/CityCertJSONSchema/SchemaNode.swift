@@ -174,36 +174,32 @@ indirect enum Keyword: @unchecked Sendable {
 final class NameTable: Sendable {
     let names: [String]
     private let bytes: [UInt8]
-    /// Name `k`'s bytes are `bytes[starts[k]..<starts[k + 1]]`.
-    private let starts: [Int]
-    /// Per slot: name index + 1 (0 for an empty slot) and that name's signature; a power-of-two size.
-    private let slots: [Int32]
-    private let slotSignatures: [UInt32]
+    /// One slot per power-of-two position: the name's index + 1 (0: empty), its signature, and where
+    /// its bytes are.
+    private struct Slot {
+        var index: Int32 = 0
+        var signature: UInt32 = 0
+        var start: Int32 = 0
+        var length: Int32 = 0
+    }
+    private let slots: [Slot]
     private let mask: Int
 
     init(_ names: [String]) {
         self.names = names
         var bytes: [UInt8] = []
-        var starts = [0]
-        for n in names {
-            bytes += Array(n.utf8)
-            starts.append(bytes.count)
-        }
         var size = 8
         while size < names.count * 2 { size *= 2 }
-        var slots = [Int32](repeating: 0, count: size)
-        var slotSignatures = [UInt32](repeating: 0, count: size)
+        var slots = [Slot](repeating: Slot(), count: size)
         for (k, n) in names.enumerated() {
             let signature = JSONObject.signature(n)
             var s = Self.slot(signature, size - 1)
-            while slots[s] != 0 { s = (s + 1) & (size - 1) }
-            slots[s] = Int32(k + 1)
-            slotSignatures[s] = signature
+            while slots[s].index != 0 { s = (s + 1) & (size - 1) }
+            slots[s] = Slot(index: Int32(k + 1), signature: signature, start: Int32(bytes.count), length: Int32(n.utf8.count))
+            bytes += Array(n.utf8)
         }
         self.bytes = bytes
-        self.starts = starts
         self.slots = slots
-        self.slotSignatures = slotSignatures
         mask = size - 1
     }
 
@@ -213,27 +209,23 @@ final class NameTable: Sendable {
 
     /// The index in `names` of the name with exactly these bytes, or nil.
     func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !names.isEmpty else { return nil }
+        let count = key.count
         let signature: UInt32 =
-            key.isEmpty ? 0 : UInt32(truncatingIfNeeded: key.count) << 16 | UInt32(key[0]) << 8 | UInt32(key[key.count - 1])
+            count == 0 ? 0 : UInt32(truncatingIfNeeded: count) << 16 | UInt32(key[0]) << 8 | UInt32(key[count - 1])
         return slots.withUnsafeBufferPointer { slots in
-            slotSignatures.withUnsafeBufferPointer { signatures in
-                var s = Self.slot(signature, mask)
-                while true {
-                    let k = Int(slots[s]) - 1
-                    if k < 0 { return nil }
-                    // The signature keeps the length modulo 2^16 only: the real lengths must agree too.
-                    let start = starts[k]
-                    if signatures[s] == signature && starts[k + 1] - start == key.count {
-                        let same =
-                            key.count <= 2
-                            || bytes.withUnsafeBufferPointer { b in
-                                memcmp(b.baseAddress! + start, key.baseAddress!, key.count) == 0
-                            }
-                        if same { return k }
+            var s = Self.slot(signature, mask)
+            while true {
+                let slot = slots[s]
+                if slot.index == 0 { return nil }
+                // The signature keeps the length modulo 2^16 only: the real lengths must agree too.
+                if slot.signature == signature && Int(slot.length) == count {
+                    if count <= 2 { return Int(slot.index) - 1 }
+                    let same = bytes.withUnsafeBufferPointer { b in
+                        memcmp(b.baseAddress! + Int(slot.start), key.baseAddress!, count) == 0
                     }
-                    s = (s + 1) & mask
+                    if same { return Int(slot.index) - 1 }
                 }
+                s = (s + 1) & mask
             }
         }
     }

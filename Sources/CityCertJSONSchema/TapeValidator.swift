@@ -1,6 +1,160 @@
 import CityCertJSON
 import CityCertRegex
 
+/// A compiled schema flattened for the tape validator: its nodes and keywords as arrays of plain values
+/// that refer to each other by index, so evaluating one retains and releases nothing. Values that need
+/// references (patterns, name tables, constants) sit in side tables that only their keyword reads.
+final class TapeProgram: @unchecked Sendable {
+    struct Node {
+        /// -1: a schema object; 0 / 1: the boolean schema `false` / `true`.
+        var constant: Int8
+        /// The node's keywords are `ops[start ..< start + count]`.
+        var start: Int32
+        var count: Int32
+    }
+
+    /// One keyword; `Int32` payloads index a node (`nodes`), a run of nodes (`lists`, as start and
+    /// count) or a side table.
+    enum Op {
+        case type(UInt8)
+        case enumeration(Int32)
+        case constant(Int32)
+        case multipleOf(Int32)
+        case maximum(Double, bound: Int32, exclusive: Bool)
+        case minimum(Double, bound: Int32, exclusive: Bool)
+        case maxLength(Int)
+        case minLength(Int)
+        case pattern(Int32)
+        case format(Int32)
+        case maxItems(Int)
+        case minItems(Int)
+        case uniqueItems
+        case prefixItems(Int32, Int32)
+        case itemsFrom(Int, Int32)
+        case contains(Int32, min: Int, max: Int)
+        case maxProperties(Int)
+        case minProperties(Int)
+        case required(Int32)
+        case properties(Int32)
+        case patternProperties(Int32)
+        case additionalProperties(Int32)
+        case dependentRequired(Int32)
+        case dependentSchemas(Int32)
+        case propertyNames(Int32)
+        case ifThenElse(Int32, then: Int32, else: Int32)
+        case allOf(Int32, Int32)
+        case anyOf(Int32, Int32)
+        case oneOf(Int32, Int32)
+        case not(Int32)
+        case ref(Int32)
+        /// `$dynamicRef`, `$recursiveRef`, `unevaluated*`: left to the tree validator.
+        case undecided
+    }
+
+    private(set) var nodes: [Node] = []
+    private(set) var ops: [Op] = []
+    private(set) var lists: [Int32] = []
+    private(set) var values: [[JSONValue]] = []
+    private(set) var decimals: [JSONDecimal] = []
+    private(set) var bounds: [NumericBound] = []
+    private(set) var regexes: [BoundedRegex] = []
+    private(set) var formats: [FormatChecker] = []
+    private(set) var names: [[(String, UInt32)]] = []
+    /// `properties`: the name table and the run of value schemas in the same order.
+    private(set) var propertyTables: [(table: NameTable, schemas: Int32)] = []
+    private(set) var patternTables: [[(BoundedRegex, Int32)]] = []
+    private(set) var additionalTables: [(node: Int32, names: NameTable, patterns: [BoundedRegex])] = []
+    private(set) var dependentNames: [[(String, UInt32, [(String, UInt32)])]] = []
+    private(set) var dependentNodes: [[(String, UInt32, Int32)]] = []
+
+    /// Flattens the graph under `root`; the root is node 0.
+    init(root: SchemaNode) {
+        var ids: [ObjectIdentifier: Int32] = [:]
+        var pending: [SchemaNode] = []
+        func id(_ n: SchemaNode) -> Int32 {
+            if let i = ids[ObjectIdentifier(n)] { return i }
+            let i = Int32(ids.count)
+            ids[ObjectIdentifier(n)] = i
+            pending.append(n)
+            return i
+        }
+        func list(_ ns: [SchemaNode]) -> (Int32, Int32) {
+            let ids = ns.map(id)
+            let start = Int32(lists.count)
+            lists += ids
+            return (start, Int32(ids.count))
+        }
+        _ = id(root)
+        var compiled: [Int32: Node] = [:]
+        while let n = pending.popLast() {
+            let me = ids[ObjectIdentifier(n)]!
+            let start = Int32(ops.count)
+            for k in n.keywords { if let o = op(k, id: id, list: list) { ops.append(o) } }
+            compiled[me] = Node(constant: n.constant.map { $0 ? 1 : 0 } ?? -1, start: start, count: Int32(ops.count) - start)
+        }
+        nodes = (0..<Int32(compiled.count)).map { compiled[$0]! }
+    }
+
+    /// The op for a keyword; nil for one that never fails (`format` when formats do not assert).
+    private func op(_ k: Keyword, id: (SchemaNode) -> Int32, list: ([SchemaNode]) -> (Int32, Int32)) -> Op? {
+        func index<T>(_ table: inout [T], _ value: T) -> Int32 {
+            table.append(value)
+            return Int32(table.count - 1)
+        }
+        switch k {
+        case .type(let t): return .type(t.bits)
+        case .enumeration(let v): return .enumeration(index(&values, v))
+        case .constant(let c): return .constant(index(&values, [c]))
+        case .multipleOf(let m): return .multipleOf(index(&decimals, m))
+        case .maximum(let b, let exclusive, _): return .maximum(b.double, bound: index(&bounds, b), exclusive: exclusive)
+        case .minimum(let b, let exclusive, _): return .minimum(b.double, bound: index(&bounds, b), exclusive: exclusive)
+        case .maxLength(let n): return .maxLength(n)
+        case .minLength(let n): return .minLength(n)
+        case .pattern(let r): return .pattern(index(&regexes, r))
+        case .format(_, let checker):
+            return checker.map { .format(index(&formats, $0)) }
+        case .maxItems(let n): return .maxItems(n)
+        case .minItems(let n): return .minItems(n)
+        case .uniqueItems: return .uniqueItems
+        case .prefixItems(let schemas, _):
+            let (s, c) = list(schemas)
+            return .prefixItems(s, c)
+        case .itemsFrom(let start, let s, _): return .itemsFrom(start, id(s))
+        case .contains(let s, let min, let max, _): return .contains(id(s), min: min, max: max ?? -1)
+        case .maxProperties(let n): return .maxProperties(n)
+        case .minProperties(let n): return .minProperties(n)
+        case .required(let r): return .required(index(&names, r))
+        case .properties(let props, let table):
+            let (s, _) = list(props.map(\.2))
+            return .properties(index(&propertyTables, (table, s)))
+        case .patternProperties(let props): return .patternProperties(index(&patternTables, props.map { ($0.0, id($0.1)) }))
+        case .additionalProperties(let s, let table, let patterns):
+            return .additionalProperties(index(&additionalTables, (id(s), table, patterns)))
+        case .dependentRequired(let deps, _):
+            return .dependentRequired(
+                index(
+                    &dependentNames,
+                    deps.map { ($0.0, JSONObject.signature($0.0), $0.1.map { r in (r, JSONObject.signature(r)) }) }))
+        case .dependentSchemas(let deps, _):
+            return .dependentSchemas(index(&dependentNodes, deps.map { ($0.0, JSONObject.signature($0.0), id($0.1)) }))
+        case .propertyNames(let s): return .propertyNames(id(s))
+        case .ifThenElse(let c, let t, let e): return .ifThenElse(id(c), then: t.map(id) ?? -1, else: e.map(id) ?? -1)
+        case .allOf(let ss):
+            let (s, c) = list(ss)
+            return .allOf(s, c)
+        case .anyOf(let ss):
+            let (s, c) = list(ss)
+            return .anyOf(s, c)
+        case .oneOf(let ss):
+            let (s, c) = list(ss)
+            return .oneOf(s, c)
+        case .not(let s): return .not(id(s))
+        case .ref(let target): return .ref(id(target.node!))
+        case .dynamicRef, .recursiveRef, .unevaluatedItems, .unevaluatedProperties: return .undecided
+        }
+    }
+}
+
 /// The boolean fast path over a parser's tape: the same keyword semantics as `Validator`, without
 /// building the instance's tree, error paths or messages.
 ///
@@ -14,27 +168,40 @@ import CityCertRegex
 /// The caller also keeps tapes with duplicate member names away from it: there the tree's rule
 /// (the last occurrence wins) would need more than one pass over the members.
 struct TapeValidator {
-    let schema: JSONSchema
+    let program: TapeProgram
+    let nodes: UnsafeBufferPointer<TapeProgram.Node>
+    let ops: UnsafeBufferPointer<TapeProgram.Op>
+    let lists: UnsafeBufferPointer<Int32>
     let tape: JSONTapeView
+    let regexTimeLimit: Double
     var undecided = false
     var depth = 0
 
-    init(schema: JSONSchema, tape: JSONTapeView) {
-        self.schema = schema
-        self.tape = tape
+    /// Runs `body` with a validator over `tape` (the program's arrays are read in place meanwhile).
+    static func with<R>(
+        _ program: TapeProgram, _ tape: JSONTapeView, regexTimeLimit: Double, _ body: (inout TapeValidator) -> R
+    ) -> R {
+        program.nodes.withUnsafeBufferPointer { nodes in
+            program.ops.withUnsafeBufferPointer { ops in
+                program.lists.withUnsafeBufferPointer { lists in
+                    var v = TapeValidator(
+                        program: program, nodes: nodes, ops: ops, lists: lists, tape: tape, regexTimeLimit: regexTimeLimit)
+                    return body(&v)
+                }
+            }
+        }
     }
 
-    mutating func evaluate(_ node: SchemaNode, _ i: Int) -> Bool {
-        if let c = node.constant { return c }
+    mutating func evaluate(_ node: Int32, _ i: Int) -> Bool {
+        let n = nodes[Int(node)]
+        if n.constant >= 0 { return n.constant == 1 }
         depth += 1
         defer { depth -= 1 }
         if depth > 4096 {
             undecided = true
             return false
         }
-        // By index: the array's elements are passed borrowed (an iterator would copy each one out).
-        let keywords = node.keywords
-        for k in keywords.indices where !apply(keywords[k], i) { return false }
+        for k in Int(n.start)..<Int(n.start + n.count) where !apply(ops[k], i) { return false }
         return true
     }
 
@@ -59,11 +226,12 @@ struct TapeValidator {
         return tape.number(i).isInteger
     }
 
-    func compare(_ i: Int, _ bound: NumericBound) -> Validator.Order {
+    /// The number at `i` against a bound: the doubles decide unless they are equal, then the exact bound.
+    func compare(_ i: Int, _ limit: Double, _ bound: Int32) -> Validator.Order {
         let x = tape.double(i)
-        if x < bound.double { return .orderedAscending }
-        if x > bound.double { return .orderedDescending }
-        return Validator.compare(tape.number(i), bound)
+        if x < limit { return .orderedAscending }
+        if x > limit { return .orderedDescending }
+        return Validator.compare(tape.number(i), program.bounds[Int(bound)])
     }
 
     func scalarCount(_ i: Int) -> Int {
@@ -84,7 +252,7 @@ struct TapeValidator {
     }
 
     mutating func matches(_ regex: BoundedRegex, _ i: Int) -> Bool {
-        switch regex.firstMatch(utf8: tape.bytes(i), timeLimit: schema.regexTimeLimit) {
+        switch regex.firstMatch(utf8: tape.bytes(i), timeLimit: regexTimeLimit) {
         case .matched: return true
         case .notMatched: return false
         case .timedOut:
@@ -93,11 +261,16 @@ struct TapeValidator {
         }
     }
 
-    mutating func apply(_ keyword: Keyword, _ i: Int) -> Bool {
+    /// Whether every node of `lists[start ..< start + count]` holds (stops at the first that does not).
+    mutating func all(_ start: Int32, _ count: Int32, _ i: Int) -> Bool {
+        for k in Int(start)..<Int(start + count) where !evaluate(lists[k], i) { return false }
+        return true
+    }
+
+    mutating func apply(_ op: TapeProgram.Op, _ i: Int) -> Bool {
         let kind = tape.kind(i)
-        switch keyword {
-        case .type(let types):
-            let bits = types.bits
+        switch op {
+        case .type(let bits):
             switch kind {
             case .null: return bits & 1 != 0
             case .false, .true: return bits & 2 != 0
@@ -106,22 +279,22 @@ struct TapeValidator {
             case .string: return bits & 32 != 0
             case .number: return bits & 16 != 0 || (bits & 64 != 0 && isInteger(i))
             }
-        case .enumeration(let values):
-            return values.contains { equals(i, $0) }
-        case .constant(let c):
-            return equals(i, c)
+        case .enumeration(let v):
+            return program.values[Int(v)].contains { equals(i, $0) }
+        case .constant(let v):
+            return equals(i, program.values[Int(v)][0])
         case .multipleOf(let m):
-            return kind != .number || tape.number(i).decimal.isMultiple(of: m)
-        case .maximum(let m, let exclusive, _):
+            return kind != .number || tape.number(i).decimal.isMultiple(of: program.decimals[Int(m)])
+        case .maximum(let limit, let bound, let exclusive):
             guard kind == .number else { return true }
-            switch compare(i, m) {
+            switch compare(i, limit, bound) {
             case .orderedAscending: return true
             case .orderedSame: return !exclusive
             case .orderedDescending: return false
             }
-        case .minimum(let m, let exclusive, _):
+        case .minimum(let limit, let bound, let exclusive):
             guard kind == .number else { return true }
-            switch compare(i, m) {
+            switch compare(i, limit, bound) {
             case .orderedDescending: return true
             case .orderedSame: return !exclusive
             case .orderedAscending: return false
@@ -132,11 +305,10 @@ struct TapeValidator {
         case .minLength(let min):
             guard kind == .string else { return true }
             return tape.bytes(i).count / 4 >= min || scalarCount(i) >= min
-        case .pattern(let regex):
-            return kind != .string || matches(regex, i)
-        case .format(_, let checker):
-            guard let checker, kind == .string else { return true }
-            return checker(utf8: tape.bytes(i))
+        case .pattern(let r):
+            return kind != .string || matches(program.regexes[Int(r)], i)
+        case .format(let f):
+            return kind != .string || program.formats[Int(f)](utf8: tape.bytes(i))
         case .maxItems(let max):
             return kind != .array || tape.count(i) <= max
         case .minItems(let min):
@@ -144,15 +316,15 @@ struct TapeValidator {
         case .uniqueItems:
             guard kind == .array, tape.count(i) > 1, case .array(let a) = tape.value(at: i) else { return true }
             return Validator.firstDuplicate(a) == nil
-        case .prefixItems(let schemas, _):
+        case .prefixItems(let start, let count):
             guard kind == .array else { return true }
             var j = i + 2
-            for (k, s) in schemas.enumerated() where k < tape.count(i) {
-                if !evaluate(s, j) { return false }
+            for k in 0..<min(Int(count), tape.count(i)) {
+                if !evaluate(lists[Int(start) + k], j) { return false }
                 j = tape.next(j)
             }
             return true
-        case .itemsFrom(let start, let s, _):
+        case .itemsFrom(let start, let s):
             guard kind == .array else { return true }
             var j = i + 2
             for k in 0..<tape.count(i) {
@@ -160,7 +332,7 @@ struct TapeValidator {
                 j = tape.next(j)
             }
             return true
-        case .contains(let s, let min, let max, _):
+        case .contains(let s, let min, let max):
             guard kind == .array else { return true }
             var matches = 0
             var j = i + 2
@@ -168,24 +340,26 @@ struct TapeValidator {
                 if evaluate(s, j) { matches += 1 }
                 j = tape.next(j)
             }
-            return matches >= min && (max == nil || matches <= max!)
+            return matches >= min && (max < 0 || matches <= max)
         case .maxProperties(let max):
             return kind != .object || tape.count(i) <= max
         case .minProperties(let min):
             return kind != .object || tape.count(i) >= min
-        case .required(let names):
+        case .required(let r):
             guard kind == .object else { return true }
-            return names.allSatisfy { member(i, $0.0, $0.1) != nil }
-        case .properties(let props, let table):
+            return program.names[Int(r)].allSatisfy { member(i, $0.0, $0.1) != nil }
+        case .properties(let p):
             guard kind == .object else { return true }
+            let (table, schemas) = program.propertyTables[Int(p)]
             var j = i + 2
             for _ in 0..<tape.count(i) {
-                if let k = table.index(of: tape.bytes(j)), !evaluate(props[k].2, j + 2) { return false }
+                if let k = table.index(of: tape.bytes(j)), !evaluate(lists[Int(schemas) + k], j + 2) { return false }
                 j = tape.next(j + 2)
             }
             return true
-        case .patternProperties(let props):
+        case .patternProperties(let p):
             guard kind == .object else { return true }
+            let props = program.patternTables[Int(p)]
             var j = i + 2
             for _ in 0..<tape.count(i) {
                 for (regex, s) in props where matches(regex, j) {
@@ -195,8 +369,9 @@ struct TapeValidator {
                 j = tape.next(j + 2)
             }
             return true
-        case .additionalProperties(let s, let names, let patterns):
+        case .additionalProperties(let a):
             guard kind == .object else { return true }
+            let (s, names, patterns) = program.additionalTables[Int(a)]
             var j = i + 2
             for _ in 0..<tape.count(i) {
                 if names.index(of: tape.bytes(j)) == nil, !patterns.contains(where: { matches($0, j) }) {
@@ -205,15 +380,15 @@ struct TapeValidator {
                 j = tape.next(j + 2)
             }
             return true
-        case .dependentRequired(let deps, _):
+        case .dependentRequired(let d):
             guard kind == .object else { return true }
-            for (key, required) in deps where member(i, key, JSONObject.signature(key)) != nil {
-                for r in required where member(i, r, JSONObject.signature(r)) == nil { return false }
+            for (key, signature, required) in program.dependentNames[Int(d)] where member(i, key, signature) != nil {
+                for (r, rs) in required where member(i, r, rs) == nil { return false }
             }
             return true
-        case .dependentSchemas(let deps, _):
+        case .dependentSchemas(let d):
             guard kind == .object else { return true }
-            for (key, s) in deps where member(i, key, JSONObject.signature(key)) != nil {
+            for (key, signature, s) in program.dependentNodes[Int(d)] where member(i, key, signature) != nil {
                 if !evaluate(s, i) { return false }
             }
             return true
@@ -227,28 +402,25 @@ struct TapeValidator {
             }
             return true
         case .ifThenElse(let condition, let then, let otherwise):
-            if evaluate(condition, i) {
-                guard let then else { return true }
-                return evaluate(then, i)
-            }
-            guard let otherwise else { return true }
-            return evaluate(otherwise, i)
-        case .allOf(let schemas):
-            return schemas.allSatisfy { evaluate($0, i) }
-        case .anyOf(let schemas):
-            return schemas.contains { evaluate($0, i) }
-        case .oneOf(let schemas):
+            if evaluate(condition, i) { return then < 0 || evaluate(then, i) }
+            return otherwise < 0 || evaluate(otherwise, i)
+        case .allOf(let start, let count):
+            return all(start, count, i)
+        case .anyOf(let start, let count):
+            for k in Int(start)..<Int(start + count) where evaluate(lists[k], i) { return true }
+            return false
+        case .oneOf(let start, let count):
             var matched = 0
-            for s in schemas where evaluate(s, i) {
+            for k in Int(start)..<Int(start + count) where evaluate(lists[k], i) {
                 matched += 1
                 if matched > 1 { return false }
             }
             return matched == 1
         case .not(let s):
             return !evaluate(s, i)
-        case .ref(let target):
-            return evaluate(target.node!, i)
-        case .dynamicRef, .recursiveRef, .unevaluatedItems, .unevaluatedProperties:
+        case .ref(let s):
+            return evaluate(s, i)
+        case .undecided:
             undecided = true
             return false
         }
