@@ -82,7 +82,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
             default: return nil
             }
         }
-        let power = scale + (exponentNegative ? -exponent : exponent)
+        return exactDouble(significand, power: scale + (exponentNegative ? -exponent : exponent), negative: negative)
+    }
+
+    /// `significand × 10^power` when one IEEE operation on exact doubles gives it (a significand of at
+    /// most 15 digits, a power of ten of at most 22), else nil.
+    @inline(__always) static func exactDouble(_ significand: UInt64, power: Int, negative: Bool) -> Double? {
         var value = Double(significand)
         if significand != 0 {
             guard abs(power) <= 22 else { return nil }

@@ -396,31 +396,51 @@ public struct JSONTapeParser {
     mutating func parseNumber() throws(JSONParseError) {
         let start = pos
         var integer = true
-        if buffer[pos] == UInt8(ascii: "-") { pos += 1 }
+        let negative = buffer[pos] == UInt8(ascii: "-")
+        if negative { pos += 1 }
+        // The significand's digits are accumulated while scanning (leading zeros skipped), so most
+        // numbers convert without a second pass (see `JSONNumber.nearestDouble`).
+        var significand: UInt64 = 0
+        var digits = 0
+        var scale = 0
         guard pos < buffer.count, isDigit(buffer[pos]) else { throw error("invalid number: expected a digit") }
         if buffer[pos] == UInt8(ascii: "0") {
             pos += 1
             if pos < buffer.count, isDigit(buffer[pos]) { throw error("invalid number: leading zeros are not allowed") }
         } else {
-            try scanDigits(from: start)
+            try scanDigits(from: start, &significand, &digits, &scale, fraction: false)
         }
         if pos < buffer.count, buffer[pos] == UInt8(ascii: ".") {
             integer = false
             pos += 1
             guard pos < buffer.count, isDigit(buffer[pos]) else { throw error("invalid number: expected a digit after '.'") }
-            try scanDigits(from: start)
+            try scanDigits(from: start, &significand, &digits, &scale, fraction: true)
         }
+        var exponent = 0
         if pos < buffer.count, buffer[pos] == UInt8(ascii: "e") || buffer[pos] == UInt8(ascii: "E") {
             integer = false
             pos += 1
-            if pos < buffer.count, buffer[pos] == UInt8(ascii: "+") || buffer[pos] == UInt8(ascii: "-") { pos += 1 }
+            var sign = 1
+            if pos < buffer.count, buffer[pos] == UInt8(ascii: "+") || buffer[pos] == UInt8(ascii: "-") {
+                if buffer[pos] == UInt8(ascii: "-") { sign = -1 }
+                pos += 1
+            }
             guard pos < buffer.count, isDigit(buffer[pos]) else {
                 throw error("invalid number: expected a digit in the exponent")
             }
+            let first = pos
             try scanDigits(from: start)
+            // Only small exponents are exact; a long or large one goes to the general conversion.
+            if pos - first <= 3 {
+                for k in first..<pos { exponent = exponent * 10 + Int(buffer[k] &- 0x30) }
+                exponent *= sign
+            } else {
+                digits = Int.max
+            }
         }
         let bytes = UnsafeBufferPointer(rebasing: buffer[start..<pos])
-        let double = JSONNumber.nearestDouble(bytes) ?? JSONNumber.slowDouble(String(decoding: bytes, as: UTF8.self))
+        let fast = digits <= 15 ? JSONNumber.exactDouble(significand, power: scale + exponent, negative: negative) : nil
+        let double = fast ?? JSONNumber.slowDouble(String(decoding: bytes, as: UTF8.self))
         emit(.number, at: start, double.bitPattern, flag: integer)
     }
 
@@ -428,6 +448,27 @@ public struct JSONTapeParser {
     @inline(__always) mutating func scanDigits(from start: Int) throws(JSONParseError) {
         let limit = min(buffer.count, start + options.maxNumberLength + 1)
         while pos < limit, isDigit(buffer[pos]) { pos += 1 }
+        if pos - start > options.maxNumberLength {
+            throw error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
+        }
+    }
+
+    /// `scanDigits` for the significand's digits: also accumulates them (leading zeros skipped, each
+    /// fraction digit lowering `scale`) while there are at most 15 significant ones.
+    @inline(__always) mutating func scanDigits(
+        from start: Int, _ significand: inout UInt64, _ digits: inout Int, _ scale: inout Int, fraction: Bool
+    ) throws(JSONParseError) {
+        let limit = min(buffer.count, start + options.maxNumberLength + 1)
+        while pos < limit {
+            let d = buffer[pos] &- 0x30
+            guard d < 10 else { break }
+            if fraction { scale -= 1 }
+            if significand != 0 || d != 0 {
+                digits += 1
+                if digits <= 15 { significand = significand &* 10 &+ UInt64(d) }
+            }
+            pos += 1
+        }
         if pos - start > options.maxNumberLength {
             throw error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
         }
@@ -488,7 +529,12 @@ public struct JSONTapeParser {
             pos += 1
         }
         guard pos < buffer.count else { throw error("unterminated string", at: quote) }
-        // Slow path with escapes: the decoded bytes go to the arena.
+        try parseEscapedString(quote: quote, start: start)
+    }
+
+    /// The rest of a string that has escapes (`pos` is at the first backslash): the decoded bytes go
+    /// to the arena. Kept out of `parseString`, whose plain path is the common one.
+    @inline(never) mutating func parseEscapedString(quote: Int, start: Int) throws(JSONParseError) {
         let arenaStart = arena.count
         guard arenaStart <= Int(UInt32.max) else {
             throw error("document too large: more than 4 GiB of escaped strings", at: quote)
