@@ -118,28 +118,19 @@ public struct JSONTapeParser {
     /// keep one parser per thread.
     let words = WordBuffer()
     var arena: [UInt8] = []
-    var duplicates: [(object: JSONPointer, key: String, offset: Int)] = []
+    /// Duplicate member names found: the object's word position and the later key's. Their pointers
+    /// are worked out from the finished tape, so parsing keeps no path.
+    var duplicates: [(object: Int, key: Int)] = []
     /// Signature (decoded length, first and last byte) of the string `parseString` wrote last.
     var lastSignature: UInt32 = 0
-    /// Word positions and signatures of the keys of the objects being parsed, innermost last.
-    var keyStack: [Int] = []
-    var signatureStack: [UInt32] = []
-    /// Path to the current container, only materialized when a duplicate key is found.
-    var pathTokens: [PathComponent] = []
-
-    /// A step of the path to the current container: the word position of a key, or an index.
-    enum PathComponent {
-        case keyAt(Int)
-        case index(Int)
-    }
+    /// The keys of the objects being parsed, innermost last: word position (high 32 bits) and signature.
+    let keys = WordBuffer()
 
     static let flag: UInt64 = 1 << 59
     static let maxWords = 1 << 32
 
     public init(options: JSONParseOptions = JSONParseOptions()) {
         self.options = options
-        keyStack.reserveCapacity(64)
-        signatureStack.reserveCapacity(64)
     }
 
     /// Parses `bytes` strictly per RFC 8259; `origin` places them in their file (for error locations).
@@ -153,9 +144,7 @@ public struct JSONTapeParser {
         words.count = 0
         arena.removeAll(keepingCapacity: true)
         duplicates.removeAll()
-        keyStack.removeAll(keepingCapacity: true)
-        signatureStack.removeAll(keepingCapacity: true)
-        pathTokens.removeAll(keepingCapacity: true)
+        keys.count = 0
         let result: Result<Void, JSONParseError> = bytes.withUnsafeBufferPointer { buf in
             buffer = buf
             defer { buffer = UnsafeBufferPointer(start: nil, count: 0) }
@@ -172,7 +161,11 @@ public struct JSONTapeParser {
         tape.arena = arena
         tape.source = bytes
         tape.origin = origin
-        tape.duplicates = duplicates
+        tape.duplicates = tape.withView { view in
+            duplicates.map { d in
+                (object: JSONPointer(tokens: view.path(to: d.object)), key: view.string(d.key), offset: view.offset(d.key))
+            }
+        }
         source = []
         return tape
     }
@@ -280,9 +273,7 @@ public struct JSONTapeParser {
         while true {
             skipWhitespace()
             if pos < buffer.count, buffer[pos] == UInt8(ascii: "]") { throw error("trailing comma in array") }
-            pathTokens.append(.index(count))
             try parseValue()
-            pathTokens.removeLast()
             count += 1
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected ',' or ']'") }
@@ -302,7 +293,7 @@ public struct JSONTapeParser {
             try close(at, count: 0)
             return
         }
-        let keyBase = keyStack.count
+        let keyBase = keys.count
         while true {
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected a member name") }
@@ -311,18 +302,15 @@ public struct JSONTapeParser {
                 throw error("unexpected \(describe(buffer[pos])): member names must be double-quoted strings")
             }
             let key = words.count
-            keyStack.append(key)
             try parseString()
-            signatureStack.append(lastSignature)
+            keys.push(UInt64(key) << 32 | UInt64(lastSignature))
             skipWhitespace()
             guard pos < buffer.count, buffer[pos] == UInt8(ascii: ":") else {
                 throw error("expected ':' after member name")
             }
             pos += 1
             skipWhitespace()
-            pathTokens.append(.keyAt(key))
             try parseValue()
-            pathTokens.removeLast()
             skipWhitespace()
             guard pos < buffer.count else { throw error("unexpected end of input: expected ',' or '}'") }
             let c = buffer[pos]
@@ -330,23 +318,24 @@ public struct JSONTapeParser {
             if c == UInt8(ascii: "}") { break }
             if c != UInt8(ascii: ",") { throw error("unexpected \(describe(c)) in object: expected ',' or '}'", at: pos - 1) }
         }
-        let count = keyStack.count - keyBase
+        let count = keys.count - keyBase
         try close(at, count: count)
-        checkDuplicates(keyBase)
-        keyStack.removeSubrange(keyBase...)
-        signatureStack.removeSubrange(keyBase...)
+        checkDuplicates(at, keyBase)
+        keys.count = keyBase
     }
 
-    /// Reports every member name of the object just closed that an earlier member already had.
-    mutating func checkDuplicates(_ keyBase: Int) {
-        let count = keyStack.count - keyBase
+    /// Notes every member name of the object at `object` (just closed) that an earlier member already had.
+    mutating func checkDuplicates(_ object: Int, _ keyBase: Int) {
+        let count = keys.count - keyBase
         guard count > 1 else { return }
+        @inline(__always) func key(_ i: Int) -> Int { Int(truncatingIfNeeded: keys.base[keyBase + i] >> 32) }
+        @inline(__always) func signature(_ i: Int) -> UInt32 { UInt32(truncatingIfNeeded: keys.base[keyBase + i]) }
         if count <= JSONObject.indexThreshold {
             // A 256-bit filter over the signatures (decoded length, first and last byte): only a key whose
             // bit is already set is compared with the earlier keys, signatures first.
             var filter: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
             for i in 0..<count {
-                let sig = signatureStack[keyBase + i]
+                let sig = signature(i)
                 let h = Int(truncatingIfNeeded: (sig &* 0x9E37_79B1) >> 24)
                 let bit: UInt64 = 1 << UInt64(h & 63)
                 let seen: Bool
@@ -357,15 +346,15 @@ public struct JSONTapeParser {
                 default: (seen, filter.3) = (filter.3 & bit != 0, filter.3 | bit)
                 }
                 guard seen else { continue }
-                for j in 0..<i where signatureStack[keyBase + j] == sig && sameKey(keyStack[keyBase + j], keyStack[keyBase + i]) {
-                    reportDuplicate(keyStack[keyBase + i])
+                for j in 0..<i where signature(j) == sig && sameKey(key(j), key(i)) {
+                    duplicates.append((object, key(i)))
                     break
                 }
             }
         } else {
             var seen = Set<CodePointKey>(minimumCapacity: count)
-            for i in 0..<count where !seen.insert(CodePointKey(keyText(keyStack[keyBase + i]))).inserted {
-                reportDuplicate(keyStack[keyBase + i])
+            for i in 0..<count where !seen.insert(CodePointKey(keyText(key(i)))).inserted {
+                duplicates.append((object, key(i)))
             }
         }
     }
@@ -380,18 +369,6 @@ public struct JSONTapeParser {
     func sameKey(_ a: Int, _ b: Int) -> Bool { withView { v in v.stringEquals(a, v.bytes(b)) } }
 
     func keyText(_ at: Int) -> String { withView { $0.string(at) } }
-
-    mutating func reportDuplicate(_ key: Int) {
-        var tokens: [String] = []
-        for component in pathTokens {
-            switch component {
-            case .index(let i): tokens.append(String(i))
-            case .keyAt(let at): tokens.append(keyText(at))
-            }
-        }
-        let offset = withView { $0.offset(key) }
-        duplicates.append((JSONPointer(tokens: tokens), keyText(key), offset))
-    }
 
     mutating func parseNumber() throws(JSONParseError) {
         let start = pos
@@ -646,6 +623,12 @@ final class WordBuffer {
 
     init() { base = .allocate(capacity: capacity) }
     deinit { base.deallocate() }
+
+    @inline(__always) func push(_ word: UInt64) {
+        if count + 1 > capacity { grow() }
+        base[count] = word
+        count += 1
+    }
 
     @inline(__always) func append(_ first: UInt64, _ second: UInt64) {
         if count + 2 > capacity { grow() }

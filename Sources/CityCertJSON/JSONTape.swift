@@ -194,6 +194,42 @@ public struct JSONTapeView {
         }
     }
 
+    /// The pointer tokens from the root to the value at `target` (a finished tape: every container closed).
+    func path(to target: Int) -> [String] {
+        var tokens: [String] = []
+        var i = 0
+        while i != target {
+            // The children tile the container's words, so exactly one holds `target`.
+            var child: Int? = nil
+            var j = i + 2
+            switch kind(i) {
+            case .array:
+                for k in 0..<count(i) {
+                    if target < next(j) {
+                        tokens.append(String(k))
+                        child = j
+                        break
+                    }
+                    j = next(j)
+                }
+            case .object:
+                for _ in 0..<count(i) {
+                    if target < next(j + 2) {
+                        tokens.append(string(j))
+                        child = j + 2
+                        break
+                    }
+                    j = next(j + 2)
+                }
+            default:
+                break
+            }
+            guard let child else { return tokens }  // `target` is not a value under the root
+            i = child
+        }
+        return tokens
+    }
+
     /// Position of element `index` of the array at `i`, or nil.
     public func element(_ i: Int, _ index: Int) -> Int? {
         guard index >= 0, index < count(i) else { return nil }
