@@ -161,9 +161,11 @@ public struct JSONTapeParser {
         tape.arena = arena
         tape.source = bytes
         tape.origin = origin
-        tape.duplicates = tape.withView { view in
-            duplicates.map { d in
-                (object: JSONPointer(tokens: view.path(to: d.object)), key: view.string(d.key), offset: view.offset(d.key))
+        if !duplicates.isEmpty {
+            tape.duplicates = tape.withView { view in
+                zip(duplicates, view.paths(to: duplicates.map(\.object))).map { d, path in
+                    (object: JSONPointer(tokens: path), key: view.string(d.key), offset: view.offset(d.key))
+                }
             }
         }
         source = []

@@ -194,40 +194,50 @@ public struct JSONTapeView {
         }
     }
 
-    /// The pointer tokens from the root to the value at `target` (a finished tape: every container closed).
-    func path(to target: Int) -> [String] {
+    /// The pointer tokens from the root to each value in `targets` (positions of values on a finished
+    /// tape), in the order given: one walk for all of them, which descends only into the containers that
+    /// hold a target.
+    func paths(to targets: [Int]) -> [[String]] {
+        let order = targets.indices.sorted { targets[$0] < targets[$1] }
+        var result = [[String]](repeating: [], count: targets.count)
+        var k = 0
         var tokens: [String] = []
-        var i = 0
-        while i != target {
-            // The children tile the container's words, so exactly one holds `target`.
-            var child: Int? = nil
+        func visit(_ i: Int) {
+            while k < order.count && targets[order[k]] == i {
+                result[order[k]] = tokens
+                k += 1
+            }
+            let end = next(i)
             var j = i + 2
             switch kind(i) {
             case .array:
-                for k in 0..<count(i) {
-                    if target < next(j) {
-                        tokens.append(String(k))
-                        child = j
-                        break
+                for index in 0..<count(i) {
+                    guard k < order.count, targets[order[k]] < end else { return }
+                    let after = next(j)
+                    if targets[order[k]] < after {
+                        tokens.append(String(index))
+                        visit(j)
+                        tokens.removeLast()
                     }
-                    j = next(j)
+                    j = after
                 }
             case .object:
                 for _ in 0..<count(i) {
-                    if target < next(j + 2) {
+                    guard k < order.count, targets[order[k]] < end else { return }
+                    let after = next(j + 2)
+                    if targets[order[k]] < after {
                         tokens.append(string(j))
-                        child = j + 2
-                        break
+                        visit(j + 2)
+                        tokens.removeLast()
                     }
-                    j = next(j + 2)
+                    j = after
                 }
             default:
-                break
+                return
             }
-            guard let child else { return tokens }  // `target` is not a value under the root
-            i = child
         }
-        return tokens
+        if !targets.isEmpty { visit(0) }
+        return result
     }
 
     /// Position of element `index` of the array at `i`, or nil.

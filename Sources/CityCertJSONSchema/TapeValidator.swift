@@ -4,7 +4,7 @@ import CityCertRegex
 /// A compiled schema flattened for the tape validator: its nodes and keywords as arrays of plain values
 /// that refer to each other by index, so evaluating one retains and releases nothing. Values that need
 /// references (patterns, name tables, constants) sit in side tables that only their keyword reads.
-final class TapeProgram: @unchecked Sendable {
+final class TapeProgram: Sendable {
     struct Node {
         /// -1: a schema object; 0 / 1: the boolean schema `false` / `true`.
         var constant: Int8
@@ -51,106 +51,148 @@ final class TapeProgram: @unchecked Sendable {
         case undecided
     }
 
-    private(set) var nodes: [Node] = []
-    private(set) var ops: [Op] = []
-    private(set) var lists: [Int32] = []
-    private(set) var values: [[JSONValue]] = []
-    private(set) var decimals: [JSONDecimal] = []
-    private(set) var bounds: [NumericBound] = []
-    private(set) var regexes: [BoundedRegex] = []
-    private(set) var formats: [FormatChecker] = []
-    private(set) var names: [[(String, UInt32)]] = []
+    let nodes: [Node]
+    let ops: [Op]
+    let lists: [Int32]
+    let values: [[JSONValue]]
+    let decimals: [JSONDecimal]
+    let bounds: [NumericBound]
+    let regexes: [BoundedRegex]
+    let formats: [FormatChecker]
+    let names: [[(String, UInt32)]]
     /// `properties`: the name table and the run of value schemas in the same order.
-    private(set) var propertyTables: [(table: NameTable, schemas: Int32)] = []
-    private(set) var patternTables: [[(BoundedRegex, Int32)]] = []
-    private(set) var additionalTables: [(node: Int32, names: NameTable, patterns: [BoundedRegex])] = []
-    private(set) var dependentNames: [[(String, UInt32, [(String, UInt32)])]] = []
-    private(set) var dependentNodes: [[(String, UInt32, Int32)]] = []
+    let propertyTables: [(table: NameTable, schemas: Int32)]
+    let patternTables: [[(BoundedRegex, Int32)]]
+    let additionalTables: [(node: Int32, names: NameTable, patterns: [BoundedRegex])]
+    let dependentNames: [[(String, UInt32, [(String, UInt32)])]]
+    let dependentNodes: [[(String, UInt32, Int32)]]
 
-    /// Flattens the graph under `root`; the root is node 0.
+    /// Flattens the graph under `root`; the root is node 0. Everything is built here and never changed
+    /// after, so a program is shared between threads as it is.
     init(root: SchemaNode) {
+        var b = Builder()
+        b.build(root)
+        nodes = b.nodes
+        ops = b.ops
+        lists = b.lists
+        values = b.values
+        decimals = b.decimals
+        bounds = b.bounds
+        regexes = b.regexes
+        formats = b.formats
+        names = b.names
+        propertyTables = b.propertyTables
+        patternTables = b.patternTables
+        additionalTables = b.additionalTables
+        dependentNames = b.dependentNames
+        dependentNodes = b.dependentNodes
+    }
+
+    private struct Builder {
+        var nodes: [Node] = []
+        var ops: [Op] = []
+        var lists: [Int32] = []
+        var values: [[JSONValue]] = []
+        var decimals: [JSONDecimal] = []
+        var bounds: [NumericBound] = []
+        var regexes: [BoundedRegex] = []
+        var formats: [FormatChecker] = []
+        var names: [[(String, UInt32)]] = []
+        var propertyTables: [(table: NameTable, schemas: Int32)] = []
+        var patternTables: [[(BoundedRegex, Int32)]] = []
+        var additionalTables: [(node: Int32, names: NameTable, patterns: [BoundedRegex])] = []
+        var dependentNames: [[(String, UInt32, [(String, UInt32)])]] = []
+        var dependentNodes: [[(String, UInt32, Int32)]] = []
         var ids: [ObjectIdentifier: Int32] = [:]
         var pending: [SchemaNode] = []
-        func id(_ n: SchemaNode) -> Int32 {
+
+        mutating func id(_ n: SchemaNode) -> Int32 {
             if let i = ids[ObjectIdentifier(n)] { return i }
             let i = Int32(ids.count)
             ids[ObjectIdentifier(n)] = i
             pending.append(n)
             return i
         }
-        func list(_ ns: [SchemaNode]) -> (Int32, Int32) {
-            let ids = ns.map(id)
+
+        mutating func list(_ ns: [SchemaNode]) -> (Int32, Int32) {
+            let ids = ns.map { id($0) }
             let start = Int32(lists.count)
             lists += ids
             return (start, Int32(ids.count))
         }
-        _ = id(root)
-        var compiled: [Int32: Node] = [:]
-        while let n = pending.popLast() {
-            let me = ids[ObjectIdentifier(n)]!
-            let start = Int32(ops.count)
-            for k in n.keywords { if let o = op(k, id: id, list: list) { ops.append(o) } }
-            compiled[me] = Node(constant: n.constant.map { $0 ? 1 : 0 } ?? -1, start: start, count: Int32(ops.count) - start)
-        }
-        nodes = (0..<Int32(compiled.count)).map { compiled[$0]! }
-    }
 
-    /// The op for a keyword; nil for one that never fails (`format` when formats do not assert).
-    private func op(_ k: Keyword, id: (SchemaNode) -> Int32, list: ([SchemaNode]) -> (Int32, Int32)) -> Op? {
-        func index<T>(_ table: inout [T], _ value: T) -> Int32 {
-            table.append(value)
-            return Int32(table.count - 1)
+        mutating func build(_ root: SchemaNode) {
+            _ = id(root)
+            var compiled: [Int32: Node] = [:]
+            while let n = pending.popLast() {
+                let me = ids[ObjectIdentifier(n)]!
+                let start = Int32(ops.count)
+                for k in n.keywords { if let o = op(k) { ops.append(o) } }
+                compiled[me] = Node(constant: n.constant.map { $0 ? 1 : 0 } ?? -1, start: start, count: Int32(ops.count) - start)
+            }
+            nodes = (0..<Int32(compiled.count)).map { compiled[$0]! }
         }
-        switch k {
-        case .type(let t): return .type(t.bits)
-        case .enumeration(let v): return .enumeration(index(&values, v))
-        case .constant(let c): return .constant(index(&values, [c]))
-        case .multipleOf(let m): return .multipleOf(index(&decimals, m))
-        case .maximum(let b, let exclusive, _): return .maximum(b.double, bound: index(&bounds, b), exclusive: exclusive)
-        case .minimum(let b, let exclusive, _): return .minimum(b.double, bound: index(&bounds, b), exclusive: exclusive)
-        case .maxLength(let n): return .maxLength(n)
-        case .minLength(let n): return .minLength(n)
-        case .pattern(let r): return .pattern(index(&regexes, r))
-        case .format(_, let checker):
-            return checker.map { .format(index(&formats, $0)) }
-        case .maxItems(let n): return .maxItems(n)
-        case .minItems(let n): return .minItems(n)
-        case .uniqueItems: return .uniqueItems
-        case .prefixItems(let schemas, _):
-            let (s, c) = list(schemas)
-            return .prefixItems(s, c)
-        case .itemsFrom(let start, let s, _): return .itemsFrom(start, id(s))
-        case .contains(let s, let min, let max, _): return .contains(id(s), min: min, max: max ?? -1)
-        case .maxProperties(let n): return .maxProperties(n)
-        case .minProperties(let n): return .minProperties(n)
-        case .required(let r): return .required(index(&names, r))
-        case .properties(let props, let table):
-            let (s, _) = list(props.map(\.2))
-            return .properties(index(&propertyTables, (table, s)))
-        case .patternProperties(let props): return .patternProperties(index(&patternTables, props.map { ($0.0, id($0.1)) }))
-        case .additionalProperties(let s, let table, let patterns):
-            return .additionalProperties(index(&additionalTables, (id(s), table, patterns)))
-        case .dependentRequired(let deps, _):
-            return .dependentRequired(
-                index(
-                    &dependentNames,
-                    deps.map { ($0.0, JSONObject.signature($0.0), $0.1.map { r in (r, JSONObject.signature(r)) }) }))
-        case .dependentSchemas(let deps, _):
-            return .dependentSchemas(index(&dependentNodes, deps.map { ($0.0, JSONObject.signature($0.0), id($0.1)) }))
-        case .propertyNames(let s): return .propertyNames(id(s))
-        case .ifThenElse(let c, let t, let e): return .ifThenElse(id(c), then: t.map(id) ?? -1, else: e.map(id) ?? -1)
-        case .allOf(let ss):
-            let (s, c) = list(ss)
-            return .allOf(s, c)
-        case .anyOf(let ss):
-            let (s, c) = list(ss)
-            return .anyOf(s, c)
-        case .oneOf(let ss):
-            let (s, c) = list(ss)
-            return .oneOf(s, c)
-        case .not(let s): return .not(id(s))
-        case .ref(let target): return .ref(id(target.node!))
-        case .dynamicRef, .recursiveRef, .unevaluatedItems, .unevaluatedProperties: return .undecided
+
+        /// The op for a keyword; nil for one that never fails (`format` when formats do not assert).
+        mutating func op(_ k: Keyword) -> Op? {
+            func index<T>(_ table: inout [T], _ value: T) -> Int32 {
+                table.append(value)
+                return Int32(table.count - 1)
+            }
+            switch k {
+            case .type(let t): return .type(t.bits)
+            case .enumeration(let v): return .enumeration(index(&values, v))
+            case .constant(let c): return .constant(index(&values, [c]))
+            case .multipleOf(let m): return .multipleOf(index(&decimals, m))
+            case .maximum(let b, let exclusive, _): return .maximum(b.double, bound: index(&bounds, b), exclusive: exclusive)
+            case .minimum(let b, let exclusive, _): return .minimum(b.double, bound: index(&bounds, b), exclusive: exclusive)
+            case .maxLength(let n): return .maxLength(n)
+            case .minLength(let n): return .minLength(n)
+            case .pattern(let r): return .pattern(index(&regexes, r))
+            case .format(_, let checker):
+                return checker.map { .format(index(&formats, $0)) }
+            case .maxItems(let n): return .maxItems(n)
+            case .minItems(let n): return .minItems(n)
+            case .uniqueItems: return .uniqueItems
+            case .prefixItems(let schemas, _):
+                let (s, c) = list(schemas)
+                return .prefixItems(s, c)
+            case .itemsFrom(let start, let s, _): return .itemsFrom(start, id(s))
+            case .contains(let s, let min, let max, _): return .contains(id(s), min: min, max: max ?? -1)
+            case .maxProperties(let n): return .maxProperties(n)
+            case .minProperties(let n): return .minProperties(n)
+            case .required(let r): return .required(index(&names, r))
+            case .properties(let props, let table):
+                let (s, _) = list(props.map(\.2))
+                return .properties(index(&propertyTables, (table, s)))
+            case .patternProperties(let props): return .patternProperties(index(&patternTables, props.map { ($0.0, id($0.1)) }))
+            case .additionalProperties(let s, let table, let patterns):
+                return .additionalProperties(index(&additionalTables, (id(s), table, patterns)))
+            case .dependentRequired(let deps, _):
+                return .dependentRequired(
+                    index(
+                        &dependentNames,
+                        deps.map { ($0.0, JSONObject.signature($0.0), $0.1.map { r in (r, JSONObject.signature(r)) }) }))
+            case .dependentSchemas(let deps, _):
+                return .dependentSchemas(index(&dependentNodes, deps.map { ($0.0, JSONObject.signature($0.0), id($0.1)) }))
+            case .propertyNames(let s): return .propertyNames(id(s))
+            case .ifThenElse(let c, let t, let e):
+                let condition = id(c)
+                let then = t.map { id($0) } ?? -1
+                return .ifThenElse(condition, then: then, else: e.map { id($0) } ?? -1)
+            case .allOf(let ss):
+                let (s, c) = list(ss)
+                return .allOf(s, c)
+            case .anyOf(let ss):
+                let (s, c) = list(ss)
+                return .anyOf(s, c)
+            case .oneOf(let ss):
+                let (s, c) = list(ss)
+                return .oneOf(s, c)
+            case .not(let s): return .not(id(s))
+            case .ref(let target): return .ref(id(target.node!))
+            case .dynamicRef, .recursiveRef, .unevaluatedItems, .unevaluatedProperties: return .undecided
+            }
         }
     }
 }

@@ -57,6 +57,19 @@ import Testing
         #expect(doc.duplicateKeys.first.map { text.utf8.dropFirst($0.location.offset).starts(with: #""k": 2"#.utf8) } == true)
     }
 
+    /// Many objects with duplicates: every pointer is found (in one walk of the tape), in source order,
+    /// including an object nested in another object that has its own duplicate.
+    @Test func duplicatePointersForManyObjects() throws {
+        let items = (0..<2_000).map { i in i % 500 == 7 ? #"{"a": 0, "in": {"b": 1, "b": 2}, "a": 1}"# : #"{"a": 0, "a": 1}"# }
+        let doc = try JSONDocument(string: "[" + items.joined(separator: ",") + "]")
+        var expected: [String] = []
+        for i in 0..<2_000 {
+            if i % 500 == 7 { expected.append("/\(i)/in b") }
+            expected.append("/\(i) a")
+        }
+        #expect(doc.duplicateKeys.map { "\($0.object) \($0.key)" } == expected)
+    }
+
     @Test func locatesEveryValue() throws {
         let text = "{\n  \"a\": [10, {\"b\": \"é\", \"c\": null}],\n  \"d\": true\n}"
         let doc = try JSONDocument(string: text)
