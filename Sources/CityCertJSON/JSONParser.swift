@@ -4,9 +4,10 @@ public struct JSONParseOptions: Sendable {
     public var maxDepth: Int = 512
     /// Longest number lexeme accepted, in bytes.
     public var maxNumberLength: Int = 4096
-    /// Longest string accepted, in bytes after unescaping.
+    /// Longest string accepted, in bytes after unescaping (at most 4 GiB: the tape's length field).
     public var maxStringBytes: Int = 64 << 20
-    /// Whether the parser records a byte offset for every value (needed for `JSONDocument.location`).
+    /// Whether a `JSONDocument` keeps its tape, which holds every value's byte offset (needed for
+    /// `JSONDocument.location`).
     public var recordLocations: Bool = true
 
     public init() {}
