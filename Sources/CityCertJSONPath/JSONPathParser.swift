@@ -1,4 +1,4 @@
-public import CityCertJSON
+import CityCertJSON
 
 /// A JSONPath syntax or well-typedness error, with the character position (0-based) where it was found.
 public struct JSONPathError: Error, Sendable, CustomStringConvertible {
