@@ -41,7 +41,7 @@ public struct JSONDocument: Sendable {
     public let duplicateKeys: [DuplicateKey]
     public let lines: LineIndex
     /// The parser's tape (which holds every value's source offset), kept when locations are recorded.
-    let tape: JSONTape?
+    public let tape: JSONTape?
 
     /// Parses `bytes` strictly per RFC 8259.
     public init(

@@ -177,7 +177,7 @@ struct DataCheckRunner {
             subject = projection.value
             source = projection.source(of:)
         }
-        if let s = check.schema, !s.schema.isValid(subject) {
+        if let s = check.schema, !isValid(s.schema, subject, document, projected: check.projectKeyValues) {
             for e in s.schema.validate(subject)
             where (check.schemaKeywords?.contains(e.keyword) ?? true) && !check.schemaIgnore.contains(e.keyword) {
                 report(source(e.instanceLocation), e.message, rule: "schema \(s.name) \(e.keywordLocation)")
@@ -203,6 +203,16 @@ struct DataCheckRunner {
                 }
             }
         }
+    }
+}
+
+extension DataCheckRunner {
+    /// Whether `subject` is valid: on the document's tape when the subject is the document itself and
+    /// the tape path decides (no tree walk), else by the tree validator. Both give the same answer; the
+    /// located errors of an invalid subject always come from the tree validator.
+    func isValid(_ schema: JSONSchema, _ subject: JSONValue, _ document: JSONDocument, projected: Bool) -> Bool {
+        if !projected, let tape = document.tape, let valid = schema.isValid(tape: tape) { return valid }
+        return schema.isValid(subject)
     }
 }
 
