@@ -133,11 +133,7 @@ public struct JSONTapeView {
     }
 
     /// The signature (length, first and last byte) of the string at `i`, as `JSONObject.signature` computes it.
-    @inlinable public func signature(_ i: Int) -> UInt32 {
-        let b = bytes(i)
-        guard b.count > 0 else { return 0 }
-        return UInt32(truncatingIfNeeded: b.count) << 16 | UInt32(b[0]) << 8 | UInt32(b[b.count - 1])
-    }
+    @inlinable public func signature(_ i: Int) -> UInt32 { JSONObject.signature(bytes(i)) }
 
     /// The tree of the value at `i`.
     public func value(at i: Int) -> JSONValue {

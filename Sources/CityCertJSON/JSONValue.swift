@@ -184,13 +184,13 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         return signature(length: u.count, first: first, last: last)
     }
 
-    /// The same signature from a key's decoded bytes (the parser has them at hand).
-    @inline(__always) static func signature(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    /// The same signature from a key's decoded UTF-8 bytes (the parser, the tape and name tables have them).
+    @inlinable public static func signature(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard let first = bytes.first, let last = bytes.last else { return 0 }
         return signature(length: bytes.count, first: first, last: last)
     }
 
-    @inline(__always) static func signature(length: Int, first: UInt8, last: UInt8) -> UInt32 {
+    @inlinable static func signature(length: Int, first: UInt8, last: UInt8) -> UInt32 {
         UInt32(truncatingIfNeeded: length) << 16 | UInt32(first) << 8 | UInt32(last)
     }
 

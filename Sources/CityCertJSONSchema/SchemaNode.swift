@@ -210,8 +210,7 @@ final class NameTable: Sendable {
     /// The index in `names` of the name with exactly these bytes, or nil.
     func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
         let count = key.count
-        let signature: UInt32 =
-            count == 0 ? 0 : UInt32(truncatingIfNeeded: count) << 16 | UInt32(key[0]) << 8 | UInt32(key[count - 1])
+        let signature = JSONObject.signature(key)
         return slots.withUnsafeBufferPointer { slots in
             var s = Self.slot(signature, mask)
             while true {

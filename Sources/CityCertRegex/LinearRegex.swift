@@ -122,9 +122,8 @@ public final class LinearRegex: Sendable {
 
     /// Whether the pattern matches somewhere in `subject`.
     public func matches(_ subject: String) -> Bool {
-        if matched[0] { return true }
         var copy = subject
-        return copy.withUTF8 { run($0) }
+        return copy.withUTF8 { matches(utf8: $0) }
     }
 
     /// Whether the pattern matches somewhere in `utf8`, which must be valid UTF-8 (a JSON parser's output).
