@@ -173,17 +173,18 @@ indirect enum Keyword: @unchecked Sendable {
 /// whose lookups run once per instance member.
 final class NameTable: Sendable {
     let names: [String]
-    private let bytes: [UInt8]
+    /// The names' UTF-8 bytes, one after another.
+    let bytes: [UInt8]
     /// One slot per power-of-two position: the name's index + 1 (0: empty), its signature, and where
     /// its bytes are.
-    private struct Slot {
+    struct Slot {
         var index: Int32 = 0
         var signature: UInt32 = 0
         var start: Int32 = 0
         var length: Int32 = 0
     }
-    private let slots: [Slot]
-    private let mask: Int
+    let slots: [Slot]
+    let mask: Int
 
     init(_ names: [String]) {
         self.names = names
@@ -209,24 +210,50 @@ final class NameTable: Sendable {
 
     /// The index in `names` of the name with exactly these bytes, or nil.
     func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let count = key.count
-        let signature = JSONObject.signature(key)
-        return slots.withUnsafeBufferPointer { slots in
-            var s = Self.slot(signature, mask)
-            while true {
-                let slot = slots[s]
-                if slot.index == 0 { return nil }
-                // The signature keeps the length modulo 2^16 only: the real lengths must agree too.
-                if slot.signature == signature && Int(slot.length) == count {
-                    if count <= 2 { return Int(slot.index) - 1 }
-                    let same = bytes.withUnsafeBufferPointer { b in
-                        memcmp(b.baseAddress! + Int(slot.start), key.baseAddress!, count) == 0
-                    }
-                    if same { return Int(slot.index) - 1 }
-                }
-                s = (s + 1) & mask
+        slots.withUnsafeBufferPointer { slots in
+            bytes.withUnsafeBufferPointer { bytes in
+                Self.lookup(key, slots: slots.baseAddress.unsafelyUnwrapped, mask: mask, bytes: bytes.baseAddress)
             }
         }
+    }
+
+    /// The lookup on a table's parts in place (the tape program keeps every table's slots and bytes in
+    /// two arrays of its own): `slots` has `mask + 1` entries, whose `start`s are offsets in `bytes`.
+    @inline(__always) static func lookup(
+        _ key: UnsafeBufferPointer<UInt8>, slots: UnsafePointer<Slot>, mask: Int, bytes: UnsafePointer<UInt8>?
+    ) -> Int? {
+        let count = key.count
+        let signature = JSONObject.signature(key)
+        var s = slot(signature, mask)
+        while true {
+            let slot = slots[s]
+            if slot.index == 0 { return nil }
+            // The signature keeps the length modulo 2^16 only: the real lengths must agree too.
+            if slot.signature == signature && Int(slot.length) == count {
+                if count <= 2 || same(bytes.unsafelyUnwrapped + Int(slot.start), key.baseAddress.unsafelyUnwrapped, count) {
+                    return Int(slot.index) - 1
+                }
+            }
+            s = (s + 1) & mask
+        }
+    }
+
+    /// Whether `n` bytes at `a` and `b` are the same (names are short: a word at a time, then bytes).
+    @inline(__always) static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let ra = UnsafeRawPointer(a)
+        let rb = UnsafeRawPointer(b)
+        var k = 0
+        while k + 8 <= n {
+            if ra.loadUnaligned(fromByteOffset: k, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
+                return false
+            }
+            k += 8
+        }
+        while k < n {
+            if a[k] != b[k] { return false }
+            k += 1
+        }
+        return true
     }
 
     func index(of key: String) -> Int? {

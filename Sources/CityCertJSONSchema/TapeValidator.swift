@@ -17,7 +17,8 @@ final class TapeProgram: Sendable {
     /// count) or a side table.
     enum Op {
         case type(UInt8)
-        case enumeration(Int32)
+        /// The string members as a name table, the others in `values`.
+        case enumeration(Int32, slots: Int32, mask: Int32)
         case constant(Int32)
         case multipleOf(Int32)
         case maximum(Double, bound: Int32, exclusive: Bool)
@@ -34,8 +35,11 @@ final class TapeProgram: Sendable {
         case contains(Int32, min: Int, max: Int)
         case maxProperties(Int)
         case minProperties(Int)
-        case required(Int32)
-        case properties(Int32)
+        /// `nameRefs[start ..< start + count]`.
+        case required(start: Int32, count: Int32)
+        /// The name table (its slots in `nameSlots` from `slots`, `mask + 1` of them) and the run of
+        /// value schemas in the table's name order.
+        case properties(slots: Int32, mask: Int32, schemas: Int32)
         case patternProperties(Int32)
         case additionalProperties(Int32)
         case dependentRequired(Int32)
@@ -59,11 +63,18 @@ final class TapeProgram: Sendable {
     let bounds: [NumericBound]
     let regexes: [BoundedRegex]
     let formats: [FormatChecker]
-    let names: [[(String, UInt32)]]
-    /// `properties`: the name table and the run of value schemas in the same order.
-    let propertyTables: [(table: NameTable, schemas: Int32)]
+    /// A name's bytes in `nameBytes`, and its signature.
+    struct NameRef {
+        var start: Int32
+        var length: Int32
+        var signature: UInt32
+    }
+    let nameRefs: [NameRef]
+    /// Every name table's slots and bytes, one table after another (`NameTable.lookup` reads them).
+    let nameSlots: [NameTable.Slot]
+    let nameBytes: [UInt8]
     let patternTables: [[(BoundedRegex, Int32)]]
-    let additionalTables: [(node: Int32, names: NameTable, patterns: [BoundedRegex])]
+    let additionalTables: [(node: Int32, slots: Int32, mask: Int32, patterns: [BoundedRegex])]
     let dependentNames: [[(String, UInt32, [(String, UInt32)])]]
     let dependentNodes: [[(String, UInt32, Int32)]]
 
@@ -80,8 +91,9 @@ final class TapeProgram: Sendable {
         bounds = b.bounds
         regexes = b.regexes
         formats = b.formats
-        names = b.names
-        propertyTables = b.propertyTables
+        nameRefs = b.nameRefs
+        nameSlots = b.nameSlots
+        nameBytes = b.nameBytes
         patternTables = b.patternTables
         additionalTables = b.additionalTables
         dependentNames = b.dependentNames
@@ -97,10 +109,11 @@ final class TapeProgram: Sendable {
         var bounds: [NumericBound] = []
         var regexes: [BoundedRegex] = []
         var formats: [FormatChecker] = []
-        var names: [[(String, UInt32)]] = []
-        var propertyTables: [(table: NameTable, schemas: Int32)] = []
+        var nameRefs: [NameRef] = []
+        var nameSlots: [NameTable.Slot] = []
+        var nameBytes: [UInt8] = []
         var patternTables: [[(BoundedRegex, Int32)]] = []
-        var additionalTables: [(node: Int32, names: NameTable, patterns: [BoundedRegex])] = []
+        var additionalTables: [(node: Int32, slots: Int32, mask: Int32, patterns: [BoundedRegex])] = []
         var dependentNames: [[(String, UInt32, [(String, UInt32)])]] = []
         var dependentNodes: [[(String, UInt32, Int32)]] = []
         var ids: [ObjectIdentifier: Int32] = [:]
@@ -119,6 +132,19 @@ final class TapeProgram: Sendable {
             let start = Int32(lists.count)
             lists += ids
             return (start, Int32(ids.count))
+        }
+
+        /// Appends a name table's slots and bytes (its byte offsets moved past the bytes before it).
+        mutating func flatten(_ table: NameTable) -> (slots: Int32, mask: Int32) {
+            let slots = Int32(nameSlots.count)
+            let base = Int32(nameBytes.count)
+            nameSlots += table.slots.map { slot in
+                var slot = slot
+                slot.start += base
+                return slot
+            }
+            nameBytes += table.bytes
+            return (slots, Int32(table.mask))
         }
 
         mutating func build(_ root: SchemaNode) {
@@ -141,7 +167,10 @@ final class TapeProgram: Sendable {
             }
             switch k {
             case .type(let t): return .type(t.bits)
-            case .enumeration(let v): return .enumeration(index(&values, v))
+            case .enumeration(let v):
+                let (slots, mask) = flatten(NameTable(v.compactMap { if case .string(let s) = $0 { s } else { nil } }))
+                let others = index(&values, v.filter { if case .string = $0 { false } else { true } })
+                return .enumeration(others, slots: slots, mask: mask)
             case .constant(let c): return .constant(index(&values, [c]))
             case .multipleOf(let m): return .multipleOf(index(&decimals, m))
             case .maximum(let b, let exclusive, _): return .maximum(b.double, bound: index(&bounds, b), exclusive: exclusive)
@@ -161,13 +190,21 @@ final class TapeProgram: Sendable {
             case .contains(let s, let min, let max, _): return .contains(id(s), min: min, max: max ?? -1)
             case .maxProperties(let n): return .maxProperties(n)
             case .minProperties(let n): return .minProperties(n)
-            case .required(let r): return .required(index(&names, r))
+            case .required(let r):
+                let start = Int32(nameRefs.count)
+                for (name, signature) in r {
+                    nameRefs.append(NameRef(start: Int32(nameBytes.count), length: Int32(name.utf8.count), signature: signature))
+                    nameBytes += name.utf8
+                }
+                return .required(start: start, count: Int32(r.count))
             case .properties(let props, let table):
                 let (s, _) = list(props.map(\.2))
-                return .properties(index(&propertyTables, (table, s)))
+                let (slots, mask) = flatten(table)
+                return .properties(slots: slots, mask: mask, schemas: s)
             case .patternProperties(let props): return .patternProperties(index(&patternTables, props.map { ($0.0, id($0.1)) }))
             case .additionalProperties(let s, let table, let patterns):
-                return .additionalProperties(index(&additionalTables, (id(s), table, patterns)))
+                let (slots, mask) = flatten(table)
+                return .additionalProperties(index(&additionalTables, (id(s), slots, mask, patterns)))
             case .dependentRequired(let deps, _):
                 return .dependentRequired(
                     index(
@@ -214,6 +251,8 @@ struct TapeValidator {
     let nodes: UnsafeBufferPointer<TapeProgram.Node>
     let ops: UnsafeBufferPointer<TapeProgram.Op>
     let lists: UnsafeBufferPointer<Int32>
+    let nameSlots: UnsafeBufferPointer<NameTable.Slot>
+    let nameBytes: UnsafeBufferPointer<UInt8>
     let tape: JSONTapeView
     let regexTimeLimit: Double
     var undecided = false
@@ -226,9 +265,14 @@ struct TapeValidator {
         program.nodes.withUnsafeBufferPointer { nodes in
             program.ops.withUnsafeBufferPointer { ops in
                 program.lists.withUnsafeBufferPointer { lists in
-                    var v = TapeValidator(
-                        program: program, nodes: nodes, ops: ops, lists: lists, tape: tape, regexTimeLimit: regexTimeLimit)
-                    return body(&v)
+                    program.nameSlots.withUnsafeBufferPointer { nameSlots in
+                        program.nameBytes.withUnsafeBufferPointer { nameBytes in
+                            var v = TapeValidator(
+                                program: program, nodes: nodes, ops: ops, lists: lists, nameSlots: nameSlots,
+                                nameBytes: nameBytes, tape: tape, regexTimeLimit: regexTimeLimit)
+                            return body(&v)
+                        }
+                    }
                 }
             }
         }
@@ -243,8 +287,32 @@ struct TapeValidator {
             undecided = true
             return false
         }
-        for k in Int(n.start)..<Int(n.start + n.count) where !apply(ops[k], i) { return false }
+        for k in Int(n.start)..<Int(n.start + n.count) {
+            // `type` and the number bounds, the commonest keywords, are decided here without a call.
+            switch ops[k] {
+            case .type(let bits): if !hasType(bits, i) { return false }
+            // Doubles that differ order the exact numbers the same way (rounding is monotonic); equal ones
+            // go to `apply`, which compares exactly.
+            case .minimum(let limit, _, _) where tape.kind(i) == .number && tape.double(i) != limit:
+                if tape.double(i) < limit { return false }
+            case .maximum(let limit, _, _) where tape.kind(i) == .number && tape.double(i) != limit:
+                if tape.double(i) > limit { return false }
+            case let op: if !apply(op, i) { return false }
+            }
+        }
         return true
+    }
+
+    /// `type` (bits as in `TypeSet`: null, boolean, object, array, number, string, integer).
+    @inline(__always) func hasType(_ bits: UInt8, _ i: Int) -> Bool {
+        switch tape.kind(i) {
+        case .null: return bits & 1 != 0
+        case .false, .true: return bits & 2 != 0
+        case .object: return bits & 4 != 0
+        case .array: return bits & 8 != 0
+        case .string: return bits & 32 != 0
+        case .number: return bits & 16 != 0 || (bits & 64 != 0 && isInteger(i))
+        }
     }
 
     /// The value of member `name` (with its `JSONObject.signature`) in the object at `i`.
@@ -254,6 +322,31 @@ struct TapeValidator {
             if tape.signature(j) == signature {
                 var n = name
                 if n.withUTF8({ tape.stringEquals(j, $0) }) { return j + 2 }
+            }
+            j = tape.next(j + 2)
+        }
+        return nil
+    }
+
+    /// The index of `key` in the name table whose slots start at `slots`.
+    @inline(__always) func name(_ key: UnsafeBufferPointer<UInt8>, _ slots: Int32, _ mask: Int32) -> Int? {
+        NameTable.lookup(
+            key, slots: nameSlots.baseAddress.unsafelyUnwrapped + Int(slots), mask: Int(mask), bytes: nameBytes.baseAddress)
+    }
+
+    /// The value of the member named by `ref` in the object at `i`.
+    func member(_ i: Int, _ ref: TapeProgram.NameRef) -> Int? {
+        let length = Int(ref.length)
+        var j = i + 2
+        for _ in 0..<tape.count(i) {
+            let key = tape.bytes(j)
+            // The signature holds a name of up to 2 bytes whole; a longer one has bytes in `nameBytes`.
+            if key.count == length && JSONObject.signature(key) == ref.signature
+                && (length <= 2
+                    || NameTable.same(
+                        key.baseAddress.unsafelyUnwrapped, nameBytes.baseAddress.unsafelyUnwrapped + Int(ref.start), length))
+            {
+                return j + 2
             }
             j = tape.next(j + 2)
         }
@@ -313,15 +406,9 @@ struct TapeValidator {
         let kind = tape.kind(i)
         switch op {
         case .type(let bits):
-            switch kind {
-            case .null: return bits & 1 != 0
-            case .false, .true: return bits & 2 != 0
-            case .object: return bits & 4 != 0
-            case .array: return bits & 8 != 0
-            case .string: return bits & 32 != 0
-            case .number: return bits & 16 != 0 || (bits & 64 != 0 && isInteger(i))
-            }
-        case .enumeration(let v):
+            return hasType(bits, i)
+        case .enumeration(let v, let slots, let mask):
+            if kind == .string { return name(tape.bytes(i), slots, mask) != nil }
             return program.values[Int(v)].contains { equals(i, $0) }
         case .constant(let v):
             return equals(i, program.values[Int(v)][0])
@@ -387,15 +474,16 @@ struct TapeValidator {
             return kind != .object || tape.count(i) <= max
         case .minProperties(let min):
             return kind != .object || tape.count(i) >= min
-        case .required(let r):
+        case .required(let start, let count):
             guard kind == .object else { return true }
-            return program.names[Int(r)].allSatisfy { member(i, $0.0, $0.1) != nil }
-        case .properties(let p):
+            return program.nameRefs.withUnsafeBufferPointer { refs in
+                refs[Int(start)..<Int(start + count)].allSatisfy { member(i, $0) != nil }
+            }
+        case .properties(let slots, let mask, let schemas):
             guard kind == .object else { return true }
-            let (table, schemas) = program.propertyTables[Int(p)]
             var j = i + 2
             for _ in 0..<tape.count(i) {
-                if let k = table.index(of: tape.bytes(j)), !evaluate(lists[Int(schemas) + k], j + 2) { return false }
+                if let k = name(tape.bytes(j), slots, mask), !evaluate(lists[Int(schemas) + k], j + 2) { return false }
                 j = tape.next(j + 2)
             }
             return true
@@ -413,10 +501,10 @@ struct TapeValidator {
             return true
         case .additionalProperties(let a):
             guard kind == .object else { return true }
-            let (s, names, patterns) = program.additionalTables[Int(a)]
+            let (s, slots, mask, patterns) = program.additionalTables[Int(a)]
             var j = i + 2
             for _ in 0..<tape.count(i) {
-                if names.index(of: tape.bytes(j)) == nil, !patterns.contains(where: { matches($0, j) }) {
+                if name(tape.bytes(j), slots, mask) == nil, !patterns.contains(where: { matches($0, j) }) {
                     if undecided || !evaluate(s, j + 2) { return false }
                 }
                 j = tape.next(j + 2)

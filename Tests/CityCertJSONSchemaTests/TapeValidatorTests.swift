@@ -60,6 +60,27 @@ import Testing
             (#"{"oneOf": [{"type": "number"}, {"minimum": 0}]}"#, "5"),
             (#"{"if": {"type": "string"}, "then": {"minLength": 2}, "else": {"type": "null"}}"#, "null"),
             (#"{"dependentRequired": {"a": ["b"]}}"#, #"{"a": 1}"#),
+            // String members of an enum are looked up by their bytes; the others compared as JSON.
+            (#"{"enum": ["", "ab", "abcdefghijkl", "ab", null, 2]}"#, #""""#),
+            (#"{"enum": ["", "ab", "abcdefghijkl", "ab", null, 2]}"#, #""abcdefghijkl""#),
+            (#"{"enum": ["", "ab", "abcdefghijkl", "ab", null, 2]}"#, #""abcdefgh\u0069jkl""#),
+            (#"{"enum": ["", "ab", "abcdefghijkl", "ab", null, 2]}"#, #""abcdefghijkm""#),
+            (#"{"enum": ["", "ab", "abcdefghijkl", "ab", null, 2]}"#, #""ba""#),
+            (#"{"enum": ["", "ab", "abcdefghijkl", "ab", null, 2]}"#, "2.0"),
+            (#"{"enum": ["", "ab", "abcdefghijkl", "ab", null, 2]}"#, "false"),
+            (#"{"enum": ["2", "null"]}"#, "2"),
+            // Required names of every length class, found by escaped keys, missed by a same-signature key.
+            (#"{"required": ["", "ab", "dateObserved"]}"#, #"{"": 0, "ab": 1, "date\u004fbserved": 2}"#),
+            (#"{"required": ["", "ab", "dateObserved"]}"#, #"{"": 0, "ab": 1, "dateModified": 2}"#),
+            (#"{"required": ["", "ab"]}"#, #"{"ab": 1}"#),
+            // Bounds: doubles that differ decide in place, equal doubles compare exactly.
+            (#"{"minimum": 5}"#, "4.9999999999999999999"),
+            (#"{"minimum": 5}"#, "5.0000000000000000001"),
+            (#"{"maximum": 5}"#, "5.0000000000000000001"),
+            (#"{"exclusiveMinimum": 0}"#, "1e-400"),
+            (#"{"exclusiveMinimum": 0}"#, "-0.0"),
+            (#"{"minimum": -1e400, "maximum": 1e400}"#, "1e401"),
+            (#"{"minimum": 0, "maximum": 1}"#, #""x""#),
         ]
         for c in cases {
             let s = try compile(c.schema)
