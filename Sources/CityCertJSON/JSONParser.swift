@@ -375,83 +375,90 @@ public struct JSONTapeParser {
 
     mutating func parseNumber() throws(JSONParseError) {
         let start = pos
-        var integer = true
-        let negative = buffer[pos] == UInt8(ascii: "-")
-        if negative { pos += 1 }
-        // The significand's digits are accumulated while scanning (leading zeros skipped), so most
-        // numbers convert without a second pass (see `JSONNumber.nearestDouble`).
+        // Digits are scanned up to the length limit only, so a huge literal costs no more than the limit.
+        let limit = min(buffer.count, start + options.maxNumberLength + 1)
+        let base = buffer.baseAddress.unsafelyUnwrapped  // not empty: `pos` is at '-' or a digit
+        var p = pos
+        let negative = base[p] == UInt8(ascii: "-")
+        if negative { p += 1 }
+        // Every significand digit is accumulated while scanning (leading zeros add nothing), so most
+        // numbers convert without a second pass: exactly, when the significand fits in 53 bits and the
+        // power of ten in 22 (`JSONNumber.exactDouble`); past 19 digits it may have wrapped and is not used.
         var significand: UInt64 = 0
         var digits = 0
-        var scale = 0
-        guard pos < buffer.count, isDigit(buffer[pos]) else { throw error("invalid number: expected a digit") }
-        if buffer[pos] == UInt8(ascii: "0") {
-            pos += 1
-            if pos < buffer.count, isDigit(buffer[pos]) { throw error("invalid number: leading zeros are not allowed") }
-        } else {
-            try scanDigits(from: start, &significand, &digits, &scale, fraction: false)
+        guard p < limit, base[p] &- 0x30 < 10 else {
+            pos = p
+            throw error("invalid number: expected a digit")
         }
-        if pos < buffer.count, buffer[pos] == UInt8(ascii: ".") {
-            integer = false
-            pos += 1
-            guard pos < buffer.count, isDigit(buffer[pos]) else { throw error("invalid number: expected a digit after '.'") }
-            try scanDigits(from: start, &significand, &digits, &scale, fraction: true)
-        }
-        var exponent = 0
-        if pos < buffer.count, buffer[pos] == UInt8(ascii: "e") || buffer[pos] == UInt8(ascii: "E") {
-            integer = false
-            pos += 1
-            var sign = 1
-            if pos < buffer.count, buffer[pos] == UInt8(ascii: "+") || buffer[pos] == UInt8(ascii: "-") {
-                if buffer[pos] == UInt8(ascii: "-") { sign = -1 }
-                pos += 1
+        if base[p] == UInt8(ascii: "0") {
+            p += 1
+            if p < limit, base[p] &- 0x30 < 10 {
+                pos = p
+                throw error("invalid number: leading zeros are not allowed")
             }
-            guard pos < buffer.count, isDigit(buffer[pos]) else {
+        } else {
+            let first = p
+            while p < limit {
+                let d = base[p] &- 0x30
+                if d >= 10 { break }
+                significand = significand &* 10 &+ UInt64(d)
+                p += 1
+            }
+            digits = p - first
+        }
+        var integer = true
+        var power = 0
+        if p < limit, base[p] == UInt8(ascii: ".") {
+            integer = false
+            p += 1
+            let first = p
+            guard p < limit, base[p] &- 0x30 < 10 else {
+                pos = p
+                throw error("invalid number: expected a digit after '.'")
+            }
+            while p < limit {
+                let d = base[p] &- 0x30
+                if d >= 10 { break }
+                significand = significand &* 10 &+ UInt64(d)
+                p += 1
+            }
+            digits += p - first
+            power = first - p
+        }
+        if p < limit, base[p] | 0x20 == UInt8(ascii: "e") {
+            integer = false
+            p += 1
+            var negativeExponent = false
+            if p < limit, base[p] == UInt8(ascii: "+") || base[p] == UInt8(ascii: "-") {
+                negativeExponent = base[p] == UInt8(ascii: "-")
+                p += 1
+            }
+            guard p < limit, base[p] &- 0x30 < 10 else {
+                pos = p
                 throw error("invalid number: expected a digit in the exponent")
             }
-            let first = pos
-            try scanDigits(from: start)
-            // Only small exponents are exact; a long or large one goes to the general conversion.
-            if pos - first <= 3 {
-                for k in first..<pos { exponent = exponent * 10 + Int(buffer[k] &- 0x30) }
-                exponent *= sign
-            } else {
-                digits = Int.max
+            let first = p
+            var exponent = 0
+            while p < limit {
+                let d = base[p] &- 0x30
+                if d >= 10 { break }
+                // Only small exponents are exact; a long one goes to the general conversion.
+                if p - first < 4 { exponent = exponent * 10 + Int(d) }
+                p += 1
             }
+            if p - first > 3 { digits = Int.max }
+            power += negativeExponent ? -exponent : exponent
         }
-        let bytes = UnsafeBufferPointer(rebasing: buffer[start..<pos])
-        let fast = digits <= 15 ? JSONNumber.exactDouble(significand, power: scale + exponent, negative: negative) : nil
-        let double = fast ?? JSONNumber.slowDouble(String(decoding: bytes, as: UTF8.self))
+        pos = p
+        if p - start > options.maxNumberLength {
+            throw error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
+        }
+        let fast =
+            digits <= 19 && significand <= 1 << 53
+            ? JSONNumber.exactDouble(significand, power: power, negative: negative) : nil
+        let double =
+            fast ?? JSONNumber.slowDouble(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<p]), as: UTF8.self))
         emit(.number, at: start, double.bitPattern, flag: integer)
-    }
-
-    /// Skips digits, stopping with an error as soon as the number grows past the length limit.
-    @inline(__always) mutating func scanDigits(from start: Int) throws(JSONParseError) {
-        let limit = min(buffer.count, start + options.maxNumberLength + 1)
-        while pos < limit, isDigit(buffer[pos]) { pos += 1 }
-        if pos - start > options.maxNumberLength {
-            throw error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
-        }
-    }
-
-    /// `scanDigits` for the significand's digits: also accumulates them (leading zeros skipped, each
-    /// fraction digit lowering `scale`) while there are at most 15 significant ones.
-    @inline(__always) mutating func scanDigits(
-        from start: Int, _ significand: inout UInt64, _ digits: inout Int, _ scale: inout Int, fraction: Bool
-    ) throws(JSONParseError) {
-        let limit = min(buffer.count, start + options.maxNumberLength + 1)
-        while pos < limit {
-            let d = buffer[pos] &- 0x30
-            guard d < 10 else { break }
-            if fraction { scale -= 1 }
-            if significand != 0 || d != 0 {
-                digits += 1
-                if digits <= 15 { significand = significand &* 10 &+ UInt64(d) }
-            }
-            pos += 1
-        }
-        if pos - start > options.maxNumberLength {
-            throw error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
-        }
     }
 
     @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

@@ -163,6 +163,10 @@ import Testing
             "2.2250738585072014e-308", "1e-400", "1e400", "-12.5e-3", "0.000001", "5e-324", "1.7976931348623157e308", "100e-2",
             "0.0000000000000000000001", "1e+5", "1E-05", "1e0001", "-0.0", "10000000000000000000000", "0e5", "0.1e-22",
             "123456789012345e-22", "999999999999999e22", "0.000000000000000000000000123456789012345",
+            // Around the fast path's edge: a significand of 2^53 or less is exact, more goes to strtod.
+            "9007199254740992", "9007199254740992e-22", "9007199254740992e22", "900719925474099.2e3", "4503599627370496.5",
+            "1234567890123456789", "12345678901234567890", "18446744073709551615", "18446744073709551616.5e-3",
+            "0.00000000000000000001", "0.0000000000000000000000000000001e10", "1e-22", "8.98846567431158e307",
         ]
         var state: UInt64 = 7
         for _ in 0..<5_000 {
@@ -176,6 +180,9 @@ import Testing
             let exponent = Int((state >> 8) % 61) - 30
             if state & 1 == 0 { lexeme += "e\(exponent)" }
             lexemes.append((state & 2 == 0 ? "-" : "") + lexeme)
+            // Up to 20 digits: significands past 2^53, and past 19 digits (where the scan wraps).
+            let long = String(state)
+            lexemes.append(point > 0 && point < long.count ? String(long.prefix(point)) + "." + long.dropFirst(point) : long)
         }
         for lexeme in lexemes {
             let parsed = try JSONValue.parse(lexeme)
