@@ -20,8 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        // C: the calling thread's stack bounds (for recursion over user input that must stop, not overflow).
+        .target(name: "CCityCertStack"),
         // Leaf: JSON value, exact numbers, parser with locations, pointer, serializer.
-        .target(name: "CityCertJSON", swiftSettings: strictSettings),
+        .target(name: "CityCertJSON", dependencies: ["CCityCertStack"], swiftSettings: strictSettings),
         // Leaf: time-bounded regular expressions (I-Regexp and ECMA-262 dialects over ICU).
         .target(name: "CityCertRegex", swiftSettings: strictSettings),
         .target(name: "CityCertJSONPath", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),

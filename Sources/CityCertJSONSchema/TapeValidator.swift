@@ -120,11 +120,25 @@ final class TapeProgram: Sendable {
         var pending: [SchemaNode] = []
 
         mutating func id(_ n: SchemaNode) -> Int32 {
+            let n = Self.standIn(n)
             if let i = ids[ObjectIdentifier(n)] { return i }
             let i = Int32(ids.count)
             ids[ObjectIdentifier(n)] = i
             pending.append(n)
             return i
+        }
+
+        /// The node that `n` evaluates as: a schema whose only keyword is `$ref` is its target (followed
+        /// while that holds), so evaluating it costs no extra step. A cycle of such schemas stays as it
+        /// is (`evaluate`'s depth limit leaves it to the tree validator).
+        static func standIn(_ n: SchemaNode) -> SchemaNode {
+            var node = n
+            var seen: Set<ObjectIdentifier> = []
+            while node.constant == nil, node.keywords.count == 1, case .ref(let t) = node.keywords[0], let next = t.node {
+                guard seen.insert(ObjectIdentifier(node)).inserted else { return n }
+                node = next
+            }
+            return node
         }
 
         mutating func list(_ ns: [SchemaNode]) -> (Int32, Int32) {
@@ -243,7 +257,7 @@ final class TapeProgram: Sendable {
 ///   dynamic scope or annotations); `JSONSchema.isValid(tape:)` does not even start for such schemas;
 /// - a pattern match that ran out of time (so a timer never decides a verdict differently from the
 ///   tree validator's own run);
-/// - schema recursion deeper than 4096 levels.
+/// - schema recursion deeper than 4096 levels, or than the thread's stack allows (`StackGuard`).
 /// The caller also keeps tapes with duplicate member names away from it: there the tree's rule
 /// (the last occurrence wins) would need more than one pass over the members.
 struct TapeValidator {
@@ -255,6 +269,8 @@ struct TapeValidator {
     let nameBytes: UnsafeBufferPointer<UInt8>
     let tape: JSONTapeView
     let regexTimeLimit: Double
+    /// The stack address past which recursion stops (`StackGuard`).
+    let stackFloor = StackGuard.floor()
     var undecided = false
     var depth = 0
 
@@ -283,7 +299,7 @@ struct TapeValidator {
         if n.constant >= 0 { return n.constant == 1 }
         depth += 1
         defer { depth -= 1 }
-        if depth > 4096 {
+        if depth > 4096 || StackGuard.position() < stackFloor {
             undecided = true
             return false
         }

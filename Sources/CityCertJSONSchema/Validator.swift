@@ -49,6 +49,9 @@ struct Validator {
     var scope: [SchemaResource] = []
     /// Guards against infinite `$ref` loops that consume no instance.
     var depth = 0
+    /// The stack address past which recursion stops (`StackGuard`): a deep loop on a small stack, or in a
+    /// debug build, is an error before it is a crash.
+    let stackFloor = StackGuard.floor()
 
     init(schema: JSONSchema, collect: Bool) {
         self.schema = schema
@@ -81,6 +84,11 @@ struct Validator {
         defer { depth -= 1 }
         if depth > 4096 {
             fail(node, "$ref", "schema recursion deeper than 4096 levels")
+            return Outcome(valid: false, annotations: Annotations())
+        }
+        if StackGuard.position() < stackFloor {
+            let levels = depth
+            fail(node, "$ref", "schema recursion deeper than the stack allows (\(levels) levels)")
             return Outcome(valid: false, annotations: Annotations())
         }
         let pushed = dynamicScope && scope.last !== node.resource
@@ -415,7 +423,7 @@ struct Validator {
         case .anyOf(let schemas):
             var ok = false
             var branchErrors: [SchemaValidationError] = []
-            for (i, s) in schemas.enumerated() {
+            for s in schemas {
                 let (r, errs) = probe(s, instance)
                 if r.valid {
                     ok = true

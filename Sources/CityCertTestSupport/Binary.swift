@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The built `citycert` executable, found next to the test bundle (or in .build/debug).
 public enum CityCertBinary {

@@ -89,6 +89,31 @@ import Testing
         }
     }
 
+    /// A schema that is only a `$ref` is evaluated as its target; a cycle of such schemas, or a reference
+    /// back to an enclosing schema on the same instance, is left to the tree validator (it never ends
+    /// on the tape path: the depth limit stops it).
+    @Test func referencesAreFollowedAndCyclesLeftAlone() throws {
+        let chain = try compile(
+            ##"{"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"type": "string"}}}"##)
+        #expect(try tapeVerdict(chain, #""x""#) == true)
+        #expect(try tapeVerdict(chain, "1") == false)
+        let list = try compile(##"{"items": {"$ref": "#/definitions/n"}, "definitions": {"n": {"minimum": 2}}}"##)
+        #expect(try tapeVerdict(list, "[2, 3]") == true)
+        #expect(try tapeVerdict(list, "[2, 1]") == false)
+        let cycle = try compile(
+            ##"{"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/a"}}}"##
+        )
+        #expect(try tapeVerdict(cycle, "1") == nil)
+        let loop = try compile(##"{"allOf": [{"$ref": "#"}]}"##)
+        #expect(try tapeVerdict(loop, "1") == nil)
+        // The tree validator then stops with an error (at 4,096 levels, or sooner where the stack is
+        // smaller: a debug build's frames are large), never a stack overflow.
+        for schema in [cycle, loop] {
+            let errors = schema.validate(JSONValue.number(JSONNumber(lexeme: "1")))
+            #expect(errors.contains { $0.message.hasPrefix("schema recursion deeper than") }, "\(errors)")
+        }
+    }
+
     /// A name's signature keeps its length modulo 2^16 only: a 65,537-byte name and "a" share one, and
     /// must still be told apart (by the tape path and by the tree validator's additionalProperties).
     @Test func namesWithTheSameSignatureStayApart() throws {
