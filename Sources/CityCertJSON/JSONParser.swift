@@ -386,15 +386,11 @@ public struct JSONTapeParser {
         // power of ten in 22 (`JSONNumber.exactDouble`); past 19 digits it may have wrapped and is not used.
         var significand: UInt64 = 0
         var digits = 0
-        guard p < limit, base[p] &- 0x30 < 10 else {
-            pos = p
-            throw error("invalid number: expected a digit")
-        }
+        guard p < limit, base[p] &- 0x30 < 10 else { throw numberError("expected a digit", p, limit, start) }
         if base[p] == UInt8(ascii: "0") {
             p += 1
-            if p < limit, base[p] &- 0x30 < 10 {
-                pos = p
-                throw error("invalid number: leading zeros are not allowed")
+            if p < buffer.count, base[p] &- 0x30 < 10 {
+                throw numberError("leading zeros are not allowed", p, limit, start)
             }
         } else {
             let first = p
@@ -412,10 +408,7 @@ public struct JSONTapeParser {
             integer = false
             p += 1
             let first = p
-            guard p < limit, base[p] &- 0x30 < 10 else {
-                pos = p
-                throw error("invalid number: expected a digit after '.'")
-            }
+            guard p < limit, base[p] &- 0x30 < 10 else { throw numberError("expected a digit after '.'", p, limit, start) }
             while p < limit {
                 let d = base[p] &- 0x30
                 if d >= 10 { break }
@@ -434,8 +427,7 @@ public struct JSONTapeParser {
                 p += 1
             }
             guard p < limit, base[p] &- 0x30 < 10 else {
-                pos = p
-                throw error("invalid number: expected a digit in the exponent")
+                throw numberError("expected a digit in the exponent", p, limit, start)
             }
             let first = p
             var exponent = 0
@@ -450,9 +442,7 @@ public struct JSONTapeParser {
             power += negativeExponent ? -exponent : exponent
         }
         pos = p
-        if p - start > options.maxNumberLength {
-            throw error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
-        }
+        if p - start > options.maxNumberLength { throw numberTooLong(at: start) }
         let fast =
             digits <= 19 && significand <= 1 << 53
             ? JSONNumber.exactDouble(significand, power: power, negative: negative) : nil
@@ -461,7 +451,16 @@ public struct JSONTapeParser {
         emit(.number, at: start, double.bitPattern, flag: integer)
     }
 
-    @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    /// The error for a number whose scan stopped at `p`: where the stop is the length limit (and not the
+    /// end of the input), the limit's error, as the literal is too long whatever follows.
+    func numberError(_ message: String, _ p: Int, _ limit: Int, _ start: Int) -> JSONParseError {
+        if p >= limit && limit < buffer.count { return numberTooLong(at: start) }
+        return error("invalid number: \(message)", at: p)
+    }
+
+    func numberTooLong(at start: Int) -> JSONParseError {
+        error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
+    }
 
     var maxStringBytes: Int { min(options.maxStringBytes, Int(UInt32.max)) }
 

@@ -8,7 +8,8 @@ public enum StackGuard {
     /// Bytes kept free below the floor, for the frames that report the error.
     public static let reserve = 256 << 10
 
-    /// The lowest stack address a recursive walk on this thread may reach (0: unknown, no limit).
+    /// The lowest stack address a recursive walk on this thread may reach: `reserve` bytes above the
+    /// stack's end (a quarter of a small stack); 0 when the stack cannot be known (no limit then).
     public static func floor() -> UInt { UInt(citycert_stack_floor(reserve)) }
 
     /// The current stack position (the stack grows down: deeper calls have lower addresses).

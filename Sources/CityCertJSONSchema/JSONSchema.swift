@@ -57,7 +57,7 @@ public final class JSONSchema: Sendable {
     /// The fast boolean path: stops at the first failure and builds no messages.
     public func isValid(_ instance: JSONValue) -> Bool {
         var v = Validator(schema: self, collect: false)
-        return v.evaluate(root, instance).valid
+        return v.evaluate(root, instance).valid && v.tooDeep == nil
     }
 
     /// The fast path over a parser's tape, without building the instance's tree: true or false when it
@@ -78,6 +78,8 @@ public final class JSONSchema: Sendable {
     public func validate(_ instance: JSONValue) -> [SchemaValidationError] {
         var v = Validator(schema: self, collect: true)
         _ = v.evaluate(root, instance)
+        // Past the recursion limit, that is the one error: the others were met on the way down.
+        if let e = v.tooDeep { return [e] }
         return v.errors
     }
 }

@@ -120,25 +120,11 @@ final class TapeProgram: Sendable {
         var pending: [SchemaNode] = []
 
         mutating func id(_ n: SchemaNode) -> Int32 {
-            let n = Self.standIn(n)
             if let i = ids[ObjectIdentifier(n)] { return i }
             let i = Int32(ids.count)
             ids[ObjectIdentifier(n)] = i
             pending.append(n)
             return i
-        }
-
-        /// The node that `n` evaluates as: a schema whose only keyword is `$ref` is its target (followed
-        /// while that holds), so evaluating it costs no extra step. A cycle of such schemas stays as it
-        /// is (`evaluate`'s depth limit leaves it to the tree validator).
-        static func standIn(_ n: SchemaNode) -> SchemaNode {
-            var node = n
-            var seen: Set<ObjectIdentifier> = []
-            while node.constant == nil, node.keywords.count == 1, case .ref(let t) = node.keywords[0], let next = t.node {
-                guard seen.insert(ObjectIdentifier(node)).inserted else { return n }
-                node = next
-            }
-            return node
         }
 
         mutating func list(_ ns: [SchemaNode]) -> (Int32, Int32) {
@@ -299,8 +285,7 @@ struct TapeValidator {
         if n.constant >= 0 { return n.constant == 1 }
         depth += 1
         defer { depth -= 1 }
-        // The stack is looked at every 8 levels (8 of the largest frames fit many times in the reserve).
-        if depth > 4096 || (depth & 7 == 0 && StackGuard.position() < stackFloor) {
+        if depth > 4096 || StackGuard.position() < stackFloor {
             undecided = true
             return false
         }

@@ -49,6 +49,10 @@ struct Validator {
     var scope: [SchemaResource] = []
     /// Guards against infinite `$ref` loops that consume no instance.
     var depth = 0
+    /// Set when recursion went past the limit: the instance is then invalid with this error, even where
+    /// the limit was met under `not` or in a branch whose errors are not reported (a verdict that a
+    /// limit turned around would be no verdict at all).
+    var tooDeep: SchemaValidationError?
     /// The stack address past which recursion stops (`StackGuard`): a deep loop on a small stack, or in a
     /// debug build, is an error before it is a crash.
     let stackFloor = StackGuard.floor()
@@ -63,6 +67,12 @@ struct Validator {
     struct Outcome {
         var valid: Bool
         var annotations: Annotations
+    }
+
+    mutating func stop(_ node: SchemaNode, _ message: String) {
+        tooDeep = SchemaValidationError(
+            instanceLocation: JSONPointer(tokens: instancePath), keywordLocation: JSONPointer(tokens: keywordPath).description,
+            absoluteKeywordLocation: node.absoluteLocation, keyword: "$ref", message: message)
     }
 
     mutating func fail(_ node: SchemaNode, _ keyword: String, _ message: @autoclosure () -> String) {
@@ -80,15 +90,17 @@ struct Validator {
             if !c { fail(node, "false", "no value is allowed here (false schema)") }
             return Outcome(valid: c, annotations: Annotations())
         }
+        // Past the recursion limit nothing more is evaluated: the whole validation fails with that error
+        // (see `tooDeep`), whatever keyword (`not`, `anyOf`...) the limit was met under.
+        if tooDeep != nil { return Outcome(valid: false, annotations: Annotations()) }
         depth += 1
         defer { depth -= 1 }
         if depth > 4096 {
-            fail(node, "$ref", "schema recursion deeper than 4096 levels")
+            stop(node, "schema recursion deeper than 4096 levels")
             return Outcome(valid: false, annotations: Annotations())
         }
-        if depth & 7 == 0 && StackGuard.position() < stackFloor {
-            let levels = depth
-            fail(node, "$ref", "schema recursion deeper than the stack allows (\(levels) levels)")
+        if StackGuard.position() < stackFloor {
+            stop(node, "schema recursion deeper than the stack allows (\(depth) levels)")
             return Outcome(valid: false, annotations: Annotations())
         }
         let pushed = dynamicScope && scope.last !== node.resource

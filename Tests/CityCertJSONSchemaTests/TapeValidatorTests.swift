@@ -110,8 +110,26 @@ import Testing
         // smaller: a debug build's frames are large), never a stack overflow.
         for schema in [cycle, loop] {
             let errors = schema.validate(JSONValue.number(JSONNumber(lexeme: "1")))
-            #expect(errors.contains { $0.message.hasPrefix("schema recursion deeper than") }, "\(errors)")
+            #expect(errors.count == 1 && errors[0].message.hasPrefix("schema recursion deeper than"), "\(errors)")
+            #expect(!schema.isValid(JSONValue.number(JSONNumber(lexeme: "1"))))
         }
+        // Met under `not` (or in a branch whose errors are not kept), the limit still makes the instance
+        // invalid with its error: a limit never turns a verdict around.
+        let negated = try compile(##"{"not": {"not": {"$ref": "#"}}}"##)
+        #expect(!negated.isValid(JSONValue.number(JSONNumber(lexeme: "1"))))
+        #expect(try tapeVerdict(negated, "1") == nil)
+        let negatedErrors = negated.validate(JSONValue.number(JSONNumber(lexeme: "1")))
+        #expect(negatedErrors.count == 1 && negatedErrors[0].message.hasPrefix("schema recursion deeper than"))
+        let branch = try compile(##"{"anyOf": [{"$ref": "#"}, true]}"##)
+        #expect(!branch.isValid(JSONValue.number(JSONNumber(lexeme: "1"))))
+        // A chain of 4,100 schemas that are only a `$ref`: past the limit for both paths alike.
+        var definitions: [String] = []
+        for k in 1...4_100 { definitions.append(##""d\##(k)": {"$ref": "#/definitions/d\##(k + 1)"}"##) }
+        definitions.append(#""d4101": {"type": "string"}"#)
+        let chain4100 = try compile(
+            ##"{"$ref": "#/definitions/d1", "definitions": {"## + definitions.joined(separator: ", ") + "}}")
+        #expect(try tapeVerdict(chain4100, #""x""#) != true)
+        #expect(!chain4100.isValid(JSONValue.string("x")))
     }
 
     /// A name's signature keeps its length modulo 2^16 only: a 65,537-byte name and "a" share one, and

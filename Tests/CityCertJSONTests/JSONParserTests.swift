@@ -110,6 +110,20 @@ import Testing
         #expect(error?.message.contains("exceeds the limit") == true)
     }
 
+    /// A literal that reaches the length limit is too long whatever follows it ('.', 'e', a sign, digits),
+    /// and the error points at its start; one that ends before the limit is judged on its syntax.
+    @Test func numberLengthLimitComesFirst() {
+        let digits = String(repeating: "1", count: 4096)
+        for tail in [".5", "e5", "e+5", "5", ".", "e"] {
+            let error = #expect(throws: JSONParseError.self) { try JSONValue.parse("[" + digits + tail + "]") }
+            #expect(error?.message == "number literal exceeds the limit of 4096 bytes", "\(tail)")
+            #expect(error?.location.column == 2, "\(tail)")
+        }
+        #expect(throws: Never.self) { try JSONValue.parse("[" + String(digits.dropFirst(2)) + ".5]") }
+        let error = #expect(throws: JSONParseError.self) { try JSONValue.parse("[" + String(digits.dropFirst(2)) + ".]") }
+        #expect(error?.message == "invalid number: expected a digit after '.'")
+    }
+
     @Test func hostileTenMillionEscapesParseWithinLimits() throws {
         var bytes: [UInt8] = [0x22]
         bytes.reserveCapacity(20_000_002)
