@@ -38,6 +38,9 @@ final class SchemaCompiler {
     var pendingRefs: [(RefTarget, Location)] = []
     let catalog: SchemaCatalog
     let options: SchemaOptions
+    /// Indexing and compiling recurse with the schema's nesting (up to the parser's depth limit): past
+    /// this stack address they stop with an error (`StackGuard`; a debug build's compile frames are large).
+    let stackFloor = StackGuard.floor()
 
     init(catalog: SchemaCatalog, options: SchemaOptions) {
         self.catalog = catalog
@@ -108,6 +111,7 @@ final class SchemaCompiler {
     func index(_ value: JSONValue, at location: Location, base: URIReference, draft: SchemaDraft, validationVocabulary: Bool)
         throws
     {
+        try checkStack(location)
         guard case .object(let o) = value else {
             infos[location] = Info(
                 base: base, draft: draft, validationVocabulary: validationVocabulary, formatAssertion: options.formatAssertion)
@@ -245,6 +249,7 @@ final class SchemaCompiler {
 
     func node(at location: Location) throws -> SchemaNode {
         if let n = nodes[location] { return n }
+        try checkStack(location)
         guard let value = location.pointer.resolve(in: documents[location.document].value) else {
             throw SchemaCompileError(message: "no schema at this location", location: place(location))
         }
@@ -265,6 +270,12 @@ final class SchemaCompiler {
                 message: "a schema must be an object or a boolean, not \(value.typeName)", location: place(location))
         }
         return node
+    }
+
+    func checkStack(_ location: Location) throws {
+        if StackGuard.position() < stackFloor {
+            throw SchemaCompileError(message: "schema nested too deeply for the stack", location: place(location))
+        }
     }
 
     func child(_ location: Location, _ tokens: String...) throws -> SchemaNode {

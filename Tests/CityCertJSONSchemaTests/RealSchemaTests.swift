@@ -95,6 +95,20 @@ import Testing
         #expect(errors.first?.keyword == "pattern")
     }
 
+    /// A schema nested as deep as the parser allows (500 `not`s) compiles and validates, or, where the
+    /// thread's stack is too small for that (a debug build's compile frames are large), is refused with a
+    /// clear error: never a stack overflow.
+    @Test func deeplyNestedSchemaIsCompiledOrRefused() throws {
+        let doc = try JSONValue.parse(String(repeating: #"{"not": "#, count: 500) + "{}" + String(repeating: "}", count: 500))
+        do {
+            let schema = try JSONSchema(document: doc)
+            #expect(schema.isValid(.null), "an even number of nots around {} accepts everything")
+            #expect(schema.validate(.null).isEmpty)
+        } catch let error as SchemaCompileError {
+            #expect(error.message == "schema nested too deeply for the stack")
+        }
+    }
+
     @Test func remoteRefWithoutCatalogEntryIsAClearError() throws {
         let doc = try JSONValue.parse(
             #"{"$ref": "https://smart-data-models.github.io/data-models/common-schema.json#/definitions/GSMA-Commons"}"#)
