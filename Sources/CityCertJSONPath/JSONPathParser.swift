@@ -24,6 +24,10 @@ struct JSONPathParser {
     let text: String
     let chars: [Unicode.Scalar]
     var pos = 0
+    /// Filter expressions, parentheses and function calls inside each other, now.
+    var depth = 0
+    /// Deeper nesting is an error, before the recursive descent could run out of stack.
+    static let maxDepth = 128
 
     init(_ text: String) {
         self.text = text
@@ -252,7 +256,14 @@ struct JSONPathParser {
 
     // MARK: Filter expressions
 
+    mutating func enter() throws(JSONPathError) {
+        depth += 1
+        if depth > Self.maxDepth { throw fail("expression nested deeper than \(Self.maxDepth) levels") }
+    }
+
     mutating func parseLogicalOr() throws(JSONPathError) -> LogicalExpr {
+        try enter()
+        defer { depth -= 1 }
         var terms = [try parseLogicalAnd()]
         while true {
             let save = pos
@@ -421,6 +432,8 @@ struct JSONPathParser {
     }
 
     mutating func parseFunction() throws(JSONPathError) -> FunctionCall {
+        try enter()
+        defer { depth -= 1 }
         let start = pos
         var name = String.UnicodeScalarView()
         while let c = peek, (c >= "a" && c <= "z") || c == "_" || Self.isDigit(c) {
@@ -461,16 +474,18 @@ struct JSONPathParser {
     mutating func parseArgument() throws(JSONPathError) -> FunctionArgument {
         let save = pos
         if let c = peek, c != "!", c != "(" {
-            if let primary = try? parsePrimary() {
-                let after = pos
-                skipBlank()
-                if peek == "," || peek == ")" {
-                    pos = after
-                    switch primary {
-                    case .literal(let v): return .literal(v)
-                    case .query(let q): return .query(q)
-                    case .function(let f): return .function(f)
-                    }
+            // A primary that fails here would fail the same way as the start of a logical expression, so its
+            // error is the argument's. (Trying the logical form after it failed doubled the work at each
+            // level of nested calls: 22 levels took seconds.)
+            let primary = try parsePrimary()
+            let after = pos
+            skipBlank()
+            if peek == "," || peek == ")" {
+                pos = after
+                switch primary {
+                case .literal(let v): return .literal(v)
+                case .query(let q): return .query(q)
+                case .function(let f): return .function(f)
                 }
             }
             pos = save

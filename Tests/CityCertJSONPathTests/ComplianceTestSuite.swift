@@ -70,6 +70,31 @@ struct CTSCase: CustomTestStringConvertible, Sendable {
         #expect(error?.position == 12)
     }
 
+    /// Nesting past 128 levels (parentheses, filters, function calls) is an error: 20,000 parentheses used
+    /// to overflow the stack.
+    @Test func deepNestingIsAnError() {
+        for query in [
+            "$[?" + String(repeating: "(", count: 20_000) + "@" + String(repeating: ")", count: 20_000) + "]",
+            "$[?@" + String(repeating: "[?@", count: 5_000) + String(repeating: "]", count: 5_001),
+            "$[?" + String(repeating: "length(", count: 3_000) + "@" + String(repeating: ")", count: 3_000) + "==1]",
+        ] {
+            let error = #expect(throws: JSONPathError.self) { try JSONPath(query) }
+            #expect(error?.message == "expression nested deeper than 128 levels")
+        }
+        let deepest = "$[?" + String(repeating: "(", count: 127) + "@" + String(repeating: ")", count: 127) + "]"
+        #expect(throws: Never.self) { try JSONPath(deepest) }
+    }
+
+    /// An error inside nested function calls is found once: trying each argument again as a logical
+    /// expression after it failed doubled the work per level (22 levels took 3.8 s, 26 would take a minute).
+    @Test func errorInNestedCallsIsFoundOnce() {
+        let query = "$[?" + String(repeating: "length(", count: 26) + "@ @" + String(repeating: ")", count: 26) + "==1]"
+        let start = ContinuousClock.now
+        let error = #expect(throws: JSONPathError.self) { try JSONPath(query) }
+        #expect(error?.message == "expected ')'")
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
     @Test func catastrophicRegexIsBounded() throws {
         let doc = JSONValue.array([.string(String(repeating: "a", count: 5000) + "!")])
         let start = ContinuousClock.now
