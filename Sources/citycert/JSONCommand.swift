@@ -24,6 +24,10 @@ struct JSONCommand: ParsableCommand {
             name: .customLong("jobs"),
             help: "Threads that parse and validate JSON Lines records, 1 to 256 (default: the number of processors, at most 64).")
         var jobs: Int = min(ProcessInfo.processInfo.activeProcessorCount, 64)
+        @Option(
+            name: .customLong("max-document-bytes"),
+            help: "Largest file read as one JSON document (the schema, or a file that is not JSON Lines).")
+        var maxDocumentBytes = JSONCommand.defaultMaxDocumentBytes
         @Argument(help: "JSON files (.jsonl / .ndjson: one document per line).") var files: [String]
 
         func run() throws {
@@ -48,7 +52,7 @@ struct JSONCommand: ParsableCommand {
                     if isDir.boolValue { try catalog.addFolder(c, baseURI: nil) } else { try catalog.addMappings(fromFile: c) }
                 }
                 let url = URL(fileURLWithPath: schema).standardizedFileURL
-                let doc = try JSONDocument(bytes: Array(try Data(contentsOf: url))).root
+                let doc = try JSONDocument(bytes: try JSONCommand.readDocument(url.path, limit: maxDocumentBytes)).root
                 guard (1...256).contains(jobs) else {
                     warn("error: --jobs must be between 1 and 256")
                     throw ExitCode(2)
@@ -105,13 +109,8 @@ struct JSONCommand: ParsableCommand {
                     if lines {
                         try reader.forEachRawLine(path: file, jobs: jobs, map: check, emit: emit)
                     } else {
-                        guard let data = FileManager.default.contents(atPath: file) else {
-                            warn("error: cannot read \(file)")
-                            throw ExitCode(2)
-                        }
-                        emit(
-                            check(
-                                0, JSONLine(bytes: Array(data), origin: SourceLocation(line: 1, column: 1, offset: 0), index: 0)))
+                        let bytes = try JSONCommand.readDocument(file, limit: maxDocumentBytes)
+                        emit(check(0, JSONLine(bytes: bytes, origin: SourceLocation(line: 1, column: 1, offset: 0), index: 0)))
                     }
                 } catch let e as ExitCode {
                     throw e
@@ -129,6 +128,30 @@ struct JSONCommand: ParsableCommand {
     }
 
     /// `.jsonl` / `.ndjson`: one document per line.
+    /// 256 MiB: a whole document's tree takes several times its size in memory.
+    static let defaultMaxDocumentBytes = 256 << 20
+
+    /// A file read whole as one JSON document, refused (exit 2, before reading it) past `limit` bytes.
+    static func readDocument(_ path: String, limit: Int) throws -> [UInt8] {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
+            warn("error: cannot read \(path)")
+            throw ExitCode(2)
+        }
+        guard size <= limit else {
+            warn(
+                "error: \(path) is \(size) bytes, more than the \(limit) a whole JSON document may have "
+                    + "(records one per line as .jsonl are read one at a time; --max-document-bytes raises the limit)")
+            throw ExitCode(2)
+        }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= limit else {
+            warn("error: cannot read \(path) (or it grew past \(limit) bytes)")
+            throw ExitCode(2)
+        }
+        return Array(data)
+    }
+
     static func isJSONLines(_ file: String) -> Bool { file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") }
 
     /// A tape parser for one worker slot: `forEachRawLine(path:jobs:…)` never runs two batches on one
@@ -143,6 +166,8 @@ struct JSONCommand: ParsableCommand {
             abstract: "Print the values an RFC 9535 JSONPath selects, with their normalized paths.")
 
         @Argument(help: "The JSONPath query.") var query: String
+        @Option(name: .customLong("max-document-bytes"), help: "Largest JSON file read.")
+        var maxDocumentBytes = JSONCommand.defaultMaxDocumentBytes
         @Argument(help: "JSON files.") var files: [String]
 
         func run() throws {
@@ -154,13 +179,10 @@ struct JSONCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    warn("error: cannot read \(file)")
-                    throw ExitCode(2)
-                }
+                let bytes = try JSONCommand.readDocument(file, limit: maxDocumentBytes)
                 let doc: JSONDocument
                 do {
-                    doc = try JSONDocument(bytes: Array(data))
+                    doc = try JSONDocument(bytes: bytes)
                 } catch {
                     warn("\(file):\(error.location): error: \(error.message)")
                     throw ExitCode(2)

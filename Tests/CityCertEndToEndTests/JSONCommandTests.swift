@@ -1,0 +1,83 @@
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// `citycert json validate` and `citycert json query`, run as built: exit codes (0 valid, 1 invalid with
+/// located errors, 2 for a bad schema or file), the located output, and hostile inputs that must end in
+/// an error, not a crash or a hang.
+@Suite struct JSONCommandTests {
+    /// A scratch folder with the given files; removed by the caller.
+    func folder(_ files: [String: String]) throws -> String {
+        let dir = NSTemporaryDirectory() + "citycert-json-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+        return dir
+    }
+
+    static let schema = #"{"type": "object", "required": ["id"], "properties": {"n": {"type": "integer", "minimum": 0}}}"#
+
+    @Test func validInvalidAndBadSchema() throws {
+        let dir = try folder([
+            "s.json": Self.schema, "ok.json": #"{"id": 1, "n": 2}"#, "bad.json": "{\n  \"n\": -1\n}",
+            "broken.json": #"{"type": 7}"#,
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ok = try CityCertBinary.run(["json", "validate", "--schema", dir + "/s.json", dir + "/ok.json"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout == "valid\n")
+        let bad = try CityCertBinary.run(["json", "validate", "--schema", dir + "/s.json", dir + "/bad.json"])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("\(dir)/bad.json:1:1: /: "), "\(bad.stdout)")
+        #expect(bad.stdout.contains("\(dir)/bad.json:2:8: /n: "), "\(bad.stdout)")
+        #expect(bad.stdout.hasSuffix("1 invalid document(s)\n"))
+        let broken = try CityCertBinary.run(["json", "validate", "--schema", dir + "/broken.json", dir + "/ok.json"])
+        #expect(broken.status == 2, "\(broken.stderr)")
+    }
+
+    /// JSON Lines: one verdict per record, in file order, the same on one thread and on four.
+    @Test func jsonLinesOnOneAndFourThreads() throws {
+        var lines: [String] = []
+        for i in 0..<500 { lines.append(i % 7 == 3 ? #"{"id": \#(i), "n": -\#(i)}"# : #"{"id": \#(i), "n": \#(i)}"#) }
+        let dir = try folder(["s.json": Self.schema, "r.jsonl": lines.joined(separator: "\n") + "\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let one = try CityCertBinary.run(["json", "validate", "--jobs", "1", "--schema", dir + "/s.json", dir + "/r.jsonl"])
+        let four = try CityCertBinary.run(["json", "validate", "--jobs", "4", "--schema", dir + "/s.json", dir + "/r.jsonl"])
+        #expect(one.status == 1)
+        #expect(one.stdout == four.stdout)
+        #expect(one.stdout.hasSuffix("71 invalid document(s)\n"))
+        #expect(one.stdout.contains("\(dir)/r.jsonl:4:16: /n: "), "\(one.stdout.prefix(300))")
+    }
+
+    /// A whole document past --max-document-bytes is refused before it is read.
+    @Test func documentSizeLimit() throws {
+        let dir = try folder(["s.json": Self.schema, "big.json": #"{"id": "\#(String(repeating: "x", count: 2000))"}"#])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CityCertBinary.run([
+            "json", "validate", "--max-document-bytes", "1000", "--schema", dir + "/s.json", dir + "/big.json",
+        ])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("is 2010 bytes, more than the 1000 a whole JSON document may have"), "\(r.stderr)")
+        let q = try CityCertBinary.run(["json", "query", "--max-document-bytes", "1000", "$.id", dir + "/big.json"])
+        #expect(q.status == 2)
+    }
+
+    /// A schema that refers to itself without consuming the instance: invalid with the recursion error.
+    @Test func selfReferencingSchemaIsAnError() throws {
+        let dir = try folder(["s.json": ##"{"allOf": [{"$ref": "#"}]}"##, "i.json": "1"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CityCertBinary.run(["json", "validate", "--schema", dir + "/s.json", dir + "/i.json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stdout.contains("schema recursion deeper than"))
+    }
+
+    @Test func queryPrintsNormalizedPaths() throws {
+        let dir = try folder(["d.json": #"{"a": [{"b": 1}, {"b": 2}]}"#])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try CityCertBinary.run(["json", "query", "$.a[*].b", dir + "/d.json"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "$['a'][0]['b']\t1\n$['a'][1]['b']\t2\n")
+        let bad = try CityCertBinary.run(["json", "query", "$[?" + String(repeating: "(", count: 20_000) + "@", dir + "/d.json"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("expression nested deeper than 128 levels"))
+    }
+}
