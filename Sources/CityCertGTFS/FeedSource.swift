@@ -46,7 +46,7 @@ public final class FeedSource {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             for n in names.sorted() {
                 var d: ObjCBool = false
-                FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(n), isDirectory: &d)
+                _ = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(n), isDirectory: &d)
                 if d.boolValue {
                     if n.hasPrefix(".") || n.hasPrefix("__MACOSX") { continue }
                     let inner =

@@ -1,4 +1,4 @@
-public import CityCertCSV
+import CityCertCSV
 import Foundation
 
 /// Validates GTFS Schedule feeds against the table schema and the cross-row rules, streaming each
