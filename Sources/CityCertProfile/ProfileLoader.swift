@@ -37,10 +37,9 @@ public struct ProfileLoader {
         let source = YNode.YSource(file: file, text: text)
         let root: Node
         do {
-            guard let n = try Yams.compose(yaml: text, .basic) else {
+            guard let n = try YAMLAliases.compose(text, source: source) else {
                 throw ProfileError(file: file, line: 1, column: 1, message: "the profile is empty")
             }
-            try Self.checkExpansion(n, text: text, file: file, source: source)
             root = n
         } catch let e as YamlError {
             throw Self.convert(e, file: file, source: source)
@@ -54,66 +53,11 @@ public struct ProfileLoader {
     public static func json(yaml text: String, file: String) throws -> JSONValue {
         let source = YNode.YSource(file: file, text: text)
         do {
-            guard let n = try Yams.compose(yaml: text, .basic) else { return .null }
-            try checkExpansion(n, text: text, file: file, source: source)
+            guard let n = try YAMLAliases.compose(text, source: source) else { return .null }
             return try YNode(node: n, source: source).json()
         } catch let e as YamlError {
             throw convert(e, file: file, source: source)
         }
-    }
-
-    /// YAML aliases are expanded where they are used: a few lines that refer to anchors that refer to
-    /// anchors (a "billion laughs") stand for billions of values, which took minutes and gigabytes to
-    /// build. The composed tree is counted as the builder will walk it, and a profile that stands for
-    /// more than a million values (or half its size in bytes, if that is more: no profile without aliases
-    /// gets there) is refused, pointing at the value that holds the outermost alias in the expansion.
-    static func checkExpansion(_ root: Node, text: String, file: String, source: YNode.YSource) throws {
-        // Without an anchor (`&name`) there is no alias, and the walk would only cost time.
-        var bytes = text
-        let hasAnchor = bytes.withUTF8 { b in b.count > 0 && memchr(b.baseAddress!, Int32(UInt8(ascii: "&")), b.count) != nil }
-        guard hasAnchor else { return }
-        let limit = max(1_000_000, text.utf8.count / 2)
-        var count = 0
-        // Yams gives an alias the node of its anchor, with the anchor's position: in a walk in document
-        // order, a value that starts before the furthest position reached so far is an alias.
-        var furthest = (line: 0, column: 0)
-        func position(_ node: Node) -> (line: Int, column: Int) { (node.mark?.line ?? 0, node.mark?.column ?? 0) }
-        // Returns the node to point at when the count goes past the limit: the value that holds the
-        // outermost alias on the way down.
-        func visit(_ node: Node, inAlias: Bool, blame: Node?) -> Node? {
-            count += 1
-            if count > limit { return blame ?? node }
-            var children: [Node] = []
-            switch node {
-            case .mapping(let m):
-                for i in m.indices {
-                    let (k, v) = m[i]
-                    children += [k, v]
-                }
-            case .sequence(let s): children = Array(s)
-            case .scalar, .alias: return nil
-            }
-            for child in children {
-                var childInAlias = inAlias
-                var childBlame = blame
-                if !inAlias {
-                    let p = position(child)
-                    if p < furthest {
-                        childInAlias = true
-                        childBlame = blame ?? node
-                    } else {
-                        furthest = p
-                    }
-                }
-                if let stop = visit(child, inAlias: childInAlias, blame: childBlame) { return stop }
-            }
-            return nil
-        }
-        furthest = position(root)
-        guard let stop = visit(root, inAlias: false, blame: nil) else { return }
-        throw YNode(node: stop, source: source).error(
-            "this value stands for more than \(limit) YAML values once its aliases are expanded",
-            hint: "an alias of a list of aliases multiplies: use fewer levels of aliases")
     }
 
     static func convert(_ e: YamlError, file: String, source: YNode.YSource) -> ProfileError {

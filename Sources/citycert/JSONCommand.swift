@@ -127,31 +127,39 @@ struct JSONCommand: ParsableCommand {
         }
     }
 
-    /// `.jsonl` / `.ndjson`: one document per line.
     /// 256 MiB: a whole document's tree takes several times its size in memory.
     static let defaultMaxDocumentBytes = 256 << 20
 
-    /// A file read whole as one JSON document, refused (exit 2, before reading it) past `limit` bytes.
+    /// A file read whole as one JSON document: at most `limit` bytes are read (through a symbolic link,
+    /// from a pipe alike), and a longer file is refused with exit 2.
     static func readDocument(_ path: String, limit: Int) throws -> [UInt8] {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = (attributes[.size] as? NSNumber)?.intValue
-        else {
-            warn("error: cannot read \(path)")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            warn("error: cannot read \(path): \(String(cString: strerror(errno)))")
             throw ExitCode(2)
         }
-        guard size <= limit else {
-            warn(
-                "error: \(path) is \(size) bytes, more than the \(limit) a whole JSON document may have "
-                    + "(records one per line as .jsonl are read one at a time; --max-document-bytes raises the limit)")
-            throw ExitCode(2)
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                warn("error: cannot read \(path): \(String(cString: strerror(errno)))")
+                throw ExitCode(2)
+            }
+            if n == 0 { return bytes }
+            guard bytes.count + n <= limit else {
+                warn(
+                    "error: \(path) is longer than the \(limit) bytes a whole JSON document may have "
+                        + "(records one per line as .jsonl are read one at a time; --max-document-bytes raises the limit)")
+                throw ExitCode(2)
+            }
+            bytes.append(contentsOf: chunk[0..<n])
         }
-        guard let data = FileManager.default.contents(atPath: path), data.count <= limit else {
-            warn("error: cannot read \(path) (or it grew past \(limit) bytes)")
-            throw ExitCode(2)
-        }
-        return Array(data)
     }
 
+    /// `.jsonl` / `.ndjson`: one document per line.
     static func isJSONLines(_ file: String) -> Bool { file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") }
 
     /// A tape parser for one worker slot: `forEachRawLine(path:jobs:…)` never runs two batches on one

@@ -56,9 +56,17 @@ import Testing
             "json", "validate", "--max-document-bytes", "1000", "--schema", dir + "/s.json", dir + "/big.json",
         ])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("is 2010 bytes, more than the 1000 a whole JSON document may have"), "\(r.stderr)")
+        #expect(r.stderr.contains("big.json is longer than the 1000 bytes a whole JSON document may have"), "\(r.stderr)")
         let q = try CityCertBinary.run(["json", "query", "--max-document-bytes", "1000", "$.id", dir + "/big.json"])
         #expect(q.status == 2)
+        // Through a symbolic link the file's own length counts; a folder is a clear error.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.json", withDestinationPath: dir + "/big.json")
+        let link = try CityCertBinary.run(["json", "query", "--max-document-bytes", "1000", "$.id", dir + "/link.json"])
+        #expect(link.status == 2)
+        #expect(link.stderr.contains("link.json is longer than the 1000 bytes"), "\(link.stderr)")
+        let folder = try CityCertBinary.run(["json", "query", "$", dir])
+        #expect(folder.status == 2)
+        #expect(folder.stderr.contains("cannot read \(dir): Is a directory"), "\(folder.stderr)")
     }
 
     /// A schema that refers to itself without consuming the instance: invalid with the recursion error.
