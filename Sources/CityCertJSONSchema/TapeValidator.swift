@@ -75,8 +75,8 @@ final class TapeProgram: Sendable {
     let nameBytes: [UInt8]
     let patternTables: [[(BoundedRegex, Int32)]]
     let additionalTables: [(node: Int32, slots: Int32, mask: Int32, patterns: [BoundedRegex])]
-    let dependentNames: [[(String, UInt32, [(String, UInt32)])]]
-    let dependentNodes: [[(String, UInt32, Int32)]]
+    let dependentNames: [[(NameRef, [NameRef])]]
+    let dependentNodes: [[(NameRef, Int32)]]
 
     /// Flattens the graph under `root`; the root is node 0. Everything is built here and never changed
     /// after, so a program is shared between threads as it is.
@@ -114,8 +114,8 @@ final class TapeProgram: Sendable {
         var nameBytes: [UInt8] = []
         var patternTables: [[(BoundedRegex, Int32)]] = []
         var additionalTables: [(node: Int32, slots: Int32, mask: Int32, patterns: [BoundedRegex])] = []
-        var dependentNames: [[(String, UInt32, [(String, UInt32)])]] = []
-        var dependentNodes: [[(String, UInt32, Int32)]] = []
+        var dependentNames: [[(NameRef, [NameRef])]] = []
+        var dependentNodes: [[(NameRef, Int32)]] = []
         var ids: [ObjectIdentifier: Int32] = [:]
         var pending: [SchemaNode] = []
 
@@ -132,6 +132,14 @@ final class TapeProgram: Sendable {
             let start = Int32(lists.count)
             lists += ids
             return (start, Int32(ids.count))
+        }
+
+        /// A name's bytes appended to `nameBytes`.
+        mutating func nameRef(_ name: String) -> NameRef {
+            let ref = NameRef(
+                start: Int32(nameBytes.count), length: Int32(name.utf8.count), signature: JSONObject.signature(name))
+            nameBytes += name.utf8
+            return ref
         }
 
         /// Appends a name table's slots and bytes (its byte offsets moved past the bytes before it).
@@ -192,10 +200,7 @@ final class TapeProgram: Sendable {
             case .minProperties(let n): return .minProperties(n)
             case .required(let r):
                 let start = Int32(nameRefs.count)
-                for (name, signature) in r {
-                    nameRefs.append(NameRef(start: Int32(nameBytes.count), length: Int32(name.utf8.count), signature: signature))
-                    nameBytes += name.utf8
-                }
+                for (name, _) in r { nameRefs.append(nameRef(name)) }
                 return .required(start: start, count: Int32(r.count))
             case .properties(let props, let table):
                 let (s, _) = list(props.map(\.2))
@@ -206,12 +211,11 @@ final class TapeProgram: Sendable {
                 let (slots, mask) = flatten(table)
                 return .additionalProperties(index(&additionalTables, (id(s), slots, mask, patterns)))
             case .dependentRequired(let deps, _):
-                return .dependentRequired(
-                    index(
-                        &dependentNames,
-                        deps.map { ($0.0, JSONObject.signature($0.0), $0.1.map { r in (r, JSONObject.signature(r)) }) }))
+                let refs = deps.map { (nameRef($0.0), $0.1.map { nameRef($0) }) }
+                return .dependentRequired(index(&dependentNames, refs))
             case .dependentSchemas(let deps, _):
-                return .dependentSchemas(index(&dependentNodes, deps.map { ($0.0, JSONObject.signature($0.0), id($0.1)) }))
+                let refs = deps.map { (nameRef($0.0), id($0.1)) }
+                return .dependentSchemas(index(&dependentNodes, refs))
             case .propertyNames(let s): return .propertyNames(id(s))
             case .ifThenElse(let c, let t, let e):
                 let condition = id(c)
@@ -243,7 +247,7 @@ final class TapeProgram: Sendable {
 ///   dynamic scope or annotations); `JSONSchema.isValid(tape:)` does not even start for such schemas;
 /// - a pattern match that ran out of time (so a timer never decides a verdict differently from the
 ///   tree validator's own run);
-/// - schema recursion deeper than 4096 levels, or than the thread's stack allows (`StackGuard`).
+/// - schema recursion deeper than `Validator.maxDepth` levels, or than the thread's stack allows (`StackGuard`).
 /// The caller also keeps tapes with duplicate member names away from it: there the tree's rule
 /// (the last occurrence wins) would need more than one pass over the members.
 struct TapeValidator {
@@ -285,7 +289,7 @@ struct TapeValidator {
         if n.constant >= 0 { return n.constant == 1 }
         depth += 1
         defer { depth -= 1 }
-        if depth > 4096 || StackGuard.position() < stackFloor {
+        if depth > Validator.maxDepth || StackGuard.position() < stackFloor {
             undecided = true
             return false
         }
@@ -315,19 +319,6 @@ struct TapeValidator {
         case .string: return bits & 32 != 0
         case .number: return bits & 16 != 0 || (bits & 64 != 0 && isInteger(i))
         }
-    }
-
-    /// The value of member `name` (with its `JSONObject.signature`) in the object at `i`.
-    func member(_ i: Int, _ name: String, _ signature: UInt32) -> Int? {
-        var j = i + 2
-        for _ in 0..<tape.count(i) {
-            if tape.signature(j) == signature {
-                var n = name
-                if n.withUTF8({ tape.stringEquals(j, $0) }) { return j + 2 }
-            }
-            j = tape.next(j + 2)
-        }
-        return nil
     }
 
     /// The index of `key` in the name table whose slots start at `slots`.
@@ -514,13 +505,13 @@ struct TapeValidator {
             return true
         case .dependentRequired(let d):
             guard kind == .object else { return true }
-            for (key, signature, required) in program.dependentNames[Int(d)] where member(i, key, signature) != nil {
-                for (r, rs) in required where member(i, r, rs) == nil { return false }
+            for (key, required) in program.dependentNames[Int(d)] where member(i, key) != nil {
+                for r in required where member(i, r) == nil { return false }
             }
             return true
         case .dependentSchemas(let d):
             guard kind == .object else { return true }
-            for (key, signature, s) in program.dependentNodes[Int(d)] where member(i, key, signature) != nil {
+            for (key, s) in program.dependentNodes[Int(d)] where member(i, key) != nil {
                 if !evaluate(s, i) { return false }
             }
             return true

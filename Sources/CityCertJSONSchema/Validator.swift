@@ -47,8 +47,10 @@ struct Validator {
     let dynamicScope: Bool
     /// Dynamic scope: the resources entered, outermost first.
     var scope: [SchemaResource] = []
-    /// Guards against infinite `$ref` loops that consume no instance.
+    /// Guards against infinite `$ref` loops that consume no instance (the tape validator stops at the
+    /// same depth, so the two never disagree there).
     var depth = 0
+    static let maxDepth = 4096
     /// Set when recursion went past the limit: the instance is then invalid with this error, even where
     /// the limit was met under `not` or in a branch whose errors are not reported (a verdict that a
     /// limit turned around would be no verdict at all).
@@ -95,8 +97,8 @@ struct Validator {
         if tooDeep != nil { return Outcome(valid: false, annotations: Annotations()) }
         depth += 1
         defer { depth -= 1 }
-        if depth > 4096 {
-            stop(node, "schema recursion deeper than 4096 levels")
+        if depth > Self.maxDepth {
+            stop(node, "schema recursion deeper than \(Self.maxDepth) levels")
             return Outcome(valid: false, annotations: Annotations())
         }
         if StackGuard.position() < stackFloor {

@@ -75,6 +75,23 @@ enum YAMLAliases {
         init(_ node: Node) { self.init(line: node.mark?.line ?? 0, column: node.mark?.column ?? 0) }
     }
 
+    /// A mapping's keys and values in source order, or a sequence's items (by index: iterating a Yams
+    /// mapping first copies all its pairs).
+    static func children(_ node: Node) -> [Node] {
+        switch node {
+        case .mapping(let m):
+            var out: [Node] = []
+            out.reserveCapacity(m.count * 2)
+            for i in m.indices {
+                let (k, v) = m[i]
+                out += [k, v]
+            }
+            return out
+        case .sequence(let s): return Array(s)
+        case .scalar, .alias: return []
+        }
+    }
+
     /// Refuses an alias that is a mapping key or sits inside one (found on the text with aliases blanked).
     static func refuseAliasKeys(_ text: String, source: YNode.YSource) throws {
         let (blank, positions) = blankAliases(text)
@@ -82,23 +99,12 @@ enum YAMLAliases {
         // If the blanked text does not compose, the real compose reports the syntax error.
         guard let root = try? Yams.compose(yaml: blank, .basic) else { return }
         func aliasIn(_ node: Node) -> Node? {
-            switch node {
-            case .scalar: return positions.contains(Position(node)) ? node : nil
-            case .mapping(let m):
-                for i in m.indices {
-                    let (k, v) = m[i]
-                    if let a = aliasIn(k) ?? aliasIn(v) { return a }
-                }
-                return nil
-            case .sequence(let s):
-                for v in s { if let a = aliasIn(v) { return a } }
-                return nil
-            case .alias: return nil
-            }
+            if case .scalar = node { return positions.contains(Position(node)) ? node : nil }
+            for child in children(node) { if let a = aliasIn(child) { return a } }
+            return nil
         }
         func visit(_ node: Node) throws {
-            switch node {
-            case .mapping(let m):
+            if case .mapping(let m) = node {
                 for i in m.indices {
                     let (k, v) = m[i]
                     if let alias = aliasIn(k) {
@@ -108,8 +114,8 @@ enum YAMLAliases {
                     }
                     try visit(v)
                 }
-            case .sequence(let s): for v in s { try visit(v) }
-            case .scalar, .alias: break
+            } else {
+                for child in children(node) { try visit(child) }
             }
         }
         try visit(root)
@@ -131,17 +137,7 @@ enum YAMLAliases {
             count += 1
             if count > limit { return .tooMany(blame ?? node) }
             if depth > maxDepth { return .tooDeep(blame ?? node) }
-            var children: [Node] = []
-            switch node {
-            case .mapping(let m):
-                for i in m.indices {
-                    let (k, v) = m[i]
-                    children += [k, v]
-                }
-            case .sequence(let s): children = Array(s)
-            case .scalar, .alias: return nil
-            }
-            for child in children {
+            for child in children(node) {
                 var childInAlias = inAlias
                 var childBlame = blame
                 if !inAlias {
