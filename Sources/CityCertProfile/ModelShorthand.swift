@@ -3,7 +3,6 @@ import CityCertJSON
 import CityCertJSONSchema
 import CityCertRules
 import Foundation
-import Yams
 
 /// `model:` in a profile: the requirements for one data model, generated from its JSON Schema, so
 /// that a model citycert does not ship is checked with a three-line profile:
@@ -28,7 +27,7 @@ extension Builder {
     func modelShorthand(_ node: YNode) throws -> ModelShorthand {
         var schemaNode = node
         var typeName: String?
-        if case .mapping = node.node {
+        if node.isMapping {
             let m = try node.mapping("model", allowed: ["schema", "type"])
             schemaNode = try m.required("schema")
             typeName = try m["type"]?.string("model.type")

@@ -3,7 +3,6 @@ import CityCertGTFS
 import CityCertJSON
 import CityCertRules
 import Foundation
-import Yams
 
 // Data checks (files, selectors, projections, built-in rules), GTFS checks and notification steps.
 extension Builder {
@@ -58,7 +57,7 @@ extension Builder {
     func rule(_ n: YNode) throws -> RuleReference {
         var idNode = n
         var params: YNode.Mapping?
-        if case .mapping = n.node {
+        if n.isMapping {
             let m = try n.mapping("a rule")
             idNode = try m.required("id")
             params = m

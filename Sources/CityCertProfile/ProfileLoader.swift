@@ -30,10 +30,16 @@ public struct ProfileLoader {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ProfileError(file: path, line: 1, column: 1, message: "the profile is not valid UTF-8")
         }
-        return try load(text: text, file: path, sha256: SHA256.hex(Array(data)))
+        // The hash runs on another core while the YAML composes.
+        let hash = Concurrent { SHA256.hex(Array(data)) }
+        return try load(text: text, file: path, sha256: hash.wait)
     }
 
     public func load(text: String, file: String, sha256: String? = nil) throws -> Profile {
+        try load(text: text, file: file, sha256: { sha256 ?? SHA256.hex(Array(text.utf8)) })
+    }
+
+    func load(text: String, file: String, sha256: () -> String) throws -> Profile {
         let source = YNode.YSource(file: file, text: text)
         let root: Node
         do {
@@ -46,7 +52,10 @@ public struct ProfileLoader {
         }
         var builder = Builder(
             source: source, folder: URL(fileURLWithPath: file).deletingLastPathComponent().resolvingSymlinksInPath().path)
-        return try builder.build(YNode(node: root, source: source), sha256: sha256 ?? SHA256.hex(Array(text.utf8)))
+        // Yams' tree is freed here, before building: freeing it on another thread made the two threads
+        // contend for malloc's lock, which cost more than it saved.
+        let tree = YNode(root: consume root, source: source)
+        return try builder.build(tree, sha256: sha256)
     }
 
     /// A YAML text as JSON (plain scalars typed as YAML 1.2 core schema does), for tools and tests.
@@ -54,7 +63,7 @@ public struct ProfileLoader {
         let source = YNode.YSource(file: file, text: text)
         do {
             guard let n = try YAMLAliases.compose(text, source: source) else { return .null }
-            return try YNode(node: n, source: source).json()
+            return try YNode(root: n, source: source).json()
         } catch let e as YamlError {
             throw convert(e, file: file, source: source)
         }
@@ -137,7 +146,7 @@ struct Builder {
         return full
     }
 
-    mutating func build(_ root: YNode, sha256: String) throws -> Profile {
+    mutating func build(_ root: YNode, sha256: () -> String) throws -> Profile {
         let top = try root.mapping(
             "the profile",
             allowed: [
@@ -251,7 +260,7 @@ struct Builder {
             for (i, s) in try c.sequence("cleanup").enumerated() { cleanup.append(try step(s, index: i)) }
         }
         var profile = Profile(
-            file: source.file, folder: folder, sha256: sha256, formatVersion: format, id: id, title: title, version: version,
+            file: source.file, folder: folder, sha256: sha256(), formatVersion: format, id: id, title: title, version: version,
             standard: standard,
             description: try top["description"]?.string("description"), inputs: inputs, defaults: defaults,
             requirements: requirements, cleanup: cleanup)
@@ -260,7 +269,7 @@ struct Builder {
     }
 
     mutating func loadCatalog(_ node: YNode) throws {
-        if case .scalar = node.node {
+        if node.isScalar {
             try catalog.addMappings(fromFile: try sandboxed(try node.string("catalog"), at: node), sandbox: folder)
             return
         }
@@ -287,7 +296,7 @@ struct Builder {
     func compileSchema(_ node: YNode, name: String) throws -> NamedSchema {
         var options = schemaOptions
         var document: JSONValue
-        if case .mapping = node.node, let m = try? node.mapping("schema", allowed: ["file", "schema", "draft", "formats"]) {
+        if node.isMapping, let m = try? node.mapping("schema", allowed: ["file", "schema", "draft", "formats"]) {
             if let d = m["draft"] {
                 let dn = try d.string("draft")
                 guard let draft = SchemaDraft(name: dn) else { throw d.error("unknown JSON Schema draft '\(dn)'") }
@@ -342,7 +351,8 @@ struct Builder {
 
     func template(_ node: YNode, _ what: String) throws -> Template {
         let s: String
-        if case .scalar(let sc) = node.node { s = sc.string } else { throw node.error("\(what) must be a string") }
+        guard let sc = node.scalar else { throw node.error("\(what) must be a string") }
+        s = sc
         let t: Template
         do {
             t = try Template(parsing: s)
@@ -507,7 +517,7 @@ struct Builder {
         } catch {
             throw ProfileError(
                 file: source.file, line: node.line,
-                column: node.column + error.position + (node.node.scalar?.style == .plain ? 0 : 1),
+                column: node.column + error.position + (node.kind == .plain ? 0 : 1),
                 message: "invalid JSONPath: \(error.message)",
                 lineText: node.line - 1 < source.lines.count ? String(source.lines[node.line - 1]) : nil)
         }
@@ -539,11 +549,11 @@ struct Builder {
     }
 
     func schemaRef(_ node: YNode) throws -> NamedSchema {
-        if case .scalar(let s) = node.node {
-            guard let named = schemas[s.string] else {
+        if let s = node.scalar {
+            guard let named = schemas[s] else {
                 let hint =
-                    didYouMean(s.string, Array(schemas.keys)).map { "did you mean '\($0)'?" } ?? "declare it under 'schemas'"
-                throw node.error("unknown schema '\(s.string)'", hint: hint)
+                    didYouMean(s, Array(schemas.keys)).map { "did you mean '\($0)'?" } ?? "declare it under 'schemas'"
+                throw node.error("unknown schema '\(s)'", hint: hint)
             }
             return named
         }
@@ -568,8 +578,8 @@ struct Builder {
     }
 
     func headerPredicate(_ node: YNode, _ name: String) throws -> HeaderPredicate {
-        if case .scalar(let s) = node.node {
-            if name.lowercased() == "content-type" { return try mediaType(s.string, node) }
+        if let s = node.scalar {
+            if name.lowercased() == "content-type" { return try mediaType(s, node) }
             return .equals(try template(node, "header \(name)"))
         }
         let m = try node.mapping("header \(name)", allowed: ["equals", "matches", "present", "absent", "media_type"])
@@ -645,8 +655,8 @@ struct Builder {
         default: throw node.error("unknown predicate '\(key)'")
         }
         let rendered: String
-        if case .scalar(let s) = value.node {
-            rendered = s.string
+        if let s = value.scalar {
+            rendered = s
         } else {
             rendered = (try? JSONSerializer.string(value.json())) ?? "…"
         }

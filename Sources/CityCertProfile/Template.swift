@@ -30,7 +30,7 @@ public struct Template: Sendable, CustomStringConvertible {
             while lo < hi, bytes[lo] == UInt8(ascii: " ") { lo += 1 }
             while hi > lo, bytes[hi - 1] == UInt8(ascii: " ") { hi -= 1 }
             let name = String(decoding: bytes[lo..<hi], as: UTF8.self)
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) else {
+            guard !name.isEmpty, Self.isName(bytes[lo..<hi], name) else {
                 throw TemplateError(message: "invalid variable name '\(name)' in template '\(source)'")
             }
             parts.append(.variable(name))
@@ -39,6 +39,16 @@ public struct Template: Sendable, CustomStringConvertible {
         }
         if literalStart < bytes.count { parts.append(.literal(String(decoding: bytes[literalStart...], as: UTF8.self))) }
         self.parts = parts
+    }
+
+    /// Letters, digits, `_`, `.` and `-` (ASCII checked byte by byte; other letters as Unicode says).
+    static func isName(_ bytes: ArraySlice<UInt8>, _ name: String) -> Bool {
+        func ascii(_ b: UInt8) -> Bool {
+            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 || b == 46 || b == 45
+        }
+        if bytes.allSatisfy(ascii) { return true }
+        if bytes.allSatisfy({ $0 < 0x80 }) { return false }
+        return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }
     }
 
     public init(literal: String) {

@@ -75,6 +75,10 @@ enum YAMLAliases {
         init(_ node: Node) { self.init(line: node.mark?.line ?? 0, column: node.mark?.column ?? 0) }
     }
 
+    static func error(at node: Node, _ source: YNode.YSource, _ message: String, hint: String) -> ProfileError {
+        source.error(message, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, hint: hint)
+    }
+
     /// A mapping's keys and values in source order, or a sequence's items (by index: iterating a Yams
     /// mapping first copies all its pairs).
     static func children(_ node: Node) -> [Node] {
@@ -108,7 +112,8 @@ enum YAMLAliases {
                 for i in m.indices {
                     let (k, v) = m[i]
                     if let alias = aliasIn(k) {
-                        throw YNode(node: alias, source: source).error(
+                        throw error(
+                            at: alias, source,
                             "a YAML alias cannot be a mapping key, or part of one",
                             hint: "keys are compared whole, so an alias key can stand for billions of values")
                     }
@@ -156,11 +161,13 @@ enum YAMLAliases {
         switch visit(root, depth: 1, inAlias: false, blame: nil) {
         case nil: return
         case .tooMany(let node):
-            throw YNode(node: node, source: source).error(
+            throw error(
+                at: node, source,
                 "this value stands for more than \(limit) YAML values once its aliases are expanded",
                 hint: "an alias of a list of aliases multiplies: use fewer levels of aliases")
         case .tooDeep(let node):
-            throw YNode(node: node, source: source).error(
+            throw error(
+                at: node, source,
                 "this value nests deeper than \(maxDepth) levels once its aliases are expanded",
                 hint: "an alias inside the value it refers to, through other anchors, nests again at every level")
         }

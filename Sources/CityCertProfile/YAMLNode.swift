@@ -1,10 +1,116 @@
 import CityCertJSON
 import Yams
 
+/// A composed YAML document as flat arrays, converted once from Yams' tree. The builder walks a profile
+/// by many small lookups; on Yams' tree each of them copied enum payloads (a string, a tag object, a
+/// mark) and every mapping access copied its pairs, which cost more than composing. Here a node is an
+/// index, and a lookup compares a key's string in place.
+final class YTree {
+    enum Kind: UInt8 {
+        /// A plain (unquoted) scalar: the only kind that resolves to null, booleans and numbers.
+        case plain
+        /// A quoted or block scalar: always a string.
+        case quoted
+        case sequence
+        case mapping
+        /// An unresolved alias (Yams' composer resolves them; kept so a stray one is reported, not dropped).
+        case alias
+    }
+
+    let source: YNode.YSource
+    let kinds: [Kind]
+    let lines: [Int32]
+    let columns: [Int32]
+    /// A scalar's text; empty for collections.
+    let strings: [String]
+    /// A collection's children in `children` (a mapping's as key, value, key, value, …).
+    let firstChild: [Int32]
+    /// A collection's number of children (for a mapping, twice its number of pairs).
+    let childCount: [Int32]
+    let children: [Int32]
+
+    /// Converts Yams' tree (already bounded: libyaml nests at most 1,000 levels, and `YAMLAliases` bounds
+    /// what aliases expand to; an alias is converted as a copy of its anchor's value, as Yams gives it).
+    init(_ root: Node, source: YNode.YSource) {
+        self.source = source
+        var b = Arrays()
+        _ = b.add(root)
+        kinds = b.kinds
+        lines = b.lines
+        columns = b.columns
+        strings = b.strings
+        firstChild = b.firstChild
+        childCount = b.childCount
+        children = b.children
+    }
+
+    /// The arrays while converting (local: a class's stored arrays pay an exclusivity check per access).
+    private struct Arrays {
+        var kinds: [Kind] = []
+        var lines: [Int32] = []
+        var columns: [Int32] = []
+        var strings: [String] = []
+        var firstChild: [Int32] = []
+        var childCount: [Int32] = []
+        var children: [Int32] = []
+        /// Children of the collections being converted, innermost last (one buffer for the whole walk).
+        var pending: [Int32] = []
+
+        mutating func add(_ node: Node) -> Int32 {
+            let index = Int32(kinds.count)
+            firstChild.append(0)
+            childCount.append(0)
+            switch node {
+            case .scalar(let s):
+                append(s.style == .plain ? .plain : .quoted, s.string, s.mark)
+                return index
+            case .alias(let a):
+                append(.alias, "", a.mark)
+                return index
+            case .sequence(let seq):
+                append(.sequence, "", seq.mark)
+                let base = pending.count
+                for i in seq.indices {
+                    let child = add(seq[i])
+                    pending.append(child)
+                }
+                close(index, from: base)
+            case .mapping(let m):
+                append(.mapping, "", m.mark)
+                let base = pending.count
+                for i in m.indices {
+                    let (k, v) = m[i]
+                    let key = add(k)
+                    pending.append(key)
+                    let value = add(v)
+                    pending.append(value)
+                }
+                close(index, from: base)
+            }
+            return index
+        }
+
+        private mutating func append(_ kind: Kind, _ string: String, _ mark: Mark?) {
+            kinds.append(kind)
+            strings.append(string)
+            lines.append(Int32(clamping: mark?.line ?? 1))
+            columns.append(Int32(clamping: mark?.column ?? 1))
+        }
+
+        /// Moves the collection's children, gathered in `pending` from `base`, into `children`.
+        private mutating func close(_ index: Int32, from base: Int) {
+            firstChild[Int(index)] = Int32(children.count)
+            childCount[Int(index)] = Int32(pending.count - base)
+            children.append(contentsOf: pending[base...])
+            pending.removeSubrange(base...)
+        }
+    }
+}
+
 /// A YAML node with its file and marks, and typed accessors that fail with pointed errors.
 struct YNode {
-    let node: Node
-    let source: YSource
+    let tree: YTree
+    let index: Int32
 
     final class YSource {
         let file: String
@@ -15,30 +121,49 @@ struct YNode {
             self.file = file
             self.text = text
         }
+
+        func error(_ message: String, line: Int, column: Int, hint: String? = nil) -> ProfileError {
+            let text = line >= 1 && line - 1 < lines.count ? String(lines[line - 1]) : nil
+            return ProfileError(file: file, line: line, column: column, message: message, hint: hint, lineText: text)
+        }
     }
 
-    var line: Int { node.mark?.line ?? 1 }
-    var column: Int { node.mark?.column ?? 1 }
+    /// The document's root.
+    init(root: Node, source: YSource) {
+        self.tree = YTree(root, source: source)
+        self.index = 0
+    }
+
+    private init(_ tree: YTree, _ index: Int32) {
+        self.tree = tree
+        self.index = index
+    }
+
+    var source: YSource { tree.source }
+    var kind: YTree.Kind { tree.kinds[Int(index)] }
+    var line: Int { Int(tree.lines[Int(index)]) }
+    var column: Int { Int(tree.columns[Int(index)]) }
     var mark: SourceMark { SourceMark(file: source.file, line: line, column: column) }
 
+    var isMapping: Bool { kind == .mapping }
+    var isScalar: Bool { kind == .plain || kind == .quoted }
+    /// The scalar's text in any style, else nil.
+    var scalar: String? { isScalar ? tree.strings[Int(index)] : nil }
+
     func error(_ message: String, hint: String? = nil) -> ProfileError {
-        let text = line - 1 < source.lines.count ? String(source.lines[line - 1]) : nil
-        return ProfileError(file: source.file, line: line, column: column, message: message, hint: hint, lineText: text)
+        source.error(message, line: line, column: column, hint: hint)
     }
 
     func string(_ what: String) throws -> String {
-        guard case .scalar(let s) = node else { throw error("\(what) must be a string") }
-        return s.string
+        guard let s = scalar else { throw error("\(what) must be a string") }
+        return s
     }
 
     // Plain scalars are typed here, as the YAML 1.2 core schema does, instead of through Yams' regex
     // resolver (which dominated load time for large profiles).
 
     /// The scalar if it is plain (unquoted), else nil.
-    var plain: String? {
-        guard case .scalar(let s) = node, s.style == .plain else { return nil }
-        return s.string
-    }
+    var plain: String? { kind == .plain ? tree.strings[Int(index)] : nil }
 
     var boolValue: Bool? {
         switch plain {
@@ -72,73 +197,76 @@ struct YNode {
         return i
     }
 
+    /// A collection's children (a mapping's keys and values interleaved).
+    fileprivate var childRange: Range<Int> {
+        let first = Int(tree.firstChild[Int(index)])
+        return first..<first + Int(tree.childCount[Int(index)])
+    }
+
+    /// The child at position `i` of `tree.children`.
+    fileprivate func child(_ i: Int) -> YNode { YNode(tree, tree.children[i]) }
+
+    private var items: [YNode] { childRange.map { child($0) } }
+
     func sequence(_ what: String) throws -> [YNode] {
-        guard case .sequence(let seq) = node else { throw error("\(what) must be a list") }
-        return seq.map { YNode(node: $0, source: source) }
+        guard kind == .sequence else { throw error("\(what) must be a list") }
+        return items
     }
 
     /// A list, or a single item treated as a one-item list.
-    func list() -> [YNode] {
-        if case .sequence(let seq) = node { return seq.map { YNode(node: $0, source: source) } }
-        return [self]
-    }
+    func list() -> [YNode] { kind == .sequence ? items : [self] }
 
     /// Mapping entries in order; keys must be strings from `allowed` (a did-you-mean for typos).
     func mapping(_ what: String, allowed: [String]? = nil) throws -> Mapping {
-        guard case .mapping(let m) = node else { throw error("\(what) must be a mapping") }
-        var keys: [String] = []
-        var keyNodes: [YNode] = []
-        var values: [YNode] = []
-        keys.reserveCapacity(m.count)
-        keyNodes.reserveCapacity(m.count)
-        values.reserveCapacity(m.count)
-        // Duplicate keys are already rejected by the YAML composer. By index: iterating a Yams mapping
-        // first copies all its pairs into a new array.
-        for i in m.indices {
-            let (k, v) = m[i]
-            let key = YNode(node: k, source: source)
-            guard case .scalar(let s) = k else { throw key.error("keys in \(what) must be strings") }
-            if let allowed, !allowed.contains(s.string) {
+        guard kind == .mapping else { throw error("\(what) must be a mapping") }
+        // Duplicate keys are already rejected by the YAML composer.
+        let all = childRange
+        var i = all.lowerBound
+        while i < all.upperBound {
+            let key = child(i)
+            guard let s = key.scalar else { throw key.error("keys in \(what) must be strings") }
+            if let allowed, !allowed.contains(s) {
                 let hint =
-                    didYouMean(s.string, allowed).map { "did you mean '\($0)'?" }
+                    didYouMean(s, allowed).map { "did you mean '\($0)'?" }
                     ?? "allowed keys: \(allowed.joined(separator: ", "))"
-                throw key.error("unknown key '\(s.string)' in \(what)", hint: hint)
+                throw key.error("unknown key '\(s)' in \(what)", hint: hint)
             }
-            keys.append(s.string)
-            keyNodes.append(key)
-            values.append(YNode(node: v, source: source))
+            i += 2
         }
-        return Mapping(keys: keys, keyNodes: keyNodes, values: values, owner: self, what: what)
+        return Mapping(owner: self, what: what)
     }
 
     /// The node as JSON: plain scalars resolve to null, booleans and numbers as YAML 1.2 core schema does.
     func json() throws -> JSONValue {
-        switch node {
-        case .scalar(let s):
-            if s.style != .plain { return .string(s.string) }
+        switch kind {
+        case .quoted: return .string(tree.strings[Int(index)])
+        case .plain:
+            let s = tree.strings[Int(index)]
             if isNull { return .null }
             if let b = boolValue { return .bool(b) }
             // Numbers: exactly what JSON accepts keeps its lexeme; YAML-only forms (+1, 1e3 without sign) are normalized.
-            if let first = s.string.utf8.first,
+            if let first = s.utf8.first,
                 first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
                     || (first >= 48 && first <= 57)
             {
-                if let d = try? JSONValue.parse(s.string), case .number = d { return d }
+                if Self.isJSONInteger(s) { return .number(JSONNumber(lexeme: s)) }
+                if let d = try? JSONValue.parse(s), case .number = d { return d }
                 if let i = intValue { return .number(JSONNumber(i)) }
-                if let f = Double(s.string), f.isFinite { return .number(JSONNumber(f)) }
+                if let f = Double(s), f.isFinite { return .number(JSONNumber(f)) }
             }
-            return .string(s.string)
-        case .sequence(let seq):
-            return .array(try seq.map { try YNode(node: $0, source: source).json() })
-        case .mapping(let m):
+            return .string(s)
+        case .sequence:
+            return .array(try items.map { try $0.json() })
+        case .mapping:
+            let all = childRange
             var pairs: [(String, JSONValue)] = []
-            pairs.reserveCapacity(m.count)
-            for i in m.indices {
-                let (k, v) = m[i]
-                guard case .scalar(let ks) = k else {
-                    throw YNode(node: k, source: source).error("JSON object keys must be strings")
-                }
-                pairs.append((ks.string, try YNode(node: v, source: source).json()))
+            pairs.reserveCapacity(all.count / 2)
+            var i = all.lowerBound
+            while i < all.upperBound {
+                let key = child(i)
+                guard let k = key.scalar else { throw key.error("JSON object keys must be strings") }
+                pairs.append((k, try child(i + 1).json()))
+                i += 2
             }
             return .object(JSONObject(pairs))
         case .alias:
@@ -146,20 +274,50 @@ struct YNode {
         }
     }
 
+    /// `-?(0|[1-9][0-9]*)`: a JSON integer lexeme, kept as written (the common case, without a parser).
+    static func isJSONInteger(_ s: String) -> Bool {
+        var u = s.utf8[...]
+        if u.first == UInt8(ascii: "-") { u = u.dropFirst() }
+        guard let first = u.first, first >= 48, first <= 57, first != 48 || u.count == 1 else { return false }
+        return u.allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+
+    /// A mapping's entries in source order, looked up in place (keys were checked by `mapping`).
     struct Mapping {
-        /// Keys, their nodes and the values, in source order (parallel arrays: a lookup compares
-        /// strings only, without copying nodes).
-        let keys: [String]
-        let keyNodes: [YNode]
-        let values: [YNode]
         let owner: YNode
         let what: String
 
-        var entries: [(String, YNode, YNode)] { keys.indices.map { (keys[$0], keyNodes[$0], values[$0]) } }
+        /// Keys, key nodes and values in source order.
+        var entries: [(String, YNode, YNode)] {
+            let all = owner.childRange
+            var out: [(String, YNode, YNode)] = []
+            out.reserveCapacity(all.count / 2)
+            var i = all.lowerBound
+            while i < all.upperBound {
+                let key = owner.child(i)
+                out.append((key.scalar ?? "", key, owner.child(i + 1)))
+                i += 2
+            }
+            return out
+        }
+
+        var keys: [String] { entries.map(\.0) }
+
+        /// The position in `tree.children` of the key named `key`.
+        private func find(_ key: String) -> Int? {
+            let all = owner.childRange
+            let tree = owner.tree
+            var i = all.lowerBound
+            while i < all.upperBound {
+                if tree.strings[Int(tree.children[i])] == key { return i }
+                i += 2
+            }
+            return nil
+        }
 
         subscript(_ key: String) -> YNode? {
-            guard let i = keys.firstIndex(of: key) else { return nil }
-            return values[i]
+            guard let i = find(key) else { return nil }
+            return owner.child(i + 1)
         }
 
         func required(_ key: String) throws -> YNode {
@@ -168,8 +326,8 @@ struct YNode {
         }
 
         func keyNode(_ key: String) -> YNode? {
-            guard let i = keys.firstIndex(of: key) else { return nil }
-            return keyNodes[i]
+            guard let i = find(key) else { return nil }
+            return owner.child(i)
         }
     }
 }

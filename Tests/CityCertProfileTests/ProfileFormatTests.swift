@@ -35,6 +35,30 @@ import Testing
         #expect(t.render { ["base_url": "http://h", "run_id": "r1"][$0] } == "http://h/ae/r1-x")
         #expect(throws: TemplateError.self) { try Template(parsing: "{{open") }
         #expect(throws: TemplateError.self) { try Template(parsing: "{{a b}}") }
+        // Names: ASCII letters, digits, _ . - byte by byte, other letters and digits as Unicode says.
+        #expect(try Template(parsing: "{{a.b-c_9}}").variables == ["a.b-c_9"])
+        #expect(try Template(parsing: "{{straße}}{{x٣}}").variables == ["straße", "x٣"])
+        for bad in ["{{a/b}}", "{{a:b}}", "{{a+b}}", "{{a→b}}", "{{ }}"] {
+            #expect(throws: TemplateError.self, "\(bad)") { try Template(parsing: bad) }
+        }
+    }
+
+    /// Plain scalars typed as the YAML 1.2 core schema does; JSON integers keep their lexeme.
+    @Test func plainScalarsResolveAsJSON() throws {
+        let cases: [(String, String)] = [
+            ("0", "0"), ("-0", "-0"), ("7", "7"), ("-12", "-12"),
+            ("123456789012345678901234567890", "123456789012345678901234567890"), ("1.50", "1.50"), ("1e3", "1e3"),
+            ("-2.5E-3", "-2.5E-3"), ("+1", "1"), ("00", "0"), ("01", "1"), ("-x", "\"-x\""), ("0x10", "16"),
+            ("'7'", "\"7\""), ("true", "true"), ("~", "null"), ("12a", "\"12a\""), ("1_000", "\"1_000\""),
+        ]
+        for (yaml, json) in cases {
+            let value = try ProfileLoader.json(yaml: "v: \(yaml)", file: "t.yaml")
+            guard case .object(let o) = value, let v = o["v"] else {
+                Issue.record("\(yaml): not a mapping")
+                continue
+            }
+            #expect(JSONSerializer.string(v) == json, "\(yaml)")
+        }
     }
 
     @Test func loaderCompilesEverythingUpFront() throws {
