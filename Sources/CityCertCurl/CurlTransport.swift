@@ -84,6 +84,10 @@ final class WorkerPool: @unchecked Sendable {
         var head = 0
         var started = false
         var shuttingDown = false
+        /// Set (under the lock) while the loop sleeps in `curl_multi_poll` with nothing queued: only then
+        /// does a new job need `curl_multi_wakeup` (a write to libcurl's socket pair, and a wake-up of
+        /// the loop for each job); a busy loop finds new jobs when it next calls `take`.
+        var sleeping = false
         let multi: UnsafeMutableRawPointer?
         let size: Int
         let maxBodyBytes: Int
@@ -164,8 +168,15 @@ final class WorkerPool: @unchecked Sendable {
                     finished = true
                 }
                 // Sleeps at most 1 s: libcurl shortens it to its own next timeout (connect, total). When a
-                // slot has just been freed, it only looks (queued jobs may be waiting for that slot).
-                _ = curl_multi_poll(multi, nil, 0, finished ? 0 : 1000, nil)
+                // slot has just been freed, or a job is queued, it only looks.
+                lock.lock()
+                let sleep = !finished && jobs.count == head
+                sleeping = sleep
+                lock.unlock()
+                _ = curl_multi_poll(multi, nil, 0, sleep ? 1000 : 0, nil)
+                lock.lock()
+                sleeping = false
+                lock.unlock()
             }
         }
     }
@@ -197,12 +208,14 @@ final class WorkerPool: @unchecked Sendable {
             loop.jobs.append(Job(request: request, settings: settings, done: c))
             let start = !loop.started
             loop.started = true
+            let wake = loop.sleeping
+            loop.sleeping = false
             loop.lock.unlock()
             if start {
                 let t = Thread { loop.run() }
                 t.name = "citycert-curl"
                 t.start()
-            } else {
+            } else if wake {
                 curl_multi_wakeup(multi)
             }
         }

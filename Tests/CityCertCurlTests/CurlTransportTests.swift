@@ -145,6 +145,25 @@ import Testing
         #expect(s.connectionsAccepted <= 8)
     }
 
+    /// The multi loop sleeps in `curl_multi_poll` (up to 1 s) when it has nothing to do, and is woken
+    /// only for a job queued while it sleeps. A job queued then must not wait for the poll to time out:
+    /// each request below follows a pause long enough for the loop to fall asleep. (The 0.5 s bound is
+    /// not a speed target: a loopback request takes milliseconds, and a missed wake-up waits the rest of
+    /// the 1 s poll, about 0.85 s here.)
+    @Test func jobsQueuedWhileTheLoopSleepsAreSentAtOnce() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        let t = CurlTransport(concurrency: 4)
+        _ = try await t.send(request(s.baseURL + "/ok"))
+        for _ in 0..<3 {
+            try await Task.sleep(for: .milliseconds(150))
+            let started = ContinuousClock.now
+            let r = try await t.send(request(s.baseURL + "/ok"))
+            #expect(r.status == 200)
+            #expect(ContinuousClock.now - started < .milliseconds(500))
+        }
+    }
+
     /// A real TLS server (`openssl s_server -www`) with a self-signed certificate for 127.0.0.1.
     final class TLSServer {
         let port: Int
