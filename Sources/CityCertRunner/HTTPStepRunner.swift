@@ -102,7 +102,9 @@ struct HTTPStepRunner {
         guard let bytes, !bytes.isEmpty else { return nil }
         // Redact a window a little larger than the excerpt: a secret ending past the cut is still found.
         let window = variables.redact(String(decoding: bytes.prefix(Self.excerptLimit + 1024), as: UTF8.self))
-        var text = String(window.prefix(Self.excerptLimit))
+        // A window of at most excerptLimit bytes has at most as many characters: nothing to cut (counting
+        // characters to cut walks grapheme breaks, which cost more than the rest of a small check).
+        var text = window.utf8.count <= Self.excerptLimit ? window : String(window.prefix(Self.excerptLimit))
         if bytes.count > Self.excerptLimit { text += "… (\(bytes.count) bytes)" }
         return text
     }
