@@ -9,9 +9,16 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let pool: WorkerPool
 
     /// `concurrency`: how many transfers may run at once (`--jobs`).
-    public init(settings: TransportSettings = TransportSettings(), concurrency: Int = 1) {
+    public convenience init(settings: TransportSettings = TransportSettings(), concurrency: Int = 1) {
+        self.init(settings: settings, concurrency: concurrency, idlePollMilliseconds: 1000)
+    }
+
+    /// `idlePollMilliseconds`: how long the multi loop sleeps with nothing to do unless woken (tests
+    /// lengthen it, so that a missed wake-up cannot pass for a slow machine).
+    init(settings: TransportSettings, concurrency: Int, idlePollMilliseconds: Int32) {
         self.settings = settings
-        self.pool = WorkerPool(size: max(1, concurrency), maxBodyBytes: settings.maxBodyBytes)
+        self.pool = WorkerPool(
+            size: max(1, concurrency), maxBodyBytes: settings.maxBodyBytes, idlePollMilliseconds: idlePollMilliseconds)
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
@@ -91,13 +98,15 @@ final class WorkerPool: @unchecked Sendable {
         let multi: UnsafeMutableRawPointer?
         let size: Int
         let maxBodyBytes: Int
+        let idlePollMilliseconds: Int32
 
-        init(size: Int, maxBodyBytes: Int) {
+        init(size: Int, maxBodyBytes: Int, idlePollMilliseconds: Int32) {
             _ = CurlGlobal.initialized
             // Only a pool that runs several transfers at once needs a multi handle.
             multi = size > 1 ? curl_multi_init() : nil
             self.size = size
             self.maxBodyBytes = maxBodyBytes
+            self.idlePollMilliseconds = idlePollMilliseconds
         }
 
         deinit { if let multi { curl_multi_cleanup(multi) } }
@@ -168,12 +177,12 @@ final class WorkerPool: @unchecked Sendable {
                     finished = true
                 }
                 // Sleeps at most 1 s: libcurl shortens it to its own next timeout (connect, total). When a
-                // slot has just been freed, or a job is queued, it only looks.
+                // slot has just been freed, or a job waits for a free slot, it only looks.
                 lock.lock()
-                let sleep = !finished && jobs.count == head
+                let sleep = !finished && (jobs.count == head || active.count >= size)
                 sleeping = sleep
                 lock.unlock()
-                _ = curl_multi_poll(multi, nil, 0, sleep ? 1000 : 0, nil)
+                _ = curl_multi_poll(multi, nil, 0, sleep ? idlePollMilliseconds : 0, nil)
                 lock.lock()
                 sleeping = false
                 lock.unlock()
@@ -183,8 +192,8 @@ final class WorkerPool: @unchecked Sendable {
 
     private let loop: Loop
 
-    init(size: Int, maxBodyBytes: Int) {
-        loop = Loop(size: size, maxBodyBytes: maxBodyBytes)
+    init(size: Int, maxBodyBytes: Int, idlePollMilliseconds: Int32) {
+        loop = Loop(size: size, maxBodyBytes: maxBodyBytes, idlePollMilliseconds: idlePollMilliseconds)
     }
 
     deinit {

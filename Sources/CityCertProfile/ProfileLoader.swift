@@ -6,7 +6,6 @@ import CityCertJSONSchema
 import CityCertRegex
 import CityCertRules
 import Foundation
-import Yams
 
 /// Loads a profile file and compiles everything in it (templates, JSONPath, schemas, regexes) before any
 /// request is sent. Any problem is a `ProfileError` pointing at file:line:col.
@@ -41,66 +40,19 @@ public struct ProfileLoader {
 
     func load(text: String, file: String, sha256: () -> String) throws -> Profile {
         let source = YNode.YSource(file: file, text: text)
-        let root: Node
-        do {
-            guard let n = try YAMLAliases.compose(text, source: source) else {
-                throw ProfileError(file: file, line: 1, column: 1, message: "the profile is empty")
-            }
-            root = n
-        } catch let e as YamlError {
-            throw Self.convert(e, file: file, source: source)
+        guard let tree = try YAMLComposer.compose(text, source: source) else {
+            throw ProfileError(file: file, line: 1, column: 1, message: "the profile is empty")
         }
         var builder = Builder(
             source: source, folder: URL(fileURLWithPath: file).deletingLastPathComponent().resolvingSymlinksInPath().path)
-        // Yams' tree is freed here, before building: freeing it on another thread made the two threads
-        // contend for malloc's lock, which cost more than it saved.
-        let tree = YNode(root: consume root, source: source)
-        return try builder.build(tree, sha256: sha256)
+        return try builder.build(YNode(tree, 0), sha256: sha256)
     }
 
     /// A YAML text as JSON (plain scalars typed as YAML 1.2 core schema does), for tools and tests.
     public static func json(yaml text: String, file: String) throws -> JSONValue {
         let source = YNode.YSource(file: file, text: text)
-        do {
-            guard let n = try YAMLAliases.compose(text, source: source) else { return .null }
-            return try YNode(root: n, source: source).json()
-        } catch let e as YamlError {
-            throw convert(e, file: file, source: source)
-        }
-    }
-
-    static func convert(_ e: YamlError, file: String, source: YNode.YSource) -> ProfileError {
-        func make(_ problem: String, _ mark: Mark) -> ProfileError {
-            let text = mark.line - 1 < source.lines.count && mark.line >= 1 ? String(source.lines[mark.line - 1]) : nil
-            return ProfileError(
-                file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)", lineText: text)
-        }
-        switch e {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return make(problem, mark)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // The composer reports the mapping's position; point at the second occurrence of the key.
-            var line = context.mark.line
-            var column = context.mark.column
-            if let key = duplicates.first {
-                var seen = 0
-                for (i, text) in source.lines.enumerated() where i + 1 >= context.mark.line {
-                    let trimmed = text.drop { $0 == " " || $0 == "-" }
-                    if trimmed.hasPrefix(key + ":") {
-                        seen += 1
-                        if seen == 2 {
-                            (line, column) = (i + 1, text.count - trimmed.count + 1)
-                            break
-                        }
-                    }
-                }
-            }
-            return ProfileError(
-                file: file, line: line, column: column, message: "duplicate key '\(duplicates.joined(separator: "', '"))'",
-                lineText: line - 1 < source.lines.count ? String(source.lines[line - 1]) : nil)
-        default:
-            return ProfileError(file: file, line: 1, column: 1, message: "YAML: \(e)")
-        }
+        guard let tree = try YAMLComposer.compose(text, source: source) else { return .null }
+        return try YNode(tree, 0).json()
     }
 }
 

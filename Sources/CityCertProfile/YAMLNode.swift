@@ -1,10 +1,8 @@
 import CityCertJSON
-import Yams
 
-/// A composed YAML document as flat arrays, converted once from Yams' tree. The builder walks a profile
-/// by many small lookups; on Yams' tree each of them copied enum payloads (a string, a tag object, a
-/// mark) and every mapping access copied its pairs, which cost more than composing. Here a node is an
-/// index, and a lookup compares a key's string in place.
+/// A composed YAML document as flat arrays (built by `YAMLComposer` from libyaml's events). The builder
+/// walks a profile by many small lookups: a node is an index, and a lookup compares a key's string in
+/// place. An alias is an edge to its anchor's node (the tree is a DAG), walked as a copy of that value.
 final class YTree {
     enum Kind: UInt8 {
         /// A plain (unquoted) scalar: the only kind that resolves to null, booleans and numbers.
@@ -13,7 +11,8 @@ final class YTree {
         case quoted
         case sequence
         case mapping
-        /// An unresolved alias (Yams' composer resolves them; kept so a stray one is reported, not dropped).
+        /// An alias as written; `children` points at its anchor's node instead, so only a composer's
+        /// placeholder is ever reached.
         case alias
     }
 
@@ -29,81 +28,18 @@ final class YTree {
     let childCount: [Int32]
     let children: [Int32]
 
-    /// Converts Yams' tree (already bounded: libyaml nests at most 1,000 levels, and `YAMLAliases` bounds
-    /// what aliases expand to; an alias is converted as a copy of its anchor's value, as Yams gives it).
-    init(_ root: Node, source: YNode.YSource) {
+    init(
+        source: YNode.YSource, kinds: [Kind], lines: [Int32], columns: [Int32], strings: [String], firstChild: [Int32],
+        childCount: [Int32], children: [Int32]
+    ) {
         self.source = source
-        var b = Arrays()
-        _ = b.add(root)
-        kinds = b.kinds
-        lines = b.lines
-        columns = b.columns
-        strings = b.strings
-        firstChild = b.firstChild
-        childCount = b.childCount
-        children = b.children
-    }
-
-    /// The arrays while converting (local: a class's stored arrays pay an exclusivity check per access).
-    private struct Arrays {
-        var kinds: [Kind] = []
-        var lines: [Int32] = []
-        var columns: [Int32] = []
-        var strings: [String] = []
-        var firstChild: [Int32] = []
-        var childCount: [Int32] = []
-        var children: [Int32] = []
-        /// Children of the collections being converted, innermost last (one buffer for the whole walk).
-        var pending: [Int32] = []
-
-        mutating func add(_ node: Node) -> Int32 {
-            let index = Int32(kinds.count)
-            firstChild.append(0)
-            childCount.append(0)
-            switch node {
-            case .scalar(let s):
-                append(s.style == .plain ? .plain : .quoted, s.string, s.mark)
-                return index
-            case .alias(let a):
-                append(.alias, "", a.mark)
-                return index
-            case .sequence(let seq):
-                append(.sequence, "", seq.mark)
-                let base = pending.count
-                for i in seq.indices {
-                    let child = add(seq[i])
-                    pending.append(child)
-                }
-                close(index, from: base)
-            case .mapping(let m):
-                append(.mapping, "", m.mark)
-                let base = pending.count
-                for i in m.indices {
-                    let (k, v) = m[i]
-                    let key = add(k)
-                    pending.append(key)
-                    let value = add(v)
-                    pending.append(value)
-                }
-                close(index, from: base)
-            }
-            return index
-        }
-
-        private mutating func append(_ kind: Kind, _ string: String, _ mark: Mark?) {
-            kinds.append(kind)
-            strings.append(string)
-            lines.append(Int32(clamping: mark?.line ?? 1))
-            columns.append(Int32(clamping: mark?.column ?? 1))
-        }
-
-        /// Moves the collection's children, gathered in `pending` from `base`, into `children`.
-        private mutating func close(_ index: Int32, from base: Int) {
-            firstChild[Int(index)] = Int32(children.count)
-            childCount[Int(index)] = Int32(pending.count - base)
-            children.append(contentsOf: pending[base...])
-            pending.removeSubrange(base...)
-        }
+        self.kinds = kinds
+        self.lines = lines
+        self.columns = columns
+        self.strings = strings
+        self.firstChild = firstChild
+        self.childCount = childCount
+        self.children = children
     }
 }
 
@@ -128,13 +64,7 @@ struct YNode {
         }
     }
 
-    /// The document's root.
-    init(root: Node, source: YSource) {
-        self.tree = YTree(root, source: source)
-        self.index = 0
-    }
-
-    private init(_ tree: YTree, _ index: Int32) {
+    init(_ tree: YTree, _ index: Int32) {
         self.tree = tree
         self.index = index
     }
@@ -159,8 +89,7 @@ struct YNode {
         return s
     }
 
-    // Plain scalars are typed here, as the YAML 1.2 core schema does, instead of through Yams' regex
-    // resolver (which dominated load time for large profiles).
+    // Plain scalars are typed here, as the YAML 1.2 core schema does (tags are not read).
 
     /// The scalar if it is plain (unquoted), else nil.
     var plain: String? { kind == .plain ? tree.strings[Int(index)] : nil }

@@ -43,6 +43,27 @@ import Testing
         }
     }
 
+    /// Duplicate keys are refused at their second occurrence, in small mappings (compared pairwise) and
+    /// large ones (through a set); a key written plain and quoted is the same key.
+    @Test func duplicateKeysPointAtTheSecondOccurrence() throws {
+        let small = "a: 1\nb: 2\n'a': 3\n"
+        let large = (0..<12).map { "k\($0): \($0)\n" }.joined() + "k3: again\n"
+        for (text, line, name) in [(small, 3, "a"), (large, 13, "k3")] {
+            do {
+                _ = try ProfileLoader.json(yaml: text, file: "t.yaml")
+                Issue.record("no error for \(name)")
+            } catch let e as ProfileError {
+                #expect(e.line == line && e.column == 1 && e.message == "duplicate key '\(name)'", "\(e)")
+            }
+        }
+    }
+
+    /// An alias stands for a copy of its anchor's value (anchored scalars and collections alike).
+    @Test func aliasesStandForTheirAnchorsValue() throws {
+        let value = try ProfileLoader.json(yaml: "a: &x [1, {b: &s two}]\nc: *x\nd: *s\n", file: "t.yaml")
+        #expect(JSONSerializer.string(value) == #"{"a":[1,{"b":"two"}],"c":[1,{"b":"two"}],"d":"two"}"#)
+    }
+
     /// Plain scalars typed as the YAML 1.2 core schema does; JSON integers keep their lexeme.
     @Test func plainScalarsResolveAsJSON() throws {
         let cases: [(String, String)] = [
