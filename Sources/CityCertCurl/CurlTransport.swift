@@ -91,8 +91,8 @@ final class WorkerPool: @unchecked Sendable {
         var head = 0
         var started = false
         var shuttingDown = false
-        /// Set (under the lock) while the loop sleeps in `curl_multi_poll` with nothing queued: only then
-        /// does a new job need `curl_multi_wakeup` (a write to libcurl's socket pair, and a wake-up of
+        /// Set (under the lock) while the loop sleeps in `curl_multi_poll` with nothing queued and a slot
+        /// free: only then does a new job need `curl_multi_wakeup` (a write to libcurl's socket pair, and a wake-up of
         /// the loop for each job); a busy loop finds new jobs when it next calls `take`.
         var sleeping = false
         let multi: UnsafeMutableRawPointer?
@@ -178,9 +178,11 @@ final class WorkerPool: @unchecked Sendable {
                 }
                 // Sleeps at most 1 s: libcurl shortens it to its own next timeout (connect, total). When a
                 // slot has just been freed, or a job waits for a free slot, it only looks.
+                // With every slot busy, a new job waits for a transfer to end, which wakes the loop anyway.
                 lock.lock()
-                let sleep = !finished && (jobs.count == head || active.count >= size)
-                sleeping = sleep
+                let full = active.count >= size
+                let sleep = !finished && (jobs.count == head || full)
+                sleeping = sleep && !full
                 lock.unlock()
                 _ = curl_multi_poll(multi, nil, 0, sleep ? idlePollMilliseconds : 0, nil)
                 lock.lock()

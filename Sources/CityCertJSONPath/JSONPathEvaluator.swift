@@ -1,14 +1,85 @@
 public import CityCertJSON
 
 extension JSONPath {
-    /// Selects the nodes of `root` that this query designates, in RFC 9535 order.
-    public func select(_ root: JSONValue) -> [JSONPathNode] {
-        let evaluator = Evaluator(root: root)
-        return evaluator.run(segments, from: [JSONPathNode(value: root, location: NormalizedPath())])
+    /// The steps a query may take on a document: at least 10 million, or 8 per node of the document. A
+    /// node visited, selected or tested is one step; a query walks a document a few times. One that nests
+    /// descendant filters (`$..[?$..[?@]]`) costs a power of the document's size, and is stopped instead
+    /// of running for hours.
+    public static let baseStepLimit = 10_000_000
+    public static let stepsPerNode = 8
+
+    /// Selects the nodes of `root` that this query designates, in RFC 9535 order. Past the step limit
+    /// (`stepLimit`, or the one above), throws instead.
+    public func select(_ root: JSONValue, stepLimit: Int? = nil) throws(JSONPathLimitError) -> [JSONPathNode] {
+        let budget = Budget(stepLimit ?? Self.baseStepLimit, growsWith: stepLimit == nil ? root : nil)
+        let evaluator = Evaluator(root: root, budget: budget)
+        let nodes = evaluator.run(segments, from: [JSONPathNode(value: root, location: NormalizedPath())])
+        if budget.exhausted { throw JSONPathLimitError(query: text, steps: budget.limit) }
+        return nodes
     }
 
     /// The selected values only (no paths), for assertions.
-    public func values(_ root: JSONValue) -> [JSONValue] { select(root).map(\.value) }
+    public func values(_ root: JSONValue, stepLimit: Int? = nil) throws(JSONPathLimitError) -> [JSONValue] {
+        try select(root, stepLimit: stepLimit).map(\.value)
+    }
+}
+
+/// A query stopped at its step limit (its result would be wrong, so there is none).
+public struct JSONPathLimitError: Error, Sendable, CustomStringConvertible {
+    public let query: String
+    public let steps: Int
+
+    public var description: String {
+        "JSONPath \(query) needs more than \(steps) evaluation steps on this document (nested descendant "
+            + "queries cost a power of the document's size)"
+    }
+}
+
+/// The steps left. Once spent, every loop of the evaluator stops early and `select` throws.
+final class Budget {
+    private(set) var limit: Int
+    private var left: Int
+    /// The document, while the limit may still grow to `stepsPerNode` per node (counted only if needed).
+    private var document: JSONValue?
+    private(set) var exhausted = false
+
+    init(_ limit: Int, growsWith document: JSONValue?) {
+        self.limit = limit
+        left = limit
+        self.document = document
+    }
+
+    /// Takes one step; false once the budget is spent.
+    @inline(__always) func step() -> Bool {
+        if left > 0 {
+            left -= 1
+            return true
+        }
+        return grow()
+    }
+
+    private func grow() -> Bool {
+        if let d = document {
+            document = nil
+            let allowed = Self.count(d) * JSONPath.stepsPerNode
+            if allowed > limit {
+                left = allowed - limit - 1
+                limit = allowed
+                return true
+            }
+        }
+        exhausted = true
+        return false
+    }
+
+    /// The nodes of a value (the parser bounds its depth).
+    static func count(_ v: JSONValue) -> Int {
+        switch v {
+        case .array(let a): return a.reduce(1) { $0 + count($1) }
+        case .object(let o): return o.uniqueEntries.reduce(1) { $0 + count($1.value) }
+        default: return 1
+        }
+    }
 }
 
 /// The result of a function or singular query: a value or Nothing (RFC 9535 2.4.1).
@@ -19,12 +90,14 @@ enum ValueOrNothing {
 
 struct Evaluator {
     let root: JSONValue
+    let budget: Budget
 
     func run(_ segments: [Segment], from start: [JSONPathNode]) -> [JSONPathNode] {
         var nodes = start
         for segment in segments {
             var next: [JSONPathNode] = []
             for node in nodes {
+                if budget.exhausted { return [] }
                 if segment.descendant {
                     descend(node) { n in apply(segment.selectors, to: n, into: &next) }
                 } else {
@@ -38,6 +111,7 @@ struct Evaluator {
 
     /// Visits `node` and then its descendants, in document order.
     func descend(_ node: JSONPathNode, _ visit: (JSONPathNode) -> Void) {
+        guard budget.step() else { return }
         visit(node)
         switch node.value {
         case .array(let a):
@@ -52,6 +126,7 @@ struct Evaluator {
 
     func apply(_ selectors: [Selector], to node: JSONPathNode, into out: inout [JSONPathNode]) {
         for selector in selectors {
+            guard budget.step() else { return }
             switch selector {
             case .name(let name):
                 if case .object(let o) = node.value, let v = o[name] {
@@ -61,10 +136,12 @@ struct Evaluator {
                 switch node.value {
                 case .array(let a):
                     for (i, v) in a.enumerated() {
+                        guard budget.step() else { return }
                         out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
                     }
                 case .object(let o):
                     for e in o.uniqueEntries {
+                        guard budget.step() else { return }
                         out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))))
                     }
                 default: break
@@ -79,17 +156,22 @@ struct Evaluator {
             case .slice(let start, let end, let step):
                 if case .array(let a) = node.value {
                     for i in Self.sliceIndices(count: a.count, start: start, end: end, step: step) {
+                        guard budget.step() else { return }
                         out.append(JSONPathNode(value: a[i], location: node.location.appending(.index(i))))
                     }
                 }
             case .filter(let expr):
                 switch node.value {
                 case .array(let a):
-                    for (i, v) in a.enumerated() where test(expr, current: v) {
+                    for (i, v) in a.enumerated() {
+                        guard budget.step() else { return }
+                        guard test(expr, current: v) else { continue }
                         out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
                     }
                 case .object(let o):
-                    for e in o.uniqueEntries where test(expr, current: e.value) {
+                    for e in o.uniqueEntries {
+                        guard budget.step() else { return }
+                        guard test(expr, current: e.value) else { continue }
                         out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))))
                     }
                 default: break

@@ -40,6 +40,8 @@ struct YAMLComposer {
         let base: Int
         let isMapping: Bool
         let anchor: String?
+        /// Whether this collection is a mapping key or part of one.
+        let inKey: Bool
     }
     private var stack: [Frame] = []
     private var anchors: [String: Int32] = [:]
@@ -75,7 +77,8 @@ struct YAMLComposer {
             throw ProfileError(file: source.file, line: 1, column: 1, message: "YAML: libyaml could not start (out of memory)")
         }
         defer { yaml_parser_delete(&parser) }
-        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        // The encoding is left to libyaml: UTF-8 (the text was checked), whose BOM it then skips (set
+        // explicitly, the BOM was read as a character and the next line failed to parse).
         yaml_parser_set_input_string(&parser, base, count)
         var documents = 0
         var event = yaml_event_t()
@@ -99,17 +102,19 @@ struct YAMLComposer {
                 let index = add(s.style == YAML_PLAIN_SCALAR_STYLE ? .plain : .quoted, text, mark)
                 if let anchor = s.anchor { anchors[String(cString: anchor)] = index }
             case YAML_SEQUENCE_START_EVENT:
+                let inKey = nextIsInKey
                 let index = add(.sequence, "", mark)
                 stack.append(
                     Frame(
                         index: index, base: pending.count, isMapping: false,
-                        anchor: event.data.sequence_start.anchor.map { String(cString: $0) }))
+                        anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, inKey: inKey))
             case YAML_MAPPING_START_EVENT:
+                let inKey = nextIsInKey
                 let index = add(.mapping, "", mark)
                 stack.append(
                     Frame(
                         index: index, base: pending.count, isMapping: true,
-                        anchor: event.data.mapping_start.anchor.map { String(cString: $0) }))
+                        anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, inKey: inKey))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 close()
             case YAML_ALIAS_EVENT:
@@ -146,7 +151,7 @@ struct YAMLComposer {
     }
 
     private mutating func alias(_ name: String, _ mark: yaml_mark_t) {
-        if aliasInKey == nil && isInsideKey {
+        if aliasInKey == nil && nextIsInKey {
             aliasInKey = error(
                 mark, "a YAML alias cannot be a mapping key, or part of one",
                 hint: "keys are compared whole, so an alias key can stand for billions of values")
@@ -159,14 +164,10 @@ struct YAMLComposer {
         aliasTargets[index] = target
     }
 
-    /// Whether the next node is a mapping key, or part of one (a mapping's children alternate key, value;
-    /// an open collection is already in its parent's `pending`, so it is not counted as done).
-    private var isInsideKey: Bool {
-        for (k, frame) in stack.enumerated() where frame.isMapping {
-            let done = k + 1 < stack.count ? stack[k + 1].base - 1 - frame.base : pending.count - frame.base
-            if done % 2 == 0 { return true }
-        }
-        return false
+    /// Whether the next node is a mapping key, or part of one (a mapping's children alternate key, value).
+    private var nextIsInKey: Bool {
+        guard let top = stack.last else { return false }
+        return top.inKey || (top.isMapping && (pending.count - top.base) % 2 == 0)
     }
 
     /// Scalar keys compared by their text; the error points at the second occurrence. (Most mappings
@@ -261,17 +262,23 @@ struct YAMLComposer {
         case YAML_MEMORY_ERROR:
             return ProfileError(file: source.file, line: 1, column: 1, message: "YAML: out of memory")
         case YAML_READER_ERROR:
-            // A byte offset (a character libyaml refuses, such as a control character): line and column.
-            let end = min(parser.problem_offset, count)
+            // A byte offset (a character libyaml refuses, such as a control character): line and column
+            // as libyaml counts them, in code points, with CR, LF, CR LF, NEL, LS and PS as line breaks.
+            let prefix = String(
+                decoding: UnsafeBufferPointer(start: base, count: min(parser.problem_offset, count)), as: UTF8.self)
             var line = 1
-            var lineStart = 0
-            for i in 0..<end where base[i] == 0x0A {
-                line += 1
-                lineStart = i + 1
+            var column = 1
+            var afterCR = false
+            for c in prefix.unicodeScalars {
+                switch c {
+                case "\n" where afterCR: break
+                case "\r", "\n", "\u{85}", "\u{2028}", "\u{2029}":
+                    line += 1
+                    column = 1
+                default: column += 1
+                }
+                afterCR = c == "\r"
             }
-            let column =
-                String(decoding: UnsafeBufferPointer(start: base + lineStart, count: end - lineStart), as: UTF8.self)
-                .count + 1
             return source.error("YAML syntax: \(problem)", line: line, column: column)
         default:
             return source.error(

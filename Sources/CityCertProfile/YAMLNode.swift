@@ -199,7 +199,7 @@ struct YNode {
             }
             return .object(JSONObject(pairs))
         case .alias:
-            throw error("YAML aliases are not supported in profiles")
+            throw error("an unresolved YAML alias")
         }
     }
 

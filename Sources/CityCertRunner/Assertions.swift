@@ -11,8 +11,11 @@ enum AssertionEvaluator {
         let message: String
     }
 
-    static func evaluate(_ a: Assertion, on root: JSONValue, variables: Variables?) -> [Problem] {
-        let nodes = a.path.select(root)
+    /// Throws when the path's evaluation passes its step limit: no verdict can be given.
+    static func evaluate(_ a: Assertion, on root: JSONValue, variables: Variables?, stepLimit: Int?) throws(JSONPathLimitError)
+        -> [Problem]
+    {
+        let nodes = try a.path.select(root, stepLimit: stepLimit)
         func each(_ test: (JSONValue) -> String?) -> [Problem] {
             if nodes.isEmpty { return [Problem(pointer: .root, message: "\(a.path.text) selects nothing (expected \(a.text))")] }
             return nodes.compactMap { n in test(n.value).map { Problem(pointer: n.location.pointer, message: $0) } }

@@ -1,5 +1,6 @@
 import CityCertCore
 import CityCertJSON
+import CityCertJSONPath
 import CityCertJSONSchema
 import CityCertProfile
 import CityCertRules
@@ -119,11 +120,13 @@ struct DataCheckRunner {
     }
 
     /// Whether a document is one this check looks at.
-    func selects(_ root: JSONValue) -> Bool {
+    func selects(_ root: JSONValue) throws(JSONPathLimitError) -> Bool {
         for s in check.select {
             switch s {
             case .assertion(let a):
-                if !AssertionEvaluator.evaluate(a, on: root, variables: nil).isEmpty { return false }
+                if try !AssertionEvaluator.evaluate(a, on: root, variables: nil, stepLimit: options.jsonPathStepLimit).isEmpty {
+                    return false
+                }
             case .model(let models):
                 guard let m = options.model ?? EntityShape.model(root), models.contains(m) else { return false }
             case .representation(let reps):
@@ -145,7 +148,12 @@ struct DataCheckRunner {
             return
         case .success(let d): document = d
         }
-        guard selects(document.root) else { return }
+        do {
+            guard try selects(document.root) else { return }
+        } catch {
+            collector.error("\(file):\(record.origin.line):\(record.origin.column): select: \(error)")
+            return
+        }
         collector.document()
         func locate(_ pointer: JSONPointer) -> SourceLocation { document.location(of: pointer) ?? record.origin }
         if check.duplicateKeys == .failed {
@@ -184,8 +192,12 @@ struct DataCheckRunner {
             }
         }
         for a in check.assertions {
-            for p in AssertionEvaluator.evaluate(a, on: subject, variables: nil) {
-                report(source(p.pointer), p.message, rule: a.text)
+            do {
+                for p in try AssertionEvaluator.evaluate(a, on: subject, variables: nil, stepLimit: options.jsonPathStepLimit) {
+                    report(source(p.pointer), p.message, rule: a.text)
+                }
+            } catch {
+                collector.error("\(file):\(record.origin.line):\(record.origin.column): \(a.text): \(error)")
             }
         }
         if !sessions.isEmpty {

@@ -146,14 +146,17 @@ struct HTTPStepRunner {
         exchange.httpVersion = response.httpVersion
         exchange.timings = response.timings
 
-        let (problems, captures) = judge(step, response)
+        let (problems, errors, captures) = judge(step, response)
         // Every message may quote values (assertions, schema errors): redact them all here.
-        exchange.problems = problems.map(variables.redact)
-        return (exchange, problems.isEmpty ? .passed : .failed, captures)
+        exchange.problems = (errors + problems).map(variables.redact)
+        // An expectation that could not be judged (a JSONPath past its step limit) makes the step an error.
+        return (exchange, !errors.isEmpty ? .error : problems.isEmpty ? .passed : .failed, captures)
     }
 
-    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> ([String], [(String, String)]) {
+    /// The problems found (failures), the expectations that could not be judged (errors), and the captures.
+    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> ([String], [String], [(String, String)]) {
         var problems: [String] = []
+        var errors: [String] = []
         let e = step.expect
         if let s = e.status, !s.matches(response.status) {
             problems.append("status \(response.status), expected \(s)")
@@ -211,14 +214,27 @@ struct HTTPStepRunner {
                 }
             }
             for a in e.assertions {
-                for p in AssertionEvaluator.evaluate(a, on: json, variables: variables) { problems.append(p.message) }
+                do {
+                    for p in try AssertionEvaluator.evaluate(
+                        a, on: json, variables: variables, stepLimit: options.jsonPathStepLimit)
+                    { problems.append(p.message) }
+                } catch {
+                    errors.append("assertion \(a.text): \(error)")
+                }
             }
         }
         var captures: [(String, String)] = []
         for c in step.captures {
             switch c.source {
             case .jsonPath(let p):
-                guard let json, let first = p.select(json).first else {
+                let selected: [JSONPathNode]
+                do {
+                    selected = try json.map { try p.select($0, stepLimit: options.jsonPathStepLimit) } ?? []
+                } catch {
+                    errors.append("capture \(c.variable): \(error)")
+                    continue
+                }
+                guard let first = selected.first else {
                     problems.append("capture \(c.variable): \(p.text) selects nothing")
                     continue
                 }
@@ -250,7 +266,7 @@ struct HTTPStepRunner {
                 captures.append((c.variable, (groups.count > 1 ? groups[1] : groups[0]) ?? ""))
             }
         }
-        return (problems, captures)
+        return (problems, errors, captures)
     }
 }
 
@@ -291,7 +307,11 @@ extension HTTPStepRunner {
                 status: 200, headers: n.headers, body: n.body, httpVersion: "1.1", timings: HTTPTimings(), effectiveURL: n.path)
         }
         let runner = self
-        let found = await inbox.wait(from: 0, within: within) { n in runner.judge(step, asResponse(n)).0.isEmpty }
+        // A notification matches when every expectation holds (one that could not be judged does not).
+        let found = await inbox.wait(from: 0, within: within) { n in
+            let (problems, errors, _) = runner.judge(step, asResponse(n))
+            return problems.isEmpty && errors.isEmpty
+        }
         guard let (_, n) = found else {
             let count = inbox.received().count
             let dropped =
@@ -299,7 +319,8 @@ extension HTTPStepRunner {
             exchange.problems.append(
                 "no notification meeting the expectations arrived within \(within) s (\(count) received in all\(dropped))")
             if let last = inbox.received().last {
-                exchange.problems += judge(step, asResponse(last)).0.map { "the last one: " + variables.redact($0) }
+                let (problems, errors, _) = judge(step, asResponse(last))
+                exchange.problems += (errors + problems).map { "the last one: " + variables.redact($0) }
             }
             return (exchange, .failed)
         }
@@ -308,7 +329,7 @@ extension HTTPStepRunner {
         exchange.status = 200
         exchange.responseHeaders = redactHeaders(n.headers)
         exchange.responseBodyExcerpt = excerpt(n.body)
-        let (_, captures) = judge(step, asResponse(n))
+        let (_, _, captures) = judge(step, asResponse(n))
         for (k, v) in captures { variables.set(k, v) }
         return (exchange, .passed)
     }

@@ -22,6 +22,9 @@ public struct RunOptions: Sendable {
     public var progress: (@Sendable (RequirementResult) -> Void)?
     /// Most findings kept per data check; the rest are counted.
     public var maxFindingsPerCheck = 1000
+    /// Evaluation steps a JSONPath may take on one document before its check is an error; nil for the
+    /// default (`JSONPath.baseStepLimit`, or 8 per node of a larger document).
+    public var jsonPathStepLimit: Int?
     public var insecure = false
     /// The notification receiver the run hosts (profiles with `receiver:`); set by the command line.
     public var inbox: (any NotificationInbox)?

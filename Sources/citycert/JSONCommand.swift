@@ -176,6 +176,10 @@ struct JSONCommand: ParsableCommand {
         @Argument(help: "The JSONPath query.") var query: String
         @Option(name: .customLong("max-document-bytes"), help: "Largest JSON file read.")
         var maxDocumentBytes = JSONCommand.defaultMaxDocumentBytes
+        @Option(
+            name: .customLong("max-steps"),
+            help: "Evaluation steps allowed per document (default: 10,000,000, or 8 per node of a larger document).")
+        var maxSteps: Int?
         @Argument(help: "JSON files.") var files: [String]
 
         func run() throws {
@@ -195,7 +199,14 @@ struct JSONCommand: ParsableCommand {
                     warn("\(file):\(error.location): error: \(error.message)")
                     throw ExitCode(2)
                 }
-                for node in path.select(doc.root) {
+                let nodes: [JSONPathNode]
+                do {
+                    nodes = try path.select(doc.root, stepLimit: maxSteps)
+                } catch {
+                    warn("\(file): error: \(error)")
+                    throw ExitCode(2)
+                }
+                for node in nodes {
                     let prefix = files.count > 1 ? "\(file)\t" : ""
                     print("\(prefix)\(node.location)\t\(JSONSerializer.string(node.value))")
                 }

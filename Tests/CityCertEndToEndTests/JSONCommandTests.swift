@@ -87,5 +87,11 @@ import Testing
         let bad = try CityCertBinary.run(["json", "query", "$[?" + String(repeating: "(", count: 20_000) + "@", dir + "/d.json"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("expression nested deeper than 128 levels"))
+        // Nested descendant filters stop at the step limit: exit 2, the query named, nothing printed.
+        let costly = try CityCertBinary.run(["json", "query", "--max-steps", "50", "$..[?$..[?@]]", dir + "/d.json"])
+        #expect(costly.status == 2)
+        #expect(costly.stdout.isEmpty)
+        #expect(costly.stderr.contains("d.json: error: JSONPath $..[?$..[?@]] needs more than 50 evaluation steps"))
+        #expect(try CityCertBinary.run(["json", "query", "--max-steps", "50", "$..b", dir + "/d.json"]).status == 0)
     }
 }

@@ -1,7 +1,8 @@
 import CityCertJSON
-import CityCertJSONPath
 import CityCertTestSupport
 import Testing
+
+@testable import CityCertJSONPath
 
 /// One case of the RFC 9535 JSONPath Compliance Test Suite (Fixtures/jsonpath-cts/cts.json).
 struct CTSCase: CustomTestStringConvertible, Sendable {
@@ -45,7 +46,7 @@ struct CTSCase: CustomTestStringConvertible, Sendable {
             return
         }
         let path = try JSONPath(c.selector)
-        let nodes = path.select(c.document ?? .null)
+        let nodes = try path.select(c.document ?? .null)
         let values = nodes.map(\.value)
         let paths = nodes.map(\.location.description)
         let ok = c.results.contains { expected in
@@ -63,6 +64,29 @@ struct CTSCase: CustomTestStringConvertible, Sendable {
         let nodes = try JSONPath("$.a[*]['b\\'c']").select(doc)
         #expect(nodes.map(\.location.description) == ["$['a'][0]['b\\'c']", "$['a'][1]['b\\'c']"])
         #expect(nodes[1].location.pointer.description == "/a/1/b'c")
+    }
+
+    /// Nested descendant filters cost a power of the document's size: past the step limit, select throws
+    /// (no partial result), while a linear query over the same document stays well under it.
+    @Test func stepLimitStopsNestedDescendantFilters() throws {
+        let doc = JSONValue.array((0..<40).map { .object(JSONObject([("a", .array([.number(JSONNumber($0))]))])) })
+        let cubic = try JSONPath("$..[?$..[?$..[?@]]]")
+        let error = #expect(throws: JSONPathLimitError.self) { try cubic.select(doc, stepLimit: 100_000) }
+        #expect(error?.description.hasPrefix("JSONPath $..[?$..[?$..[?@]]] needs more than 100000 evaluation steps") == true)
+        #expect(try JSONPath("$..*").select(doc, stepLimit: 1_000).count == 120)
+        #expect(throws: JSONPathLimitError.self) { try JSONPath("$..*").select(doc, stepLimit: 100) }
+    }
+
+    /// Without an explicit limit, a document larger than the base limit allows gets 8 steps per node
+    /// (counted only once the base is spent).
+    @Test func stepBudgetGrowsWithTheDocument() {
+        let doc = JSONValue.array([.number(JSONNumber(1)), .number(JSONNumber(2))])  // 3 nodes: 24 steps
+        let grows = Budget(10, growsWith: doc)
+        #expect((0..<24).allSatisfy { _ in grows.step() })
+        #expect(!grows.step() && grows.exhausted && grows.limit == 24)
+        let fixed = Budget(10, growsWith: nil)
+        #expect((0..<10).allSatisfy { _ in fixed.step() })
+        #expect(!fixed.step() && fixed.exhausted)
     }
 
     @Test func errorsArePositioned() {

@@ -58,6 +58,22 @@ import Testing
         }
     }
 
+    /// A UTF-8 byte order mark is skipped; a character libyaml refuses is placed as libyaml counts
+    /// (code points, and CR alone as a line break).
+    @Test func byteOrderMarkAndRefusedCharacters() throws {
+        let value = try ProfileLoader.json(yaml: "\u{FEFF}a: 1\nb: [2]\n", file: "t.yaml")
+        #expect(JSONSerializer.string(value) == #"{"a":1,"b":[2]}"#)
+        for (text, line, column) in [("a: 1\nb: \"e\u{301}e\u{301}\u{1}\"\n", 2, 9), ("a: 1\rb: \"\u{1}\"\r", 2, 5)] {
+            do {
+                _ = try ProfileLoader.json(yaml: text, file: "t.yaml")
+                Issue.record("no error for \(text.debugDescription)")
+            } catch let e as ProfileError {
+                #expect(e.line == line && e.column == column, "\(e)")
+                #expect(e.message == "YAML syntax: control characters are not allowed")
+            }
+        }
+    }
+
     /// An alias stands for a copy of its anchor's value (anchored scalars and collections alike).
     @Test func aliasesStandForTheirAnchorsValue() throws {
         let value = try ProfileLoader.json(yaml: "a: &x [1, {b: &s two}]\nc: *x\nd: *s\n", file: "t.yaml")

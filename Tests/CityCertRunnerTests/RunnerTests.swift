@@ -65,6 +65,36 @@ import Testing
             "\(report.requirements.filter { $0.outcome != .passed }.map { ($0.id, $0.reason) })")
     }
 
+    /// A JSONPath that passes its step limit cannot be judged: its check is an error, not a failure, in
+    /// an HTTP step (assertion, capture) and in a data check (assertion, selection); the run goes on.
+    @Test func jsonPathPastItsStepLimitIsAnError() async throws {
+        let body = "[" + (0..<30).map { "{\"a\": [\($0)]}" }.joined(separator: ",") + "]"
+        let server = try LoopbackServer { _ in .json(body) }
+        defer { server.stop() }
+        let dir = NSTemporaryDirectory() + "citycert-steps-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try body.write(toFile: dir + "/d.json", atomically: true, encoding: .utf8)
+        let bomb = "'$..[?$..[?$..[?@]]]'"
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {assert: [{path: \(bomb), exists: true}]}}]}}]}
+              - {id: B, title: b, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {x: {jsonpath: \(bomb)}}}]}}]}
+              - {id: C, title: c, clause: "1", level: MUST, checks: [{data: {files: ["*.json"], format: document, assert: [{path: \(bomb), exists: true}]}}]}
+              - {id: D, title: d, clause: "1", level: MUST, checks: [{data: {files: ["*.json"], format: document, select: [{path: \(bomb), exists: true}], assert: [{path: $.a, exists: true}]}}]}
+              - {id: E, title: e, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {assert: [{path: '$..a', count: 30}]}}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        options.paths = [dir]
+        options.jsonPathStepLimit = 20_000
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.error, .error, .error, .error, .passed])
+        for r in report.requirements.prefix(4) {
+            #expect(r.checks[0].message?.contains("needs more than 20000 evaluation steps") == true, "\(r.id): \(r.checks[0])")
+        }
+    }
+
     @Test func dataFindingsAreLocated() async throws {
         let dir = NSTemporaryDirectory() + "citycert-data-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
