@@ -13,8 +13,8 @@ internal import CYaml
 /// aliases of lists of aliases (a "billion laughs") stand for billions of values. Here an alias is an edge
 /// to its anchor's node, never copied, and after composing the document is counted as the builder will
 /// walk it (each use of an alias counted again): more than a million values (or half the text's bytes,
-/// if more), or values nested deeper than 1,000 levels once aliases are expanded (libyaml's own limit for
-/// written nesting), is refused, pointing at the value that holds the outermost alias. An alias used as a
+/// if more), or a value reached through an alias nested deeper than 1,000 levels (libyaml's own limit
+/// for written nesting), is refused, pointing at the value that holds the outermost alias. An alias used as a
 /// mapping key, or inside one, is refused. An alias to an anchor not yet complete (its own value) is
 /// undefined, as in Yams.
 ///
@@ -206,7 +206,9 @@ struct YAMLComposer {
         func visit(_ node: Int32, depth: Int, blame: Int32?) -> Stop? {
             count += 1
             if count > limit { return .tooMany(blame ?? node) }
-            if depth > Self.maxDepth { return .tooDeep(blame ?? node) }
+            // Written nesting is libyaml's to bound (1,000 levels of its own counting): only a value
+            // reached through an alias is held to this depth.
+            if depth > Self.maxDepth, let blame { return .tooDeep(blame) }
             let kind = kinds[Int(node)]
             guard kind == .sequence || kind == .mapping else { return nil }
             let first = Int(firstChild[Int(node)])

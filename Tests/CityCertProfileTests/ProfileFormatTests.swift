@@ -74,6 +74,16 @@ import Testing
         }
     }
 
+    /// Written nesting is bounded by libyaml; the 1,000-level limit applies to values reached through an
+    /// alias, so a deep value beside an unrelated alias is not refused.
+    @Test func deepValueBesideAnAliasIsKept() throws {
+        // 4 mapping levels and 998 lists: 1,003 levels, as libyaml counts within its limit.
+        let deep = String(repeating: "[", count: 998) + "1" + String(repeating: "]", count: 998)
+        let value = try ProfileLoader.json(yaml: "a:\n  b:\n    c:\n      d: \(deep)\nx: &x 1\ny: *x\n", file: "t.yaml")
+        guard case .object(let o) = value else { throw ProfileError(file: "", line: 0, column: 0, message: "not an object") }
+        #expect(o["y"] == .number(JSONNumber(1)))
+    }
+
     /// An alias stands for a copy of its anchor's value (anchored scalars and collections alike).
     @Test func aliasesStandForTheirAnchorsValue() throws {
         let value = try ProfileLoader.json(yaml: "a: &x [1, {b: &s two}]\nc: *x\nd: *s\n", file: "t.yaml")
