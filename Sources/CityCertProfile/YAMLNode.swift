@@ -107,13 +107,15 @@ struct YNode {
         return p.isEmpty || p == "~" || p == "null" || p == "Null" || p == "NULL"
     }
 
+    /// A plain scalar the core schema reads as an integer (`[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`)
+    /// that fits an Int.
     var intValue: Int? {
-        guard let p = plain, let first = p.utf8.first,
-            first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || (first >= 48 && first <= 57)
-        else {
-            return nil
+        guard let p = plain else { return nil }
+        switch YAMLCoreSchema.number(p) {
+        case .integer(let lexeme): return Int(lexeme)
+        case .radix(let value): return value
+        default: return nil
         }
-        return Int(p.hasPrefix("+") ? String(p.dropFirst()) : p)
     }
 
     func bool(_ what: String) throws -> Bool {
@@ -173,17 +175,13 @@ struct YNode {
             let s = tree.strings[Int(index)]
             if isNull { return .null }
             if let b = boolValue { return .bool(b) }
-            // Numbers: exactly what JSON accepts keeps its lexeme; YAML-only forms (+1, 1e3 without sign) are normalized.
-            if let first = s.utf8.first,
-                first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
-                    || (first >= 48 && first <= 57)
-            {
-                if Self.isJSONInteger(s) { return .number(JSONNumber(lexeme: s)) }
-                if let d = try? JSONValue.parse(s), case .number = d { return d }
-                if let i = intValue { return .number(JSONNumber(i)) }
-                if let f = Double(s), f.isFinite { return .number(JSONNumber(f)) }
+            // Numbers as the core schema reads them, exactly: the decimal ones as a JSON lexeme of the same
+            // value (`+1` is 1, `007` is 7, `.5` is 0.5); .inf and .nan, which JSON lacks, stay strings.
+            switch YAMLCoreSchema.number(s) {
+            case .integer(let lexeme), .decimal(let lexeme): return .number(JSONNumber(lexeme: lexeme))
+            case .radix(let value): return .number(JSONNumber(value))
+            case nil: return .string(s)
             }
-            return .string(s)
         case .sequence:
             return .array(try items.map { try $0.json() })
         case .mapping:
@@ -201,14 +199,6 @@ struct YNode {
         case .alias:
             throw error("an unresolved YAML alias")
         }
-    }
-
-    /// `-?(0|[1-9][0-9]*)`: a JSON integer lexeme, kept as written (the common case, without a parser).
-    static func isJSONInteger(_ s: String) -> Bool {
-        var u = s.utf8[...]
-        if u.first == UInt8(ascii: "-") { u = u.dropFirst() }
-        guard let first = u.first, first >= 48, first <= 57, first != 48 || u.count == 1 else { return false }
-        return u.allSatisfy { $0 >= 48 && $0 <= 57 }
     }
 
     /// A mapping's entries in source order, looked up in place (keys were checked by `mapping`).
@@ -258,5 +248,67 @@ struct YNode {
             guard let i = find(key) else { return nil }
             return owner.child(i)
         }
+    }
+}
+
+/// Numbers in the YAML 1.2 core schema (10.3.2), for plain scalars.
+enum YAMLCoreSchema {
+    enum Number: Equatable {
+        /// `[-+]?[0-9]+`, as a JSON lexeme (no `+`, no leading zeros).
+        case integer(String)
+        /// `0o…` or `0x…` that fits an Int.
+        case radix(Int)
+        /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` with a dot or an exponent, as a JSON lexeme.
+        case decimal(String)
+    }
+
+    static func number(_ s: String) -> Number? {
+        let u = Array(s.utf8)
+        func digits(_ from: Int, _ isDigit: (UInt8) -> Bool) -> Int {
+            var i = from
+            while i < u.count && isDigit(u[i]) { i += 1 }
+            return i
+        }
+        func decimal(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+        if u.count > 2 && u[0] == UInt8(ascii: "0") && (u[1] == UInt8(ascii: "o") || u[1] == UInt8(ascii: "x")) {
+            let hex = u[1] == UInt8(ascii: "x")
+            let body = String(decoding: u[2...], as: UTF8.self)
+            let valid = u[2...].allSatisfy { b in
+                hex ? decimal(b) || (b >= 97 && b <= 102) || (b >= 65 && b <= 70) : (b >= 48 && b <= 55)
+            }
+            return valid ? Int(body, radix: hex ? 16 : 8).map(Number.radix) : nil
+        }
+        var i = 0
+        let negative = u.first == UInt8(ascii: "-")
+        if negative || u.first == UInt8(ascii: "+") { i = 1 }
+        let intStart = i
+        i = digits(i, decimal)
+        let intDigits = u[intStart..<i]
+        var fraction: ArraySlice<UInt8> = []
+        var dot = false
+        if i < u.count && u[i] == UInt8(ascii: ".") {
+            dot = true
+            let f = i + 1
+            i = digits(f, decimal)
+            fraction = u[f..<i]
+        }
+        guard !intDigits.isEmpty || !fraction.isEmpty else { return nil }
+        var exponent: ArraySlice<UInt8> = []
+        if i < u.count && (u[i] == UInt8(ascii: "e") || u[i] == UInt8(ascii: "E")) {
+            var j = i + 1
+            if j < u.count && (u[j] == UInt8(ascii: "-") || u[j] == UInt8(ascii: "+")) { j += 1 }
+            let end = digits(j, decimal)
+            guard end > j else { return nil }
+            exponent = u[i..<end]
+            i = end
+        }
+        guard i == u.count else { return nil }
+        let trimmed = intDigits.drop { $0 == UInt8(ascii: "0") }
+        let integer = (negative ? "-" : "") + (trimmed.isEmpty ? "0" : String(decoding: trimmed, as: UTF8.self))
+        if !dot && exponent.isEmpty { return .integer(integer) }
+        var lexeme = integer
+        if !fraction.isEmpty { lexeme += "." + String(decoding: fraction, as: UTF8.self) }
+        lexeme += String(decoding: exponent, as: UTF8.self)
+        return .decimal(lexeme)
     }
 }

@@ -90,13 +90,17 @@ import Testing
         #expect(JSONSerializer.string(value) == #"{"a":[1,{"b":"two"}],"c":[1,{"b":"two"}],"d":"two"}"#)
     }
 
-    /// Plain scalars typed as the YAML 1.2 core schema does; JSON integers keep their lexeme.
+    /// Plain scalars typed as the YAML 1.2 core schema does (10.3.2), numbers kept exact as JSON lexemes.
     @Test func plainScalarsResolveAsJSON() throws {
         let cases: [(String, String)] = [
             ("0", "0"), ("-0", "-0"), ("7", "7"), ("-12", "-12"),
             ("123456789012345678901234567890", "123456789012345678901234567890"), ("1.50", "1.50"), ("1e3", "1e3"),
             ("-2.5E-3", "-2.5E-3"), ("+1", "1"), ("00", "0"), ("01", "1"), ("-x", "\"-x\""), ("0x10", "16"),
             ("'7'", "\"7\""), ("true", "true"), ("~", "null"), ("12a", "\"12a\""), ("1_000", "\"1_000\""),
+            ("+-5", "\"+-5\""), ("0x1p3", "\"0x1p3\""), ("0X10", "\"0X10\""), ("-0x10", "\"-0x10\""), ("0o17", "15"),
+            ("0o8", "\"0o8\""), (".5", "0.5"), ("1.", "1"), ("+1.5", "1.5"), ("-.5e2", "-0.5e2"), ("1.e5", "1e5"),
+            ("+123456789012345678901234", "123456789012345678901234"), (".inf", "\".inf\""), ("1e", "\"1e\""),
+            (".", "\".\""),
         ]
         for (yaml, json) in cases {
             let value = try ProfileLoader.json(yaml: "v: \(yaml)", file: "t.yaml")
