@@ -24,40 +24,70 @@ public struct LineIndex: Sendable {
     public let origin: SourceLocation
     private let cache = LineStartsCache()
 
-    /// Line starts are computed on the first lookup only, so parsing pays nothing for locations.
+    /// Line starts (and column checkpoints) are computed on the first lookup only, so parsing pays nothing
+    /// for locations.
     private final class LineStartsCache: Sendable {
-        let starts = Mutex<[Int]?>(nil)
+        let index = Mutex<Index?>(nil)
     }
+
+    /// Every line's first byte, and the column at every `checkpointBytes`-th byte: a lookup counts
+    /// characters from the nearest point before it, not from its line's start (a minified document is one
+    /// line, and locating each of thousands of findings on it from the start was quadratic).
+    struct Index: Sendable {
+        var starts: [Int] = [0]
+        var columns: [Int] = []
+    }
+    static let checkpointBytes = 4096
 
     public init(bytes: [UInt8], origin: SourceLocation = SourceLocation(line: 1, column: 1, offset: 0)) {
         self.bytes = bytes
         self.origin = origin
     }
 
-    private var lineStarts: [Int] {
-        cache.starts.withLock { cached in
+    private var index: Index {
+        cache.index.withLock { cached in
             if let cached { return cached }
-            var starts = [0]
+            var index = Index()
+            index.columns.reserveCapacity(bytes.count / Self.checkpointBytes + 1)
             bytes.withUnsafeBufferPointer { buf in
-                for i in 0..<buf.count where buf[i] == UInt8(ascii: "\n") { starts.append(i + 1) }
+                var column = 1
+                var i = 0
+                while true {
+                    if i % Self.checkpointBytes == 0 { index.columns.append(column) }
+                    guard i < buf.count else { break }
+                    if buf[i] == UInt8(ascii: "\n") {
+                        index.starts.append(i + 1)
+                        column = 1
+                    } else if buf[i] & 0xC0 != 0x80 {
+                        column += 1
+                    }
+                    i += 1
+                }
             }
-            cached = starts
-            return starts
+            cached = index
+            return index
         }
     }
 
     /// The location of a byte offset relative to `bytes`.
     public func location(ofOffset offset: Int) -> SourceLocation {
         let clamped = max(0, min(offset, bytes.count))
-        let lineStarts = self.lineStarts
+        let index = self.index
+        let lineStarts = index.starts
         var lo = 0
         var hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
         }
+        let block = clamped / Self.checkpointBytes
+        let blockStart = block * Self.checkpointBytes
         var column = 1
         var i = lineStarts[lo]
+        if blockStart > i {
+            column = index.columns[block]
+            i = blockStart
+        }
         while i < clamped {
             if bytes[i] & 0xC0 != 0x80 { column += 1 }
             i += 1
