@@ -11,11 +11,57 @@ extension JSONPath {
     /// Selects the nodes of `root` that this query designates, in RFC 9535 order. Past the step limit
     /// (`stepLimit`, or the one above), throws instead.
     public func select(_ root: JSONValue, stepLimit: Int? = nil) throws(JSONPathLimitError) -> [JSONPathNode] {
-        let budget = Budget(stepLimit ?? Self.baseStepLimit, growsWith: stepLimit == nil ? root : nil)
+        let budget = Budget(
+            stepLimit ?? Self.baseStepLimit, growsWith: stepLimit == nil ? root : nil, perNode: Self.stepsPerNode * weight)
         let evaluator = Evaluator(root: root, budget: budget)
         let nodes = evaluator.run(segments, from: [JSONPathNode(value: root, location: NormalizedPath())])
-        if budget.exhausted { throw JSONPathLimitError(query: text, steps: budget.limit) }
+        if budget.exhausted {
+            throw JSONPathLimitError(query: text, steps: budget.limit, timedOutPattern: budget.timedOutPattern)
+        }
         return nodes
+    }
+
+    /// The query's size: its selectors and filter terms (a query with more of them may take more steps
+    /// per node of the document).
+    var weight: Int { Self.weight(segments) }
+
+    static func weight(_ segments: [Segment]) -> Int {
+        segments.reduce(0) { total, segment in
+            total
+                + segment.selectors.reduce(0) { n, selector in
+                    if case .filter(let e) = selector { return n + weight(e) }
+                    return n + 1
+                }
+        }
+    }
+
+    static func weight(_ e: LogicalExpr) -> Int {
+        switch e {
+        case .or(let terms), .and(let terms): return terms.reduce(0) { $0 + weight($1) }
+        case .not(let inner): return weight(inner)
+        case .exists(let q): return 1 + weight(q.segments)
+        case .function(let f): return 1 + weight(f)
+        case .comparison(let l, _, let r): return 1 + weight(l) + weight(r)
+        }
+    }
+
+    static func weight(_ c: Comparable) -> Int {
+        switch c {
+        case .literal: return 0
+        case .query(let q): return weight(q.segments)
+        case .function(let f): return weight(f)
+        }
+    }
+
+    static func weight(_ f: FunctionCall) -> Int {
+        f.arguments.reduce(1) { n, a in
+            switch a {
+            case .literal: return n
+            case .query(let q): return n + weight(q.segments)
+            case .logical(let e): return n + weight(e)
+            case .function(let g): return n + weight(g)
+            }
+        }
     }
 
     /// The selected values only (no paths), for assertions.
@@ -24,51 +70,93 @@ extension JSONPath {
     }
 }
 
-/// A query stopped at its step limit (its result would be wrong, so there is none).
+/// A query stopped at its step limit, or by a regular expression that timed out (its result would be
+/// wrong, so there is none).
 public struct JSONPathLimitError: Error, Sendable, CustomStringConvertible {
     public let query: String
     public let steps: Int
+    /// The `match()` / `search()` pattern whose matching timed out, if that is what stopped the query.
+    public let timedOutPattern: String?
 
     public var description: String {
-        "JSONPath \(query) needs more than \(steps) evaluation steps on this document (nested descendant "
-            + "queries cost a power of the document's size)"
+        if let p = timedOutPattern {
+            return "JSONPath \(query): matching '\(p)' timed out (catastrophic backtracking)"
+        }
+        return "JSONPath \(query) needs more than \(steps) evaluation steps on this document (the limit grows "
+            + "with the document and the query; a path nesting descendant filters costs a power of the document's size)"
     }
 }
 
-/// The steps left. Once spent, every loop of the evaluator stops early and `select` throws.
+/// The steps left. A node visited, selected or tested is one step; comparing, measuring or matching a
+/// value costs its size (one step per node or member, per 64 bytes of a string). Once spent, every loop
+/// of the evaluator stops early and `select` throws.
 final class Budget {
     private(set) var limit: Int
     private var left: Int
-    /// The document, while the limit may still grow to `stepsPerNode` per node (counted only if needed).
+    /// The document, while the limit may still grow to `perNode` steps per node (counted only if needed).
     private var document: JSONValue?
+    private let perNode: Int
     private(set) var exhausted = false
+    private(set) var timedOutPattern: String?
 
-    init(_ limit: Int, growsWith document: JSONValue?) {
+    init(_ limit: Int, growsWith document: JSONValue?, perNode: Int = JSONPath.stepsPerNode) {
         self.limit = limit
         left = limit
         self.document = document
+        self.perNode = max(perNode, JSONPath.stepsPerNode)
     }
 
     /// Takes one step; false once the budget is spent.
-    @inline(__always) func step() -> Bool {
-        if left > 0 {
-            left -= 1
+    @inline(__always) func step() -> Bool { charge(1) }
+
+    /// Takes `n` steps; false once the budget is spent.
+    @inline(__always) func charge(_ n: Int) -> Bool {
+        if left >= n {
+            left -= n
             return true
         }
-        return grow()
+        return grow(n)
     }
 
-    private func grow() -> Bool {
+    /// Charges the size of a value: one step per node or member, one per 64 bytes of a string.
+    func charge(_ v: JSONValue) -> Bool {
+        switch v {
+        case .string(let s): return charge(1 + s.utf8.count / 64)
+        case .array(let a):
+            guard charge(1) else { return false }
+            for e in a { guard charge(e) else { return false } }
+            return true
+        case .object(let o):
+            guard charge(1 + o.count) else { return false }
+            for e in o { guard charge(e.value) else { return false } }
+            return true
+        default: return charge(1)
+        }
+    }
+
+    /// A regular expression timed out: the query stops, since its answer would be a guess.
+    func timedOut(_ pattern: String) {
+        timedOutPattern = timedOutPattern ?? pattern
+        exhausted = true
+        left = 0
+        document = nil
+    }
+
+    private func grow(_ n: Int) -> Bool {
         if let d = document {
             document = nil
-            let allowed = Self.count(d) * JSONPath.stepsPerNode
+            let allowed = Self.count(d) &* perNode
             if allowed > limit {
-                left = allowed - limit - 1
+                left += allowed - limit
                 limit = allowed
-                return true
+                if left >= n {
+                    left -= n
+                    return true
+                }
             }
         }
         exhausted = true
+        left = 0
         return false
     }
 
@@ -117,6 +205,7 @@ struct Evaluator {
         case .array(let a):
             for (i, v) in a.enumerated() { descend(JSONPathNode(value: v, location: node.location.appending(.index(i))), visit) }
         case .object(let o):
+            guard budget.charge(o.count) else { return }
             for e in o.uniqueEntries {
                 descend(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))), visit)
             }
@@ -140,6 +229,7 @@ struct Evaluator {
                         out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
                     }
                 case .object(let o):
+                    guard budget.charge(o.count) else { return }
                     for e in o.uniqueEntries {
                         guard budget.step() else { return }
                         out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))))
@@ -169,6 +259,7 @@ struct Evaluator {
                         out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
                     }
                 case .object(let o):
+                    guard budget.charge(o.count) else { return }
                     for e in o.uniqueEntries {
                         guard budget.step() else { return }
                         guard test(expr, current: e.value) else { continue }
@@ -219,7 +310,11 @@ struct Evaluator {
             case .value: return false
             }
         case .comparison(let l, let op, let r):
-            return compare(evaluate(l, current: current), op, evaluate(r, current: current))
+            let a = evaluate(l, current: current)
+            let b = evaluate(r, current: current)
+            // Comparing costs the size of what is compared (two large objects, two long strings).
+            for v in [a, b] { if case .value(let x) = v, !budget.charge(x) { return false } }
+            return compare(a, op, b)
         }
     }
 
@@ -276,7 +371,7 @@ struct Evaluator {
 
     func call(_ f: FunctionCall, current: JSONValue) -> FunctionResult {
         let args = f.arguments.map { argument(in: $0, current: current) }
-        return FunctionRegistry.implementations[f.name]!(args)
+        return FunctionRegistry.implementations[f.name]!(args, budget)
     }
 
     func argument(in a: FunctionArgument, current: JSONValue) -> FunctionResult {

@@ -16,25 +16,30 @@ enum FunctionRegistry {
         "value": Signature(parameters: [.nodes], result: .value),
     ]
 
-    typealias Implementation = @Sendable ([Evaluator.FunctionResult]) -> Evaluator.FunctionResult
+    /// An implementation charges the budget for the work it does on its arguments' size.
+    typealias Implementation = @Sendable ([Evaluator.FunctionResult], Budget) -> Evaluator.FunctionResult
 
     static let implementations: [String: Implementation] = [
-        "length": { args in
+        "length": { args, budget in
             guard case .value(let v) = valueArgument(args[0]) else { return .value(.nothing) }
             switch v {
-            case .string(let s): return .value(.value(.int(s.unicodeScalars.count)))
+            case .string(let s):
+                guard budget.charge(1 + s.utf8.count / 64) else { return .value(.nothing) }
+                return .value(.value(.int(s.unicodeScalars.count)))
             case .array(let a): return .value(.value(.int(a.count)))
-            case .object(let o): return .value(.value(.int(o.uniqueEntries.count)))
+            case .object(let o):
+                guard budget.charge(1 + o.count) else { return .value(.nothing) }
+                return .value(.value(.int(o.uniqueEntries.count)))
             default: return .value(.nothing)
             }
         },
-        "count": { args in
+        "count": { args, _ in
             guard case .nodes(let n) = args[0] else { return .value(.nothing) }
             return .value(.value(.int(n.count)))
         },
-        "match": { args in regexTest(args, whole: true) },
-        "search": { args in regexTest(args, whole: false) },
-        "value": { args in
+        "match": { args, budget in regexTest(args, whole: true, budget) },
+        "search": { args, budget in regexTest(args, whole: false, budget) },
+        "value": { args, _ in
             guard case .nodes(let n) = args[0], n.count == 1 else { return .value(.nothing) }
             return .value(.value(n[0].value))
         },
@@ -49,11 +54,20 @@ enum FunctionRegistry {
         }
     }
 
-    static func regexTest(_ args: [Evaluator.FunctionResult], whole: Bool) -> Evaluator.FunctionResult {
+    /// A match costs the subject's and the pattern's size; a match that times out stops the query
+    /// (false would be a guess).
+    static func regexTest(_ args: [Evaluator.FunctionResult], whole: Bool, _ budget: Budget) -> Evaluator.FunctionResult {
         guard case .value(.string(let subject)) = valueArgument(args[0]),
             case .value(.string(let pattern)) = valueArgument(args[1])
         else { return .logical(false) }
+        guard budget.charge(1 + (subject.utf8.count + pattern.utf8.count) / 64) else { return .logical(false) }
         guard let regex = IRegexp.compile(pattern, whole: whole) else { return .logical(false) }
-        return .logical(regex.firstMatch(in: subject) == .matched)
+        switch regex.firstMatch(in: subject) {
+        case .matched: return .logical(true)
+        case .notMatched: return .logical(false)
+        case .timedOut:
+            budget.timedOut(pattern)
+            return .logical(false)
+        }
     }
 }

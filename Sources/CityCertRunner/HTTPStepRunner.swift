@@ -5,6 +5,7 @@ import CityCertJSONSchema
 import CityCertProfile
 import CityCertRegex
 import Foundation
+import Synchronization
 
 /// Runs the steps of one HTTP check: builds requests, sends them, judges expectations, captures variables.
 struct HTTPStepRunner {
@@ -307,9 +308,12 @@ extension HTTPStepRunner {
                 status: 200, headers: n.headers, body: n.body, httpVersion: "1.1", timings: HTTPTimings(), effectiveURL: n.path)
         }
         let runner = self
-        // A notification matches when every expectation holds (one that could not be judged does not).
+        // A notification matches when every expectation holds; one that could not be judged does not match,
+        // and is remembered: with no match, the step is then an error, not a failure.
+        let unjudged = Mutex<String?>(nil)
         let found = await inbox.wait(from: 0, within: within) { n in
             let (problems, errors, _) = runner.judge(step, asResponse(n))
+            if let e = errors.first { unjudged.withLock { $0 = $0 ?? e } }
             return problems.isEmpty && errors.isEmpty
         }
         guard let (_, n) = found else {
@@ -321,6 +325,11 @@ extension HTTPStepRunner {
             if let last = inbox.received().last {
                 let (problems, errors, _) = judge(step, asResponse(last))
                 exchange.problems += (errors + problems).map { "the last one: " + variables.redact($0) }
+            }
+            // Some notification could not be judged: it may have been the one expected, so no verdict.
+            if let e = unjudged.withLock({ $0 }) {
+                exchange.problems.append("a notification could not be judged: " + variables.redact(e))
+                return (exchange, .error)
             }
             return (exchange, .failed)
         }

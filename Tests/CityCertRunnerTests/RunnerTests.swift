@@ -95,6 +95,42 @@ import Testing
         }
     }
 
+    /// Notifications already received, for await_notification steps without a receiver.
+    struct FixedInbox: NotificationInbox {
+        let notifications: [ReceivedNotification]
+        var url: String { "http://127.0.0.1:1/notify" }
+        var droppedCount: Int { 0 }
+        func received() -> [ReceivedNotification] { notifications }
+        func wait(from index: Int, within: Double, matching: @escaping @Sendable (ReceivedNotification) -> Bool) async
+            -> (index: Int, notification: ReceivedNotification)?
+        {
+            for (i, n) in notifications.enumerated().dropFirst(index) where matching(n) { return (i, n) }
+            return nil
+        }
+    }
+
+    /// An awaited notification that could not be judged (a path past its step limit) may have been the
+    /// expected one: with no match, the step is an error, even when a later notification simply fails.
+    @Test func unjudgedNotificationMakesTheWaitAnError() async throws {
+        func notification(_ body: String) -> ReceivedNotification {
+            ReceivedNotification(method: "POST", path: "/notify", headers: [], body: Array(body.utf8), received: 0)
+        }
+        let big = "[" + (0..<30).map { "{\"a\": [\($0)]}" }.joined(separator: ",") + "]"
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{await_notification: {within: 100ms}, expect: {assert: [{path: '$..[?$..[?$..[?@]]]', exists: true}]}}]}}]}
+            """, inputs: "receiver: {host: 127.0.0.1, port: 0}")
+        var options = RunOptions()
+        options.jsonPathStepLimit = 20_000
+        options.inbox = FixedInbox(notifications: [notification(big), notification("[]")])
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements[0].outcome == .error)
+        #expect(report.requirements[0].checks[0].message?.contains("could not be judged") == true)
+        options.inbox = FixedInbox(notifications: [notification("[]")])
+        let plain = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(plain.requirements[0].outcome == .failed)
+    }
+
     @Test func dataFindingsAreLocated() async throws {
         let dir = NSTemporaryDirectory() + "citycert-data-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
