@@ -271,7 +271,9 @@ struct YAMLComposer {
             var line = 1
             var column = 1
             var afterCR = false
-            for c in prefix.unicodeScalars {
+            // libyaml skips a byte order mark without counting it.
+            let scalars = prefix.unicodeScalars
+            for c in scalars.first == "\u{FEFF}" ? scalars.dropFirst() : scalars[...] {
                 switch c {
                 case "\n" where afterCR: break
                 case "\r", "\n", "\u{85}", "\u{2028}", "\u{2029}":

@@ -258,6 +258,7 @@ enum YAMLCoreSchema {
         case integer(String)
         /// `0o…` or `0x…` that fits an Int.
         case radix(Int)
+        // (A larger one is `.integer` with its decimal digits.)
         /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` with a dot or an exponent, as a JSON lexeme.
         case decimal(String)
     }
@@ -276,7 +277,9 @@ enum YAMLCoreSchema {
             let valid = u[2...].allSatisfy { b in
                 hex ? decimal(b) || (b >= 97 && b <= 102) || (b >= 65 && b <= 70) : (b >= 48 && b <= 55)
             }
-            return valid ? Int(body, radix: hex ? 16 : 8).map(Number.radix) : nil
+            guard valid else { return nil }
+            if let value = Int(body, radix: hex ? 16 : 8) { return .radix(value) }
+            return .integer(decimalDigits(u[2...], radix: hex ? 16 : 8))
         }
         var i = 0
         let negative = u.first == UInt8(ascii: "-")
@@ -310,5 +313,28 @@ enum YAMLCoreSchema {
         if !fraction.isEmpty { lexeme += "." + String(decoding: fraction, as: UTF8.self) }
         lexeme += String(decoding: exponent, as: UTF8.self)
         return .decimal(lexeme)
+    }
+
+    /// The decimal digits of a number written in base 8 or 16 (validated ASCII digits), any length.
+    static func decimalDigits(_ digits: ArraySlice<UInt8>, radix: UInt32) -> String {
+        var limbs: [UInt32] = [0]  // base 10^9, least significant first
+        for b in digits {
+            var carry: UInt64 = UInt64(b <= 57 ? b - 48 : (b | 0x20) - 87)
+            for i in limbs.indices {
+                let v = UInt64(limbs[i]) * UInt64(radix) + carry
+                limbs[i] = UInt32(v % 1_000_000_000)
+                carry = v / 1_000_000_000
+            }
+            while carry > 0 {
+                limbs.append(UInt32(carry % 1_000_000_000))
+                carry /= 1_000_000_000
+            }
+        }
+        var out = String(limbs.last!)
+        for limb in limbs.dropLast().reversed() {
+            let s = String(limb)
+            out += String(repeating: "0", count: 9 - s.count) + s
+        }
+        return out
     }
 }

@@ -63,7 +63,9 @@ import Testing
     @Test func byteOrderMarkAndRefusedCharacters() throws {
         let value = try ProfileLoader.json(yaml: "\u{FEFF}a: 1\nb: [2]\n", file: "t.yaml")
         #expect(JSONSerializer.string(value) == #"{"a":1,"b":[2]}"#)
-        for (text, line, column) in [("a: 1\nb: \"e\u{301}e\u{301}\u{1}\"\n", 2, 9), ("a: 1\rb: \"\u{1}\"\r", 2, 5)] {
+        for (text, line, column) in [
+            ("a: 1\nb: \"e\u{301}e\u{301}\u{1}\"\n", 2, 9), ("a: 1\rb: \"\u{1}\"\r", 2, 5), ("\u{FEFF}a: \"\u{1}\"\n", 1, 5),
+        ] {
             do {
                 _ = try ProfileLoader.json(yaml: text, file: "t.yaml")
                 Issue.record("no error for \(text.debugDescription)")
@@ -100,7 +102,8 @@ import Testing
             ("+-5", "\"+-5\""), ("0x1p3", "\"0x1p3\""), ("0X10", "\"0X10\""), ("-0x10", "\"-0x10\""), ("0o17", "15"),
             ("0o8", "\"0o8\""), (".5", "0.5"), ("1.", "1"), ("+1.5", "1.5"), ("-.5e2", "-0.5e2"), ("1.e5", "1e5"),
             ("+123456789012345678901234", "123456789012345678901234"), (".inf", "\".inf\""), ("1e", "\"1e\""),
-            (".", "\".\""),
+            (".", "\".\""), ("0xFFFFFFFFFFFFFFFFFF", "4722366482869645213695"),
+            ("0o7777777777777777777777", "73786976294838206463"),
         ]
         for (yaml, json) in cases {
             let value = try ProfileLoader.json(yaml: "v: \(yaml)", file: "t.yaml")
