@@ -75,12 +75,19 @@ extension JSONPath {
 public struct JSONPathLimitError: Error, Sendable, CustomStringConvertible {
     public let query: String
     public let steps: Int
-    /// The `match()` / `search()` pattern whose matching timed out, if that is what stopped the query.
+    /// The pattern whose matching did not finish (timed out, or ICU gave up), if that is what stopped it.
     public let timedOutPattern: String?
+
+    public init(query: String, steps: Int, timedOutPattern: String? = nil) {
+        self.query = query
+        self.steps = steps
+        self.timedOutPattern = timedOutPattern
+    }
 
     public var description: String {
         if let p = timedOutPattern {
-            return "JSONPath \(query): matching '\(p)' timed out (catastrophic backtracking)"
+            return "JSONPath \(query): matching '\(p)' did not finish (catastrophic backtracking; at most 1 s per "
+                + "match and 10 s per path)"
         }
         return "JSONPath \(query) needs more than \(steps) evaluation steps on this document (the limit grows "
             + "with the document and the query; a path nesting descendant filters costs a power of the document's size)"
@@ -98,6 +105,10 @@ final class Budget {
     private let perNode: Int
     private(set) var exhausted = false
     private(set) var timedOutPattern: String?
+    /// Seconds of regular-expression matching left for the whole query (each match has its own 1 s limit
+    /// too): many slow matches stop the query as one long match does.
+    var regexSecondsLeft = Budget.regexSeconds
+    static let regexSeconds = 10.0
 
     init(_ limit: Int, growsWith document: JSONValue?, perNode: Int = JSONPath.stepsPerNode) {
         self.limit = limit
@@ -118,7 +129,7 @@ final class Budget {
         return grow(n)
     }
 
-    /// Charges the size of a value: one step per node or member, one per 64 bytes of a string.
+    /// Charges the size of a value: one step per node or member, one per 64 bytes of a string or name.
     func charge(_ v: JSONValue) -> Bool {
         switch v {
         case .string(let s): return charge(1 + s.utf8.count / 64)
@@ -127,9 +138,36 @@ final class Budget {
             for e in a { guard charge(e) else { return false } }
             return true
         case .object(let o):
-            guard charge(1 + o.count) else { return false }
+            guard chargeMembers(o) else { return false }
             for e in o { guard charge(e.value) else { return false } }
             return true
+        case .number(let n): return charge(1 + n.lexeme.utf8.count / 64)
+        default: return charge(1)
+        }
+    }
+
+    /// Walking an object's members (its duplicates too) and hashing their names.
+    func chargeMembers(_ o: JSONObject) -> Bool {
+        var bytes = 0
+        for e in o { bytes += e.key.utf8.count }
+        return charge(1 + o.count + bytes / 64)
+    }
+
+    /// What comparing two values costs: only values of one kind are compared member by member or byte
+    /// by byte (then the smaller one is charged), and numbers whose doubles are equal through their
+    /// exact decimals; anything else is one step.
+    func chargeComparison(_ x: JSONValue, _ y: JSONValue) -> Bool {
+        switch (x, y) {
+        case (.string(let s), .string(let t)): return charge(1 + min(s.utf8.count, t.utf8.count) / 64)
+        case (.number(let m), .number(let n)):
+            guard m.double == n.double, m.lexeme != n.lexeme else { return charge(1) }
+            return charge(1 + (m.lexeme.utf8.count + n.lexeme.utf8.count) / 8)
+        case (.array(let a), .array(let b)):
+            guard a.count == b.count else { return charge(1) }
+            return charge(x)
+        case (.object(let o), .object(let p)):
+            guard chargeMembers(o), chargeMembers(p) else { return false }
+            return charge(o.count <= p.count ? x : y)
         default: return charge(1)
         }
     }
@@ -205,7 +243,7 @@ struct Evaluator {
         case .array(let a):
             for (i, v) in a.enumerated() { descend(JSONPathNode(value: v, location: node.location.appending(.index(i))), visit) }
         case .object(let o):
-            guard budget.charge(o.count) else { return }
+            guard budget.chargeMembers(o) else { return }
             for e in o.uniqueEntries {
                 descend(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))), visit)
             }
@@ -229,7 +267,7 @@ struct Evaluator {
                         out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
                     }
                 case .object(let o):
-                    guard budget.charge(o.count) else { return }
+                    guard budget.chargeMembers(o) else { return }
                     for e in o.uniqueEntries {
                         guard budget.step() else { return }
                         out.append(JSONPathNode(value: e.value, location: node.location.appending(.name(e.key))))
@@ -259,7 +297,7 @@ struct Evaluator {
                         out.append(JSONPathNode(value: v, location: node.location.appending(.index(i))))
                     }
                 case .object(let o):
-                    guard budget.charge(o.count) else { return }
+                    guard budget.chargeMembers(o) else { return }
                     for e in o.uniqueEntries {
                         guard budget.step() else { return }
                         guard test(expr, current: e.value) else { continue }
@@ -312,8 +350,9 @@ struct Evaluator {
         case .comparison(let l, let op, let r):
             let a = evaluate(l, current: current)
             let b = evaluate(r, current: current)
-            // Comparing costs the size of what is compared (two large objects, two long strings).
-            for v in [a, b] { if case .value(let x) = v, !budget.charge(x) { return false } }
+            guard case .value(let x) = a, case .value(let y) = b, budget.chargeComparison(x, y) else {
+                return !budget.exhausted && compare(a, op, b)
+            }
             return compare(a, op, b)
         }
     }
@@ -357,7 +396,10 @@ struct Evaluator {
     func less(_ a: ValueOrNothing, _ b: ValueOrNothing) -> Bool {
         guard case .value(let x) = a, case .value(let y) = b else { return false }
         switch (x, y) {
-        case (.number(let m), .number(let n)): return m.decimal < n.decimal
+        case (.number(let m), .number(let n)):
+            // Rounding to double is monotonic: different doubles decide; equal ones need the exact values.
+            if m.double != n.double { return m.double < n.double }
+            return m.lexeme != n.lexeme && m.decimal < n.decimal
         case (.string(let s), .string(let t)): return s.unicodeScalars.lexicographicallyPrecedes(t.unicodeScalars)
         default: return false
         }

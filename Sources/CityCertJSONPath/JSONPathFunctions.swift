@@ -1,5 +1,6 @@
 import CityCertJSON
 import CityCertRegex
+import Dispatch
 
 /// The RFC 9535 function extensions (section 2.4): one signature and one implementation each.
 enum FunctionRegistry {
@@ -28,7 +29,7 @@ enum FunctionRegistry {
                 return .value(.value(.int(s.unicodeScalars.count)))
             case .array(let a): return .value(.value(.int(a.count)))
             case .object(let o):
-                guard budget.charge(1 + o.count) else { return .value(.nothing) }
+                guard budget.chargeMembers(o) else { return .value(.nothing) }
                 return .value(.value(.int(o.uniqueEntries.count)))
             default: return .value(.nothing)
             }
@@ -62,7 +63,14 @@ enum FunctionRegistry {
         else { return .logical(false) }
         guard budget.charge(1 + (subject.utf8.count + pattern.utf8.count) / 64) else { return .logical(false) }
         guard let regex = IRegexp.compile(pattern, whole: whole) else { return .logical(false) }
-        switch regex.firstMatch(in: subject) {
+        guard budget.regexSecondsLeft > 0 else {
+            budget.timedOut(pattern)
+            return .logical(false)
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let outcome = regex.firstMatch(in: subject, timeLimit: min(BoundedRegex.defaultTimeLimit, budget.regexSecondsLeft))
+        budget.regexSecondsLeft -= Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        switch outcome {
         case .matched: return .logical(true)
         case .notMatched: return .logical(false)
         case .timedOut:

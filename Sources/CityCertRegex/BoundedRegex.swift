@@ -45,9 +45,17 @@ public final class BoundedRegex: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let limit = UInt64(timeLimit * 1_000_000_000)
         var outcome = Outcome.notMatched
-        regex.enumerateMatches(in: subject, options: [.reportProgress], range: range) { match, _, stop in
+        regex.enumerateMatches(in: subject, options: [.reportProgress, .reportCompletion], range: range) {
+            match, flags, stop in
             if match != nil {
                 outcome = .matched
+                stop.pointee = true
+                return
+            }
+            // ICU gave up (its backtracking stack overflowed, or another internal error): not matching
+            // would be a guess, so it counts as a match that did not finish in time.
+            if flags.contains(.internalError) {
+                outcome = .timedOut
                 stop.pointee = true
                 return
             }

@@ -48,14 +48,20 @@ enum AssertionEvaluator {
         case .oneOf(let options):
             return each { v in options.contains(v) ? nil : "\(show(v)) is not one of \(show(.array(options)))" }
         case .matches(let regex):
-            return each { v in
+            // A match that does not finish gives no verdict: the assertion is an error, as in a path.
+            var unfinished = false
+            let problems = each { v in
                 guard case .string(let s) = v else { return "\(show(v)) is not a string, cannot match '\(regex.source)'" }
                 switch regex.firstMatch(in: s) {
                 case .matched: return nil
                 case .notMatched: return "\(show(v)) does not match '\(regex.source)'"
-                case .timedOut: return "matching '\(regex.source)' timed out (catastrophic backtracking)"
+                case .timedOut:
+                    unfinished = true
+                    return nil
                 }
             }
+            if unfinished { throw JSONPathLimitError(query: a.path.text, steps: 0, timedOutPattern: regex.source) }
+            return problems
         case .type(let t):
             return each { v in
                 let ok: Bool
