@@ -51,6 +51,7 @@ enum AssertionEvaluator {
             // A match that does not finish gives no verdict: the assertion is an error, as in a path.
             var unfinished = false
             let problems = each { v in
+                if unfinished { return nil }  // the first match that does not finish decides
                 guard case .string(let s) = v else { return "\(show(v)) is not a string, cannot match '\(regex.source)'" }
                 switch regex.firstMatch(in: s) {
                 case .matched: return nil
