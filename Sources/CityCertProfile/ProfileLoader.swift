@@ -467,11 +467,10 @@ struct Builder {
         do {
             return try JSONPath(s)
         } catch {
-            throw ProfileError(
-                file: source.file, line: node.line,
-                column: node.column + error.position + (node.kind == .plain ? 0 : 1),
-                message: "invalid JSONPath: \(error.message)",
-                lineText: node.line - 1 < source.lines.count ? String(source.lines[node.line - 1]) : nil)
+            // At the character: past the opening quote of a quoted scalar.
+            throw source.error(
+                "invalid JSONPath: \(error.message)", line: node.line,
+                column: node.column + error.position + (node.kind == .plain ? 0 : 1))
         }
     }
 

@@ -102,19 +102,9 @@ struct YAMLComposer {
                 let index = add(s.style == YAML_PLAIN_SCALAR_STYLE ? .plain : .quoted, text, mark)
                 if let anchor = s.anchor { anchors[String(cString: anchor)] = index }
             case YAML_SEQUENCE_START_EVENT:
-                let inKey = nextIsInKey
-                let index = add(.sequence, "", mark)
-                stack.append(
-                    Frame(
-                        index: index, base: pending.count, isMapping: false,
-                        anchor: event.data.sequence_start.anchor.map { String(cString: $0) }, inKey: inKey))
+                open(.sequence, anchor: event.data.sequence_start.anchor, mark)
             case YAML_MAPPING_START_EVENT:
-                let inKey = nextIsInKey
-                let index = add(.mapping, "", mark)
-                stack.append(
-                    Frame(
-                        index: index, base: pending.count, isMapping: true,
-                        anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, inKey: inKey))
+                open(.mapping, anchor: event.data.mapping_start.anchor, mark)
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 close()
             case YAML_ALIAS_EVENT:
@@ -135,6 +125,16 @@ struct YAMLComposer {
         childCount.append(0)
         if !stack.isEmpty { pending.append(index) }
         return index
+    }
+
+    /// Starts a collection: it becomes the innermost open one.
+    private mutating func open(_ kind: YTree.Kind, anchor: UnsafeMutablePointer<yaml_char_t>?, _ mark: yaml_mark_t) {
+        let inKey = nextIsInKey
+        let index = add(kind, "", mark)
+        stack.append(
+            Frame(
+                index: index, base: pending.count, isMapping: kind == .mapping, anchor: anchor.map { String(cString: $0) },
+                inKey: inKey))
     }
 
     /// Ends the innermost collection: its children move to `children`, a mapping's keys are checked for

@@ -134,6 +134,11 @@ struct YNode {
         return first..<first + Int(tree.childCount[Int(index)])
     }
 
+    /// A mapping's keys' positions in `tree.children` (each value follows its key).
+    @inline(__always) fileprivate var keyPositions: StrideTo<Int> {
+        stride(from: childRange.lowerBound, to: childRange.upperBound, by: 2)
+    }
+
     /// The child at position `i` of `tree.children`.
     fileprivate func child(_ i: Int) -> YNode { YNode(tree, tree.children[i]) }
 
@@ -151,9 +156,7 @@ struct YNode {
     func mapping(_ what: String, allowed: [String]? = nil) throws -> Mapping {
         guard kind == .mapping else { throw error("\(what) must be a mapping") }
         // Duplicate keys are already rejected by the YAML composer.
-        let all = childRange
-        var i = all.lowerBound
-        while i < all.upperBound {
+        for i in keyPositions {
             let key = child(i)
             guard let s = key.scalar else { throw key.error("keys in \(what) must be strings") }
             if let allowed, !allowed.contains(s) {
@@ -162,7 +165,6 @@ struct YNode {
                     ?? "allowed keys: \(allowed.joined(separator: ", "))"
                 throw key.error("unknown key '\(s)' in \(what)", hint: hint)
             }
-            i += 2
         }
         return Mapping(owner: self, what: what)
     }
@@ -185,15 +187,12 @@ struct YNode {
         case .sequence:
             return .array(try items.map { try $0.json() })
         case .mapping:
-            let all = childRange
             var pairs: [(String, JSONValue)] = []
-            pairs.reserveCapacity(all.count / 2)
-            var i = all.lowerBound
-            while i < all.upperBound {
+            pairs.reserveCapacity(childRange.count / 2)
+            for i in keyPositions {
                 let key = child(i)
                 guard let k = key.scalar else { throw key.error("JSON object keys must be strings") }
                 pairs.append((k, try child(i + 1).json()))
-                i += 2
             }
             return .object(JSONObject(pairs))
         case .alias:
@@ -208,14 +207,11 @@ struct YNode {
 
         /// Keys, key nodes and values in source order.
         var entries: [(String, YNode, YNode)] {
-            let all = owner.childRange
             var out: [(String, YNode, YNode)] = []
-            out.reserveCapacity(all.count / 2)
-            var i = all.lowerBound
-            while i < all.upperBound {
+            out.reserveCapacity(owner.childRange.count / 2)
+            for i in owner.keyPositions {
                 let key = owner.child(i)
                 out.append((key.scalar ?? "", key, owner.child(i + 1)))
-                i += 2
             }
             return out
         }
@@ -224,8 +220,9 @@ struct YNode {
 
         /// The position in `tree.children` of the key named `key`.
         private func find(_ key: String) -> Int? {
-            let all = owner.childRange
+            // The builder's most frequent call: a plain loop (a stride's `first(where:)` cost 30 % more).
             let tree = owner.tree
+            let all = owner.childRange
             var i = all.lowerBound
             while i < all.upperBound {
                 if tree.strings[Int(tree.children[i])] == key { return i }

@@ -178,7 +178,9 @@ struct JSONCommand: ParsableCommand {
         var maxDocumentBytes = JSONCommand.defaultMaxDocumentBytes
         @Option(
             name: .customLong("max-steps"),
-            help: "Evaluation steps allowed per document (default: 10,000,000, or 8 per node of a larger document).")
+            help:
+                "Evaluation steps allowed per document (default: 10,000,000, or 8 per node and per selector or filter term, if more)."
+        )
         var maxSteps: Int?
         @Argument(help: "JSON files.") var files: [String]
 
