@@ -34,6 +34,36 @@ public struct RunReport: Sendable {
     public var requirements: [RequirementResult]
     /// Resources the run created and could not delete.
     public var leftovers: [String]
+    /// Requirements of the profile left out of the run by `--filter`, with the reason.
+    public var notSelected: [NotRun] = []
+    /// What the data paths held and which of it no requirement looked at (data runs only).
+    public var coverage: DataCoverage?
+
+    /// A requirement that did not run because of a run option, not because of the target.
+    public struct NotRun: Sendable, Equatable {
+        public var id: String
+        public var level: Level
+        public var reason: String
+        public init(id: String, level: Level, reason: String) {
+            self.id = id
+            self.level = level
+            self.reason = reason
+        }
+    }
+
+    /// True when options left requirements out (`--filter`) or skipped them (`--read-only`): the verdict
+    /// is the verdict of what ran.
+    public var partial: Bool { !notRun.isEmpty }
+
+    /// Every requirement an option kept from running: those `--filter` left out, then those skipped by
+    /// an option (`--read-only`, or needing one that was), in profile order.
+    public var notRun: [NotRun] {
+        var out = notSelected
+        for q in requirements where q.outcome == .skipped && q.excludedByOption {
+            out.append(NotRun(id: q.id, level: q.level, reason: q.reason ?? "skipped by a run option"))
+        }
+        return out
+    }
 
     public init(
         profile: ProfileInfo, target: [String: String], toolVersion: String, started: Double, finished: Double, insecure: Bool,
@@ -51,17 +81,23 @@ public struct RunReport: Sendable {
         self.leftovers = leftovers
     }
 
-    /// CONFORMANT only when every MUST requirement passed or was not applicable (skipped MUSTs are
-    /// "not passed"), and something was checked: a run where nothing applies proves nothing.
+    /// CONFORMANT only when every MUST requirement that ran passed or was not applicable (a MUST skipped
+    /// because a need did not pass is "not passed"; one an option kept from running is left out and the
+    /// run is partial), and something was checked: a run where nothing applies proves nothing.
     public var conformant: Bool {
-        mustNotPassed == 0 && count(.passed) + count(.failed) > 0
+        mustNotPassed == 0 && count(.passed) + count(.failed) > 0 && !uncoveredFails
     }
 
-    /// MUST requirements that neither passed nor were not applicable.
+    /// Data no requirement looked at, in a profile that declares `uncovered: fail`.
+    public var uncoveredFails: Bool { coverage.map { $0.failsVerdict && $0.uncovered > 0 } ?? false }
+
+    /// MUST requirements that neither passed nor were not applicable (options' skips left out).
     public var mustNotPassed: Int {
         var n = 0
         for i in requirements.indices
-        where requirements[i].level == .must && requirements[i].outcome != .passed && requirements[i].outcome != .notApplicable {
+        where requirements[i].level == .must && requirements[i].outcome != .passed && requirements[i].outcome != .notApplicable
+            && !requirements[i].excludedByOption
+        {
             n += 1
         }
         return n
@@ -92,6 +128,9 @@ public struct RequirementResult: Sendable {
     public var reason: String?
     public var checks: [CheckResult]
     public var duration: Double
+    /// Skipped because of a run option (`--read-only`), directly or through a need: not the target's
+    /// doing, so it never fails the verdict by itself; the report lists it as not run.
+    public var excludedByOption = false
 
     public init(
         id: String, title: String, clause: String, url: String?, quote: String? = nil, level: Level, tags: [String],
@@ -188,5 +227,38 @@ public struct DataFinding: Sendable, Equatable {
         self.pointer = pointer
         self.message = message
         self.rule = rule
+    }
+}
+
+/// Which documents of the data paths the profile's requirements looked at.
+public struct DataCoverage: Sendable {
+    /// A document (or a file that is no document) no requirement looked at.
+    public struct Place: Sendable, Equatable {
+        public var file: String
+        public var line: Int
+        public var column: Int
+        /// Why it is not covered: no check reads the file, or no check selects the document.
+        public var reason: String
+        public init(file: String, line: Int, column: Int, reason: String) {
+            self.file = file
+            self.line = line
+            self.column = column
+            self.reason = reason
+        }
+    }
+    /// Documents (records, array elements, whole documents) and feeds found in the data paths.
+    public var documents: Int
+    /// Of those, the ones no requirement looked at.
+    public var uncovered: Int
+    /// The first uncovered places, at most `DataCoverage.listed`.
+    public var first: [Place]
+    /// The profile asks uncovered data to fail the verdict (`uncovered: fail`).
+    public var failsVerdict: Bool
+    public static let listed = 20
+    public init(documents: Int, uncovered: Int, first: [Place], failsVerdict: Bool) {
+        self.documents = documents
+        self.uncovered = uncovered
+        self.first = first
+        self.failsVerdict = failsVerdict
     }
 }

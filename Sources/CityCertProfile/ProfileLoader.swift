@@ -103,7 +103,7 @@ struct Builder {
             "the profile",
             allowed: [
                 "citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog",
-                "requirements", "cleanup", "model", "receiver",
+                "requirements", "cleanup", "model", "receiver", "uncovered",
             ])
         let formatNode = try top.required("citycert")
         let format = try formatNode.int("citycert (the profile format version)")
@@ -217,6 +217,13 @@ struct Builder {
             description: try top["description"]?.string("description"), inputs: inputs, defaults: defaults,
             requirements: requirements, cleanup: cleanup)
         profile.receiver = receiver
+        if let u = top["uncovered"] {
+            let v = try u.string("uncovered")
+            guard ["fail", "report"].contains(v) else {
+                throw u.error("uncovered must be 'fail' or 'report'", hint: "report (the default) lists uncovered data; fail also fails the verdict")
+            }
+            profile.uncoveredFails = v == "fail"
+        }
         return profile
     }
 
@@ -351,17 +358,7 @@ struct Builder {
             checks.append(try check(c, requirement: id, index: i))
         }
         if checks.isEmpty { throw try m.required("checks").error("a requirement needs at least one check") }
-        var appliesIf: (String, Template)?
-        if let a = m["applies_if"] {
-            let am = try a.mapping("applies_if", allowed: ["variable", "contains"])
-            let vNode = try am.required("variable")
-            let v = try vNode.string("applies_if.variable")
-            guard known.contains(v) else {
-                throw vNode.error(
-                    "unknown variable '\(v)'", hint: "capture it in a requirement listed in needs, before this one")
-            }
-            appliesIf = (v, try template(try am.required("contains"), "applies_if.contains"))
-        }
+        let appliesIf = try m["applies_if"].map { try condition($0) }
         var built = Requirement(
             id: id, title: try m.required("title").string("title"), clause: try m.required("clause").string("clause"),
             url: try m["url"]?.string("url"),
@@ -370,6 +367,38 @@ struct Builder {
             needs: try m["needs"]?.list().map { try $0.string("needs") } ?? [], checks: checks, mark: node.mark)
         built.appliesIf = appliesIf
         return built
+    }
+
+    /// `applies_if`: `{variable: V, contains|equals|matches: X}`, or `{any: [...]}`, `{all: [...]}`, `{not: {...}}`.
+    func condition(_ node: YNode) throws -> Condition {
+        let m = try node.mapping("applies_if", allowed: ["variable", "contains", "equals", "matches", "any", "all", "not"])
+        let keys = m.entries.map(\.0)
+        if let k = keys.first(where: { ["any", "all", "not"].contains($0) }) {
+            guard keys.count == 1 else {
+                throw node.error("'\(k)' stands alone in its condition", hint: "nest the other tests inside it")
+            }
+            let value = try m.required(k)
+            if k == "not" { return .not(try condition(value)) }
+            let items = try value.sequence("applies_if.\(k)").map { try condition($0) }
+            guard !items.isEmpty else { throw value.error("'\(k)' needs at least one condition") }
+            return k == "any" ? .any(items) : .all(items)
+        }
+        let vNode = try m.required("variable")
+        let v = try vNode.string("applies_if.variable")
+        guard known.contains(v) else {
+            throw vNode.error("unknown variable '\(v)'", hint: "capture it in a requirement listed in needs, before this one")
+        }
+        let tests = keys.filter { $0 != "variable" }
+        guard tests.count == 1, let key = tests.first, let value = m[key] else {
+            throw node.error("applies_if needs exactly one test", hint: "contains, equals or matches")
+        }
+        let test: Condition.Test
+        switch key {
+        case "contains": test = .contains(try template(value, "applies_if.contains"))
+        case "equals": test = .equals(try template(value, "applies_if.equals"))
+        default: test = .matches(try compileRegex(value))
+        }
+        return .variable(v, test, text: "\(v) \(key) \(value.scalar ?? "")")
     }
 
     mutating func check(_ node: YNode, requirement: String, index: Int) throws -> Check {

@@ -32,6 +32,8 @@ public struct Profile: Sendable {
     public let cleanup: [HTTPStep]
     /// The notification receiver this profile needs (`receiver:`), hosted by citycert for the run.
     public var receiver: ReceiverSpec? = nil
+    /// `uncovered: fail`: a document of the data paths that no requirement looks at fails the verdict.
+    public var uncoveredFails = false
 }
 
 public struct Standard: Sendable {
@@ -66,14 +68,44 @@ public struct Requirement: Sendable {
     public let level: Level
     public let tags: [String]
     public let needs: [String]
-    /// When set, the requirement applies only if this captured variable contains this text (e.g. a
+    /// When set, the requirement applies only if this condition holds on the run's variables (e.g. a
     /// conformance class the server declares); otherwise it is not applicable.
-    public var appliesIf: (variable: String, contains: Template)? = nil
+    public var appliesIf: Condition? = nil
     public let checks: [Check]
     public let mark: SourceMark
     /// True when some step of this requirement changes the target's data.
     public var writes: Bool {
         checks.contains { if case .http(let h) = $0 { return h.steps.contains(where: \.writes) } else { return false } }
+    }
+}
+
+/// An `applies_if` condition over the run's variables. A captured JSON value keeps its type: an
+/// array `contains` an item equal to the text (membership, not a substring of its serialization).
+public indirect enum Condition: Sendable {
+    public enum Test: Sendable {
+        /// Array: an item equal to the text; object: a member of that name; string: the substring.
+        case contains(Template)
+        /// The value is the string (or a number or boolean written as the text).
+        case equals(Template)
+        /// Array: a string item the regex finds a match in; string: the regex finds a match.
+        case matches(BoundedRegex)
+    }
+    case variable(String, Test, text: String)
+    case any([Condition])
+    case all([Condition])
+    case not(Condition)
+
+    /// Every variable the condition reads.
+    public var variables: Set<String> {
+        switch self {
+        case .variable(let v, let test, _):
+            switch test {
+            case .contains(let t), .equals(let t): return Set([v]).union(t.variables)
+            case .matches: return [v]
+            }
+        case .any(let cs), .all(let cs): return cs.reduce(into: Set<String>()) { $0.formUnion($1.variables) }
+        case .not(let c): return c.variables
+        }
     }
 }
 

@@ -74,14 +74,49 @@ public enum ConsoleReport {
             lines.append("Could not clean up \(r.leftovers.count) resource(s):")
             for l in r.leftovers { lines.append("  \(l)") }
         }
+        if let c = r.coverage { lines += coverage(c) }
+        let notRun = r.notRun
+        if !notRun.isEmpty {
+            let must = notRun.filter { $0.level == .must }.count
+            lines.append("Partial run: \(notRun.count) requirement(s) not run (\(must) MUST), so the verdict covers only what ran:")
+            var byReason: [(String, [String])] = []
+            for n in notRun {
+                if let i = byReason.firstIndex(where: { $0.0 == n.reason }) {
+                    byReason[i].1.append(n.id)
+                } else {
+                    byReason.append((n.reason, [n.id]))
+                }
+            }
+            for (reason, ids) in byReason {
+                let shown = ids.prefix(8).joined(separator: ", ") + (ids.count > 8 ? ", … (\(ids.count - 8) more)" : "")
+                lines.append("  \(reason): \(shown)")
+            }
+        }
         let notPassed = r.mustNotPassed
         let applicable = r.requirements.count - r.count(.notApplicable)
+        let partial = r.partial ? "PARTIAL, " : ""
         lines.append(
             r.conformant
-                ? "Verdict: CONFORMANT (every applicable MUST requirement passed)"
-                : notPassed == 0
-                    ? "Verdict: NOT CONFORMANT (nothing was checked: \(applicable) requirement(s) applied)"
-                    : "Verdict: NOT CONFORMANT (\(notPassed) MUST requirement(s) not passed)")
+                ? "Verdict: CONFORMANT (\(partial)every applicable MUST requirement \(r.partial ? "that ran " : "")passed)"
+                : notPassed > 0
+                    ? "Verdict: NOT CONFORMANT (\(partial)\(notPassed) MUST requirement(s) not passed)"
+                    : r.uncoveredFails
+                        ? "Verdict: NOT CONFORMANT (\(partial)the profile requires every document to be checked)"
+                        : "Verdict: NOT CONFORMANT (\(partial)nothing was checked: \(applicable) requirement(s) applied)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The coverage line, and the first places no requirement looked at.
+    public static func coverage(_ c: DataCoverage) -> [String] {
+        let checked = c.documents - c.uncovered
+        var lines = [
+            "Coverage: \(checked) of \(c.documents) document(s) looked at by a requirement"
+                + (c.uncovered == 0 ? "" : "; \(c.uncovered) not covered\(c.failsVerdict ? " (the profile fails them)" : "")")
+        ]
+        for p in c.first.prefix(5) { lines.append("  not covered: \(p.file):\(p.line):\(p.column) \(p.reason)") }
+        if c.uncovered > min(5, c.first.count) {
+            lines.append("  … \(c.uncovered - min(5, c.first.count)) more not covered (the JSON report lists the first \(DataCoverage.listed))")
+        }
+        return lines
     }
 }

@@ -39,9 +39,34 @@ public enum JSONReport {
             ("insecure", .bool(r.insecure)),
             ("readOnly", .bool(r.readOnly)),
             ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")),
+            ("partial", .bool(r.partial)),
+            (
+                "notRun",
+                .array(
+                    r.notRun.map {
+                        .object([("id", .string($0.id)), ("level", .string($0.level.rawValue)), ("reason", .string($0.reason))])
+                    })
+            ),
+            ("coverage", r.coverage.map(coverage) ?? .null),
             ("summary", .object([("total", counts(r.requirements)), ("byLevel", .object(levels))])),
             ("requirements", .array(r.requirements.map(requirement))),
             ("leftovers", .array(r.leftovers.map(JSONValue.string))),
+        ])
+    }
+
+    static func coverage(_ c: DataCoverage) -> JSONValue {
+        .object([
+            ("documents", .int(c.documents)), ("uncovered", .int(c.uncovered)), ("failsVerdict", .bool(c.failsVerdict)),
+            (
+                "first",
+                .array(
+                    c.first.map {
+                        .object([
+                            ("file", .string($0.file)), ("line", .int($0.line)), ("column", .int($0.column)),
+                            ("reason", .string($0.reason)),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -57,7 +82,8 @@ public enum JSONReport {
             ("clause", .string(q.clause)),
             ("url", q.url.map(JSONValue.string) ?? .null), ("quote", q.quote.map(JSONValue.string) ?? .null),
             ("tags", .array(q.tags.map(JSONValue.string))), ("outcome", .string(q.outcome.rawValue)),
-            ("reason", q.reason.map(JSONValue.string) ?? .null), ("durationMs", ms(q.duration)),
+            ("reason", q.reason.map(JSONValue.string) ?? .null), ("notRunByOption", .bool(q.excludedByOption)),
+            ("durationMs", ms(q.duration)),
             ("checks", .array(q.checks.map(check))),
         ])
     }

@@ -125,6 +125,9 @@ public enum SARIFReport {
                     ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")),
                     ("profileSha256", .string(r.profile.sha256)),
                     ("insecure", .bool(r.insecure)),
+                    ("partial", .bool(r.partial)),
+                    ("notRun", .array(r.notRun.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
+                    ("coverage", r.coverage.map(JSONReport.coverage) ?? .null),
                 ])
             ),
         ])

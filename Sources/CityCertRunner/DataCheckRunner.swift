@@ -12,6 +12,8 @@ struct DataCheckRunner {
     let check: DataCheck
     let files: [String]
     let options: RunOptions
+    /// Where the documents this check selects are recorded, for the run's coverage.
+    var coverage: CoverageLedger? = nil
 
     final class Collector: Sendable {
         struct State {
@@ -107,16 +109,26 @@ struct DataCheckRunner {
 
     func scan(_ file: String, _ collector: Collector, _ sessions: [(id: String, session: any RuleSession)]) {
         let reader = JSONStreamReader()
-        let handle: (JSONRecord) -> Void = { record in self.check(record, file: file, collector, sessions) }
+        var read = CoverageLedger.FileRead()
+        let handle: (JSONRecord) -> Void = { record in
+            let selected = self.check(record, file: file, collector, sessions)
+            if self.coverage != nil {
+                read.origins.append(record.origin)
+                read.selected.append(selected)
+            }
+        }
         do {
             switch format(of: file) {
             case .jsonl: try reader.forEachLine(path: file, handle)
-            case .document: try reader.forWholeDocument(path: file, handle)
+            case .document:
+                read.whole = true
+                try reader.forWholeDocument(path: file, handle)
             default: try reader.forEachArrayElement(path: file, handle)
             }
         } catch {
             collector.error("\(file): \(error)")
         }
+        coverage?.record(file, read)
     }
 
     /// Whether a document is one this check looks at.
@@ -136,7 +148,11 @@ struct DataCheckRunner {
         return true
     }
 
-    func check(_ record: JSONRecord, file: String, _ collector: Collector, _ sessions: [(id: String, session: any RuleSession)]) {
+    /// Judges one document; returns whether the check looked at it (selected it, or found it broken).
+    @discardableResult
+    func check(_ record: JSONRecord, file: String, _ collector: Collector, _ sessions: [(id: String, session: any RuleSession)])
+        -> Bool
+    {
         let document: JSONDocument
         switch record.document {
         case .failure(let e):
@@ -145,14 +161,14 @@ struct DataCheckRunner {
                 DataFinding(
                     file: file, line: e.location.line, column: e.location.column, pointer: "",
                     message: "not valid JSON: \(e.message)", rule: "json"))
-            return
+            return true
         case .success(let d): document = d
         }
         do {
-            guard try selects(document.root) else { return }
+            guard try selects(document.root) else { return false }
         } catch {
             collector.error("\(file):\(record.origin.line):\(record.origin.column): select: \(error)")
-            return
+            return true
         }
         collector.document()
         func locate(_ pointer: JSONPointer) -> SourceLocation { document.location(of: pointer) ?? record.origin }
@@ -215,6 +231,7 @@ struct DataCheckRunner {
                 }
             }
         }
+        return true
     }
 }
 

@@ -52,6 +52,7 @@ struct GTFSCheckRunner {
     let paths: [String]
     let cache: GTFSCache
     let options: RunOptions
+    var coverage: CoverageLedger? = nil
 
     func run() async -> CheckResult {
         let feeds = GTFSFeedFinder.feeds(paths, schema: check.schema)
@@ -65,6 +66,7 @@ struct GTFSCheckRunner {
         var total = 0
         var errors: [String] = []
         for feed in feeds {
+            coverage?.recordFeed(feed)
             let result = await cache.result(feed: feed, check: check)
             if let fatal = result.fatal {
                 errors.append(fatal)

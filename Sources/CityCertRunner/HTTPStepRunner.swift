@@ -114,7 +114,7 @@ struct HTTPStepRunner {
         headers.map { h in (h.name, Self.sensitiveHeaders.contains(h.name.lowercased()) ? "***" : variables.redact(h.value)) }
     }
 
-    func attempt(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome, [(String, String)]) {
+    func attempt(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome, [(String, JSONValue)]) {
         let request: HTTPRequest
         do {
             request = try self.request(for: step)
@@ -155,7 +155,7 @@ struct HTTPStepRunner {
     }
 
     /// The problems found (failures), the expectations that could not be judged (errors), and the captures.
-    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> ([String], [String], [(String, String)]) {
+    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> ([String], [String], [(String, JSONValue)]) {
         var problems: [String] = []
         var errors: [String] = []
         let e = step.expect
@@ -224,7 +224,7 @@ struct HTTPStepRunner {
                 }
             }
         }
-        var captures: [(String, String)] = []
+        var captures: [(String, JSONValue)] = []
         for c in step.captures {
             switch c.source {
             case .jsonPath(let p):
@@ -239,11 +239,7 @@ struct HTTPStepRunner {
                     problems.append("capture \(c.variable): \(p.text) selects nothing")
                     continue
                 }
-                if case .string(let s) = first.value {
-                    captures.append((c.variable, s))
-                } else {
-                    captures.append((c.variable, JSONSerializer.string(first.value)))
-                }
+                captures.append((c.variable, first.value))
             case .header(let name, let regex):
                 guard let v = response.header(name) else {
                     problems.append("capture \(c.variable): header \(name) is missing")
@@ -254,9 +250,9 @@ struct HTTPStepRunner {
                         problems.append("capture \(c.variable): header \(name) does not match '\(regex.source)'")
                         continue
                     }
-                    captures.append((c.variable, (groups.count > 1 ? groups[1] : groups[0]) ?? ""))
+                    captures.append((c.variable, .string((groups.count > 1 ? groups[1] : groups[0]) ?? "")))
                 } else {
-                    captures.append((c.variable, v))
+                    captures.append((c.variable, .string(v)))
                 }
             case .bodyRegex(let regex):
                 let text = String(decoding: response.body, as: UTF8.self)
@@ -264,7 +260,7 @@ struct HTTPStepRunner {
                     problems.append("capture \(c.variable): body does not match '\(regex.source)'")
                     continue
                 }
-                captures.append((c.variable, (groups.count > 1 ? groups[1] : groups[0]) ?? ""))
+                captures.append((c.variable, .string((groups.count > 1 ? groups[1] : groups[0]) ?? "")))
             }
         }
         return (problems, errors, captures)

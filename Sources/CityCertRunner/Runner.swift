@@ -11,6 +11,7 @@ public struct Runner: Sendable {
     let transport: (any HTTPTransport)?
     let options: RunOptions
     let gtfsCache = GTFSCache()
+    let coverage = CoverageLedger()
     public static let toolVersion = "0.1.0"
 
     public init(profile: Profile, transport: (any HTTPTransport)?, options: RunOptions) {
@@ -28,14 +29,26 @@ public struct Runner: Sendable {
             guard selected.insert(r.id).inserted else { return }
             for n in r.needs { if let d = byID[n] { include(d) } }
         }
-        for r in profile.requirements {
-            let matched = options.filters.contains { f in
-                r.id == f || r.tags.contains(f) || r.level.rawValue == f.uppercased()
-                    || (f.hasSuffix("*") && r.id.hasPrefix(String(f.dropLast())))
-            }
-            if matched { include(r) }
-        }
+        for r in profile.requirements where options.filters.contains(where: { Self.filter($0, matches: r) }) { include(r) }
         return profile.requirements.filter { selected.contains($0.id) }
+    }
+
+    static func filter(_ f: String, matches r: Requirement) -> Bool {
+        r.id == f || r.tags.contains(f) || r.level.rawValue == f.uppercased()
+            || (f.hasSuffix("*") && r.id.hasPrefix(String(f.dropLast())))
+    }
+
+    /// A filter that selects no requirement is a usage error (a typo would otherwise run nothing, or
+    /// less than meant, and say so only in the counts).
+    public func checkFilters() throws(RunError) {
+        for f in options.filters where !profile.requirements.contains(where: { Self.filter(f, matches: $0) }) {
+            let names = Set(profile.requirements.flatMap { [$0.id] + $0.tags } + Level.allCases.map(\.rawValue))
+            let close = names.min { levenshteinDistance($0, f) < levenshteinDistance($1, f) }
+            let hint = close.flatMap { levenshteinDistance($0, f) <= max(2, f.count / 3) ? " (did you mean '\($0)'?)" : nil }
+            throw RunError(
+                "--filter '\(f)' selects no requirement of profile \(profile.id)\(hint ?? "")"
+                    + ": use an id, an id prefix followed by *, a tag or a level")
+        }
     }
 
     /// Checks inputs and transport before anything runs.
@@ -62,6 +75,7 @@ public struct Runner: Sendable {
 
     public func run() async throws(RunError) -> RunReport {
         let inputs = try resolveInputs()
+        try checkFilters()
         let planned = plan()
         let needsHTTP = planned.contains { $0.checks.contains { if case .http = $0 { return true } else { return false } } }
         if needsHTTP && transport == nil {
@@ -84,7 +98,8 @@ public struct Runner: Sendable {
         var target: [String: String] = [:]
         for i in profile.inputs where inputs[i.name] != nil { target[i.name] = i.secret ? "***" : inputs[i.name] }
         if !options.paths.isEmpty { target["paths"] = options.paths.joined(separator: " ") }
-        return RunReport(
+        let plannedIDs = Set(planned.map(\.id))
+        var report = RunReport(
             profile: RunReport.ProfileInfo(
                 id: profile.id, title: profile.title, version: profile.version, sha256: profile.sha256,
                 standardName: profile.standard.name,
@@ -92,13 +107,20 @@ public struct Runner: Sendable {
             target: target, toolVersion: Self.toolVersion, started: started, finished: options.clock(),
             insecure: options.insecure,
             readOnly: options.readOnly, requirements: results, leftovers: leftovers)
+        report.coverage = coverage.coverage(of: files, failsVerdict: profile.uncoveredFails)
+        report.notSelected = profile.requirements.filter { !plannedIDs.contains($0.id) }.map {
+            RunReport.NotRun(
+                id: $0.id, level: $0.level,
+                reason: "not selected by --filter \(options.filters.joined(separator: " --filter "))")
+        }
+        return report
     }
 
     /// Runs requirements in order, or up to `jobs` at once when their dependencies allow.
     func runRequirements(_ planned: [Requirement], variables: Variables, files: [String]) async -> [RequirementResult] {
         let dependencies = Self.dependencies(planned)
         var results = [RequirementResult?](repeating: nil, count: planned.count)
-        var outcomes: [String: Outcome] = [:]
+        var finished: [String: RequirementResult] = [:]
         var started = [Bool](repeating: false, count: planned.count)
         var firstNotStarted = 0
         let jobs = max(1, options.jobs)
@@ -118,15 +140,15 @@ public struct Runner: Sendable {
                     running += 1
                     launched = true
                     let r = planned[i]
-                    let skipReason = skipReason(r, outcomes: outcomes)
-                    group.addTask { (i, await self.run(r, skip: skipReason, variables: variables, files: files)) }
+                    let needs = r.needs.map { ($0, finished[$0]) }
+                    group.addTask { (i, await self.run(r, needs: needs, variables: variables, files: files)) }
                     if jobs == 1 { break }
                 }
                 if running == 0 && !launched { break }
                 guard let (i, result) = await group.next() else { break }
                 running -= 1
                 results[i] = result
-                outcomes[result.id] = result.outcome
+                finished[result.id] = result
                 options.progress?(result)
             }
         }
@@ -141,12 +163,27 @@ public struct Runner: Sendable {
         return results.compactMap { $0 }
     }
 
-    func skipReason(_ r: Requirement, outcomes: [String: Outcome]) -> String? {
-        if options.readOnly && r.writes { return "writes to the target, and --read-only is set" }
-        for n in r.needs {
-            guard let o = outcomes[n] else { return "needs \(n), which did not run" }
-            if o != .passed { return "needs \(n), which \(o == .skipped ? "was skipped" : o.rawValue)" }
+    /// What decides a requirement before its checks run, in this order (FORMAT.md, "Outcomes and
+    /// verdict"): its `applies_if` when it can be decided; a need not applicable; a need an option kept
+    /// from running; a need that did not pass; an `applies_if` that cannot be decided; `--read-only`.
+    /// Nil when the checks run.
+    func decide(_ r: Requirement, needs: [(String, RequirementResult?)], variables: Variables) -> (
+        Outcome, String, byOption: Bool
+    )? {
+        let applies = r.appliesIf.map { variables.evaluate($0) }
+        if case .decided(false, let why) = applies { return (.notApplicable, "not applicable: \(why)", false) }
+        for (n, result) in needs where result?.outcome == .notApplicable {
+            return (.notApplicable, "not applicable: needs \(n), which is not applicable", false)
         }
+        for (n, result) in needs where result?.outcome == .skipped && result?.excludedByOption == true {
+            return (.skipped, "needs \(n), which did not run: \(result?.reason ?? "a run option")", true)
+        }
+        for (n, result) in needs {
+            guard let o = result?.outcome else { return (.skipped, "needs \(n), which did not run", false) }
+            if o != .passed { return (.skipped, "needs \(n), which \(o == .skipped ? "was skipped" : o.rawValue)", false) }
+        }
+        if case .undecided(let why) = applies { return (.skipped, "applies_if cannot be decided: \(why)", false) }
+        if options.readOnly && r.writes { return (.skipped, "writes to the target, and --read-only is set", true) }
         return nil
     }
 
@@ -170,7 +207,9 @@ public struct Runner: Sendable {
         return result
     }
 
-    func run(_ r: Requirement, skip: String?, variables: Variables, files: [String]) async -> RequirementResult {
+    func run(_ r: Requirement, needs: [(String, RequirementResult?)], variables: Variables, files: [String]) async
+        -> RequirementResult
+    {
         let start = options.clock()
         func result(_ outcome: Outcome, _ reason: String?, _ checks: [CheckResult]) -> RequirementResult {
             RequirementResult(
@@ -178,12 +217,10 @@ public struct Runner: Sendable {
                 outcome: outcome, reason: reason, checks: checks,
                 duration: options.clock() - start)
         }
-        if let skip { return result(.skipped, skip, []) }
-        if let cond = r.appliesIf {
-            let wanted = variables.render(cond.contains)
-            if !(variables.value(cond.variable) ?? "").contains(wanted) {
-                return result(.notApplicable, "not applicable: \(cond.variable) does not contain \(wanted)", [])
-            }
+        if let (outcome, reason, byOption) = decide(r, needs: needs, variables: variables) {
+            var q = result(outcome, reason, [])
+            q.excludedByOption = byOption
+            return q
         }
         var checks: [CheckResult] = []
         for c in r.checks {
@@ -193,9 +230,11 @@ public struct Runner: Sendable {
                     await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(h))
             case .data(let d):
                 let selected = FileSelector.select(files, globs: d.files)
-                checks.append(await DataCheckRunner(check: d, files: selected, options: options).run())
+                checks.append(await DataCheckRunner(check: d, files: selected, options: options, coverage: coverage).run())
             case .gtfs(let g):
-                checks.append(await GTFSCheckRunner(check: g, paths: options.paths, cache: gtfsCache, options: options).run())
+                checks.append(
+                    await GTFSCheckRunner(check: g, paths: options.paths, cache: gtfsCache, options: options, coverage: coverage)
+                        .run())
             }
         }
         let outcome = Outcome.combine(checks.map(\.outcome))
@@ -237,10 +276,7 @@ extension Requirement {
     /// Variables referenced by the requirement's templates.
     var usedVariables: Set<String> {
         var out = Set<String>()
-        if let a = appliesIf {
-            out.insert(a.variable)
-            out.formUnion(a.contains.variables)
-        }
+        if let a = appliesIf { out.formUnion(a.variables) }
         for case .http(let h) in checks {
             for s in h.steps {
                 out.formUnion(s.url.variables)

@@ -6,6 +6,8 @@ import Synchronization
 /// The run's variables: inputs, captures and built-ins; knows which values are secret.
 final class Variables: Sendable {
     private let values: Mutex<[String: String]>
+    /// Captured JSON values other than strings, with their type (an array stays an array).
+    private let typed = Mutex<[String: JSONValue]>([:])
     let secrets: [String]
     let runID: String
     let clock: @Sendable () -> Double
@@ -29,7 +31,24 @@ final class Variables: Sendable {
         self.clock = clock
     }
 
-    func set(_ name: String, _ value: String) { values.withLock { $0[name] = value } }
+    func set(_ name: String, _ value: String) {
+        typed.withLock { _ = $0.removeValue(forKey: name) }
+        values.withLock { $0[name] = value }
+    }
+
+    /// A captured value: a string is kept as it is, any other value as its JSON text for templates and
+    /// as itself for conditions.
+    func set(_ name: String, _ value: JSONValue) {
+        if case .string(let s) = value { return set(name, s) }
+        typed.withLock { $0[name] = value }
+        values.withLock { $0[name] = JSONSerializer.string(value) }
+    }
+
+    /// The value as JSON: what was captured, or the text as a string; nil when the variable is unset.
+    func json(_ name: String) -> JSONValue? {
+        if let v = typed.withLock({ $0[name] }) { return v }
+        return value(name).map(JSONValue.string)
+    }
 
     func value(_ name: String) -> String? {
         switch name {

@@ -13,7 +13,4 @@ public enum CityCertBinary {
     public static func run(_ arguments: [String], timeout: Double = 120) throws -> Subprocess.Result {
         try Subprocess.run(path, arguments, cwd: Repository.root.path, timeout: timeout)
     }
-
-    /// Set CITYCERT_RECORD_GOLDENS=1 to rewrite goldens instead of comparing.
-    public static var recordGoldens: Bool { ProcessInfo.processInfo.environment["CITYCERT_RECORD_GOLDENS"] == "1" }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The README's main command, with a fixed clock: stdout, exit code and both reports equal the goldens
-/// in Fixtures/goldens/sdm-air-quality (CITYCERT_RECORD_GOLDENS=1 rewrites them).
+/// in Fixtures/goldens/sdm-air-quality (CITYCERT_RECORD=goldens rewrites them and fails: Recording).
 @Suite struct GoldenTests {
     @Test func airQualityProfileOverShippedFixtures() throws {
         let dir = NSTemporaryDirectory() + "citycert-golden-\(UUID().uuidString)"
@@ -25,15 +25,17 @@ import Testing
         ]
         for (name, actual) in outputs {
             let golden = goldens.appendingPathComponent(name)
-            if CityCertBinary.recordGoldens {
-                try FileManager.default.createDirectory(at: goldens, withIntermediateDirectories: true)
-                try actual.write(to: golden, atomically: true, encoding: .utf8)
+            switch Recording.mode("goldens") {
+            case .record:
+                Issue.record(Comment(rawValue: try Recording.write(actual, to: golden)))
                 continue
+            case .refused(let why): Issue.record(Comment(rawValue: why))
+            case .compare: break
             }
             let expected = try String(contentsOf: golden, encoding: .utf8)
             #expect(
                 actual == expected,
-                "\(name) differs from its golden; rerun with CITYCERT_RECORD_GOLDENS=1 if the change is intended")
+                "\(name) differs from its golden; if the change is intended, CITYCERT_RECORD=goldens rewrites it; review the diff")
         }
     }
 }

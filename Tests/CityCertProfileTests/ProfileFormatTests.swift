@@ -173,7 +173,7 @@ import Testing
         #expect(error?.line == 7)
     }
 
-    /// Profiles/README.md equals its regeneration (CITYCERT_RECORD_GOLDENS=1 rewrites it).
+    /// Profiles/README.md equals its regeneration (CITYCERT_RECORD=profiles-readme rewrites it and fails).
     @Test func profileIndexIsUpToDate() throws {
         let root = Repository.root.appendingPathComponent("Profiles")
         var loaded: [(path: String, profile: Profile)] = []
@@ -183,12 +183,31 @@ import Testing
         }
         let generated = ProfileIndex.markdown(loaded)
         let file = root.appendingPathComponent("README.md")
-        if CityCertBinary.recordGoldens {
-            try generated.write(to: file, atomically: true, encoding: .utf8)
+        switch Recording.mode("profiles-readme") {
+        case .record:
+            Issue.record(Comment(rawValue: try Recording.write(generated, to: file)))
             return
+        case .refused(let why): Issue.record(Comment(rawValue: why))
+        case .compare: break
         }
         #expect(
             try String(contentsOf: file, encoding: .utf8) == generated,
             "regenerate with: citycert list --markdown Profiles > Profiles/README.md")
+    }
+
+    /// Recording expected files is one switch per suite, refused where CI is set, and never silent.
+    @Test func recordingIsPerSuiteAndRefusedInCI() {
+        #expect(Recording.mode("gtfs", environment: [:]) == .compare)
+        #expect(Recording.mode("gtfs", environment: ["CITYCERT_RECORD": "sdm"]) == .compare)
+        #expect(Recording.mode("gtfs", environment: ["CITYCERT_RECORD": "sdm,gtfs"]) == .record)
+        #expect(Recording.mode("gtfs", environment: ["CITYCERT_RECORD": "all"]) == .record)
+        if case .refused(let why) = Recording.mode("gtfs", environment: ["CITYCERT_RECORD": "gtfs", "CI": "true"]) {
+            #expect(why.contains("refused where CI is set"))
+        } else {
+            Issue.record("recording was not refused under CI")
+        }
+        if case .refused = Recording.mode("gtfs", environment: ["CITYCERT_RECORD_GOLDENS": "1"]) {} else {
+            Issue.record("the old switch was silently ignored")
+        }
     }
 }

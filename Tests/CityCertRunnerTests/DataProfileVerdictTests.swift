@@ -44,13 +44,15 @@ enum VerdictListing {
         return out
     }
 
-    /// Compares `text` with the golden, or rewrites it when CITYCERT_RECORD_GOLDENS=1.
-    static func expectGolden(_ text: String, _ relative: String) throws {
+    /// Compares `text` with the expected file; `CITYCERT_RECORD=<suite>` rewrites it and fails (Recording).
+    static func expectGolden(_ text: String, _ relative: String, suite: String) throws {
         let url = Repository.fixture(relative)
-        if CityCertBinary.recordGoldens {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try text.write(to: url, atomically: true, encoding: .utf8)
+        switch Recording.mode(suite) {
+        case .record:
+            Issue.record(Comment(rawValue: try Recording.write(text, to: url)))
             return
+        case .refused(let why): Issue.record(Comment(rawValue: why))
+        case .compare: break
         }
         let expected = try String(contentsOf: url, encoding: .utf8)
         if text != expected {
@@ -65,7 +67,7 @@ enum VerdictListing {
 }
 
 /// Every official Smart Data Models example in the corpus gets a verdict from its domain profile,
-/// pinned in Fixtures/smart-data-models/expected/<domain>.txt (CITYCERT_RECORD_GOLDENS=1 rewrites).
+/// pinned in Fixtures/smart-data-models/expected/<domain>.txt (CITYCERT_RECORD=sdm rewrites it and fails).
 @Suite struct SmartDataModelsVerdictTests {
     static let domains = [
         ("environment", "Environment"), ("parking", "Parking"), ("transportation", "Transportation"),
@@ -77,7 +79,7 @@ enum VerdictListing {
     func domainVerdictsArePinned(_ domain: (profile: String, folder: String)) async throws {
         let report = try await VerdictListing.run(
             profile: "smart-data-models/\(domain.profile)/profile.yaml", paths: ["Fixtures/smart-data-models/\(domain.folder)"])
-        try VerdictListing.expectGolden(VerdictListing.render(report), "smart-data-models/expected/\(domain.profile).txt")
+        try VerdictListing.expectGolden(VerdictListing.render(report), "smart-data-models/expected/\(domain.profile).txt", suite: "sdm")
         // The same verdicts with files checked in parallel.
         let parallel = try await VerdictListing.run(
             profile: "smart-data-models/\(domain.profile)/profile.yaml", paths: ["Fixtures/smart-data-models/\(domain.folder)"],

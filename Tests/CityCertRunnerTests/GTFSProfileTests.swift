@@ -10,7 +10,7 @@ import ZIPFoundation
 
 /// The GTFS profile over the transitfeed test feeds, the spec's sample feed (folder and the 2007 zip)
 /// and conveyal's real-world feeds: every feed's findings are pinned in
-/// Fixtures/gtfs/expected-findings.txt (CITYCERT_RECORD_GOLDENS=1 rewrites); the named cases are
+/// Fixtures/gtfs/expected-findings.txt (CITYCERT_RECORD=gtfs rewrites it and fails); the named cases are
 /// asserted with their code and place.
 @Suite struct GTFSProfileTests {
     static func feeds() -> [String] {
@@ -42,7 +42,7 @@ import ZIPFoundation
                 + VerdictListing.render(report).split(separator: "\n").dropFirst().filter { !$0.hasSuffix(" passed") }
                 .joined(separator: "\n") + "\n"
         }
-        try VerdictListing.expectGolden(text, "gtfs/expected-findings.txt")
+        try VerdictListing.expectGolden(text, "gtfs/expected-findings.txt", suite: "gtfs")
     }
 
     /// The profile reports every code the engine emits, names no other, and uses the reference

@@ -6,7 +6,7 @@ import Testing
 
 /// The GeoJSON profile over the mapbox geojsonhint and chrieke fixtures: every good or valid file
 /// passes every MUST, every bad or invalid file fails its expected requirement, and every finding's
-/// place is pinned in Fixtures/geojson/expected-findings.txt (CITYCERT_RECORD_GOLDENS=1 rewrites).
+/// place is pinned in Fixtures/geojson/expected-findings.txt (CITYCERT_RECORD=geojson rewrites it and fails).
 @Suite struct GeoJSONProfileTests {
     /// Requirements with a finding, per fixture file (relative to Fixtures/geojson).
     static func findingsByFile(_ report: RunReport) -> [String: Set<String>] {
@@ -142,6 +142,6 @@ import Testing
                 #expect(got.allSatisfy { levels[$0] != .must }, "\(f): \(got.sorted())")
             }
         }
-        try VerdictListing.expectGolden(VerdictListing.render(report), "geojson/expected-findings.txt")
+        try VerdictListing.expectGolden(VerdictListing.render(report), "geojson/expected-findings.txt", suite: "geojson")
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// The NGSI-LD entity profile over the ETSI NGSI-LD test suite's entity payloads: the payloads the
 /// suite sends as valid pass every MUST; the ones it sends to provoke errors (and the attribute
 /// fragments stored next to the entities) fail with their expected finding. Every finding's place is
-/// pinned in Fixtures/ngsi-ld/expected-findings.txt (CITYCERT_RECORD_GOLDENS=1 rewrites).
+/// pinned in Fixtures/ngsi-ld/expected-findings.txt (CITYCERT_RECORD=ngsi-ld rewrites it and fails).
 @Suite struct NGSILDProfileTests {
     /// Files that must break a MUST, with the requirement and why.
     static let expected: [String: (String, String)] = [
@@ -44,6 +44,6 @@ import Testing
                 #expect(got.allSatisfy { levels[$0] != .must }, "\(f) is sent as valid by the suite: \(got.sorted())")
             }
         }
-        try VerdictListing.expectGolden(VerdictListing.render(report), "ngsi-ld/expected-findings.txt")
+        try VerdictListing.expectGolden(VerdictListing.render(report), "ngsi-ld/expected-findings.txt", suite: "ngsi-ld")
     }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// The OCPP-J log profiles over citycert's session logs: the good sessions pass, and each error
 /// planted in the bad ones is found by its requirement on its line. All findings are pinned in
-/// Fixtures/ocpp/expected-<version>.txt (CITYCERT_RECORD_GOLDENS=1 rewrites).
+/// Fixtures/ocpp/expected-<version>.txt (CITYCERT_RECORD=ocpp rewrites it and fails).
 @Suite struct OCPPProfileTests {
     static let cases: [(profile: String, version: String, planted: [String])] = [
         (
@@ -50,6 +50,6 @@ import Testing
             for f in VerdictListing.findings(r) { found.insert("\(f.line) \(r.id)") }
         }
         for p in c.planted { #expect(found.contains(p), "planted error not found: \(p)") }
-        try VerdictListing.expectGolden(VerdictListing.render(bad), "ocpp/expected-\(c.version).txt")
+        try VerdictListing.expectGolden(VerdictListing.render(bad), "ocpp/expected-\(c.version).txt", suite: "ocpp")
     }
 }
