@@ -19,6 +19,17 @@ public struct SchemaValidationError: Sendable, Hashable, CustomStringConvertible
 
 /// A compiled JSON Schema: compile once, validate many instances, from any thread.
 public final class JSONSchema: Sendable {
+    /// The names a validation error's `keyword` can take, in any draft (4 to 2020-12), plus `false` for a
+    /// false schema: what a profile may name in `schema_keywords` / `schema_ignore`.
+    public static let keywordNames: Set<String> = [
+        "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength",
+        "minLength", "pattern", "format", "maxItems", "minItems", "uniqueItems", "items", "additionalItems", "prefixItems",
+        "contains", "minContains", "maxContains", "maxProperties", "minProperties", "required", "properties",
+        "patternProperties", "additionalProperties", "dependencies", "dependentRequired", "dependentSchemas", "propertyNames",
+        "if", "then", "else", "allOf", "anyOf", "oneOf", "not", "$ref", "$dynamicRef", "$recursiveRef", "unevaluatedItems",
+        "unevaluatedProperties", "false",
+    ]
+
     let root: SchemaNode
     public let draft: SchemaDraft
     /// Whether some subschema uses `unevaluated*`, so annotations must be tracked.

@@ -1,6 +1,7 @@
 import CityCertCore
 import CityCertGTFS
 import CityCertJSON
+import CityCertJSONSchema
 import CityCertRules
 import Foundation
 
@@ -41,14 +42,41 @@ extension Builder {
         if let r = m["rule"] { ruleNodes.append(r) }
         if let r = m["rules"] { ruleNodes += try r.sequence("rules") }
         let rules = try ruleNodes.map { try rule($0) }
+        let schema = try m["schema"].map { try schemaRef($0) }
+        /// A keyword name no schema error can carry would switch the schema check off (or on) silently.
+        func keywordNames(_ key: String) throws -> Set<String>? {
+            guard let n = m[key] else { return nil }
+            if schema == nil { throw n.error("\(key) without a schema", hint: "add 'schema:' or remove \(key)") }
+            var out = Set<String>()
+            for item in n.list() {
+                let k = try item.string(key)
+                guard JSONSchema.keywordNames.contains(k) else {
+                    let hint = didYouMean(k, Array(JSONSchema.keywordNames)).map { "did you mean '\($0)'?" }
+                    throw item.error("unknown JSON Schema keyword '\(k)' in \(key)", hint: hint ?? "name a validation keyword such as format or required")
+                }
+                out.insert(k)
+            }
+            return out
+        }
+        let keywords = try keywordNames("schema_keywords")
+        let ignore = try keywordNames("schema_ignore") ?? []
+        if let keywords, keywords.subtracting(ignore).isEmpty, let n = m["schema_keywords"] {
+            throw n.error("schema_ignore removes every keyword schema_keywords keeps: the schema check cannot fail")
+        }
+        let assertions = try m["assert"]?.sequence("assert").map { try assertion($0) } ?? []
+        if schema == nil && assertions.isEmpty && rules.isEmpty && duplicates != .failed {
+            throw node.error(
+                "this data check has nothing to check: it cannot fail",
+                hint: "add schema, assert, rule or rules (or duplicate_keys: fail)")
+        }
         return DataCheck(
             name: name, files: files, format: format,
             select: try m["select"]?.sequence("select").map { try selector($0) } ?? [],
             projectKeyValues: project,
-            schema: try m["schema"].map { try schemaRef($0) },
-            schemaKeywords: try m["schema_keywords"].map { Set(try $0.list().map { try $0.string("schema_keywords") }) },
-            schemaIgnore: Set(try m["schema_ignore"]?.list().map { try $0.string("schema_ignore") } ?? []),
-            assertions: try m["assert"]?.sequence("assert").map { try assertion($0) } ?? [],
+            schema: schema,
+            schemaKeywords: keywords,
+            schemaIgnore: ignore,
+            assertions: assertions,
             rules: rules,
             duplicateKeys: duplicates, mark: node.mark)
     }

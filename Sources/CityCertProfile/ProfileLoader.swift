@@ -457,15 +457,29 @@ struct Builder {
         var eventually: Eventually? = nil
         if let e = m["eventually"] {
             let em = try e.mapping("eventually", allowed: ["within", "every"])
-            eventually = Eventually(
-                within: try parseDuration(try em.required("within"), "within"),
-                every: try em["every"].map { try parseDuration($0, "every") } ?? 0.5)
+            let withinNode = try em.required("within")
+            let within = try parseDuration(withinNode, "within")
+            let every = try em["every"].map { try parseDuration($0, "every") } ?? 0.5
+            guard every >= 0.01 else {
+                throw (em["every"] ?? e).error("eventually.every must be at least 10ms", hint: "polling faster floods the target")
+            }
+            guard within <= 3600 else { throw withinNode.error("eventually.within must be at most 1h") }
+            guard within >= every else {
+                throw withinNode.error("eventually.within is shorter than every: the step would be tried only once")
+            }
+            eventually = Eventually(within: within, every: every)
         }
         var captures: [Capture] = []
         if let c = m["capture"] {
             for (variable, _, spec) in try c.mapping("capture").entries {
                 captures.append(try capture(variable, spec))
             }
+        }
+        // A step that expects nothing and captures nothing passes whatever the target answers (a 500 too).
+        if expect.isEmpty && captures.isEmpty && !expect.anyResponse {
+            throw (m["expect"] ?? node).error(
+                "this step expects nothing: it passes on any response, a 500 included",
+                hint: "add expect (status, headers, schema, assert, …) or a capture, or state the intent with expect: {any: true}")
         }
         for c in captures { known.insert(c.variable) }
         return HTTPStep(
@@ -493,6 +507,13 @@ struct Builder {
 
     func jsonPath(_ node: YNode) throws -> JSONPath {
         let s = try node.string("path")
+        if let r = s.range(of: "{{") {
+            // Templates are not substituted in a path: the text would be compared literally.
+            throw source.error(
+                "templates are not substituted in a JSONPath", line: node.line,
+                column: node.column + s.distance(from: s.startIndex, to: r.lowerBound) + (node.kind == .plain ? 0 : 1),
+                hint: "compare with a template in the predicate (equals: \"{{name}}\"); for literal braces write \\u007b")
+        }
         do {
             return try JSONPath(s)
         } catch {
@@ -504,8 +525,16 @@ struct Builder {
     }
 
     func expectations(_ node: YNode) throws -> Expectations {
-        let m = try node.mapping("expect", allowed: ["status", "headers", "body", "assert", "duration_below", "schema", "json"])
+        let m = try node.mapping(
+            "expect", allowed: ["status", "headers", "body", "assert", "duration_below", "schema", "json", "any"])
         var e = Expectations()
+        if let a = m["any"] {
+            guard try a.bool("any"), m.entries.count == 1 else {
+                throw a.error("expect: {any: true} stands alone", hint: "it states that any response passes")
+            }
+            e.anyResponse = true
+            return e
+        }
         if let s = m["status"] { e.status = try status(s) }
         if let h = m["headers"] {
             for (name, _, spec) in try h.mapping("headers").entries {
@@ -607,9 +636,13 @@ struct Builder {
             let v = try value.json()
             try checkTemplates(in: v, at: value)
             predicate = .equals(v)
-        case "not_equals": predicate = .notEquals(try value.json())
+        case "not_equals":
+            let v = try value.json()
+            try checkTemplates(in: v, at: value)
+            predicate = .notEquals(v)
         case "one_of":
             guard case .array(let a) = try value.json() else { throw value.error("one_of needs a list") }
+            try checkTemplates(in: .array(a), at: value)
             predicate = .oneOf(a)
         case "matches": predicate = .matches(try compileRegex(value))
         case "type":
@@ -624,7 +657,10 @@ struct Builder {
         case "le": predicate = .lessOrEqual(try number())
         case "gt": predicate = .greaterThan(try number())
         case "ge": predicate = .greaterOrEqual(try number())
-        case "contains": predicate = .contains(try value.json())
+        case "contains":
+            let v = try value.json()
+            try checkTemplates(in: v, at: value)
+            predicate = .contains(v)
         case "format":
             let f = try value.string("format")
             let formats = ["date-time", "date", "time", "uri", "uri-reference", "uuid", "email", "hostname", "ipv4", "ipv6"]

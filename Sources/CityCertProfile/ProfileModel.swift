@@ -222,6 +222,13 @@ public struct Expectations: Sendable {
     public var schema: NamedSchema?
     public var assertions: [Assertion] = []
     public var durationBelow: Double?
+    /// `expect: {any: true}`: the profile states that any response passes (the step exists for its
+    /// side effect); without it, a step that expects and captures nothing is refused.
+    public var anyResponse = false
+    /// Nothing is expected of the response.
+    public var isEmpty: Bool {
+        status == nil && headers.isEmpty && !bodyIsJSON && schema == nil && assertions.isEmpty && durationBelow == nil
+    }
 }
 
 /// A compiled schema with the name or file it came from, for messages.

@@ -41,11 +41,12 @@ enum AssertionEvaluator {
         case .equals(let expectedRaw):
             let expected = variables?.render(expectedRaw) ?? expectedRaw
             return each { $0 == expected ? nil : "\(show($0)) is not equal to \(show(expected))" }
-        case .notEquals(let v):
-            return nodes.compactMap { n in
-                n.value == v ? Problem(pointer: n.location.pointer, message: "\(show(n.value)) must not equal \(show(v))") : nil
-            }
-        case .oneOf(let options):
+        case .notEquals(let raw):
+            // Like every predicate but exists/count, a path that selects nothing fails (FORMAT.md).
+            let v = variables?.render(raw) ?? raw
+            return each { $0 == v ? "\(show($0)) must not equal \(show(v))" : nil }
+        case .oneOf(let raw):
+            let options = raw.map { variables?.render($0) ?? $0 }
             return each { v in options.contains(v) ? nil : "\(show(v)) is not one of \(show(.array(options)))" }
         case .matches(let regex):
             // A match that does not finish gives no verdict: the assertion is an error, as in a path.
@@ -79,7 +80,8 @@ enum AssertionEvaluator {
         case .lessOrEqual(let d): return compare(nodes, a) { $0 <= d ? nil : "\($0.text) is not <= \(d.text)" }
         case .greaterThan(let d): return compare(nodes, a) { $0 > d ? nil : "\($0.text) is not > \(d.text)" }
         case .greaterOrEqual(let d): return compare(nodes, a) { $0 >= d ? nil : "\($0.text) is not >= \(d.text)" }
-        case .contains(let needle):
+        case .contains(let raw):
+            let needle = variables?.render(raw) ?? raw
             return each { v in
                 switch (v, needle) {
                 case (.array(let arr), _): return arr.contains(needle) ? nil : "\(show(v)) does not contain \(show(needle))"

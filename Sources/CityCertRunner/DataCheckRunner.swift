@@ -14,6 +14,8 @@ struct DataCheckRunner {
     let options: RunOptions
     /// Where the documents this check selects are recorded, for the run's coverage.
     var coverage: CoverageLedger? = nil
+    /// The run's variables: templates in assertion values (`equals: "{{input}}"`) are rendered with them.
+    var variables: Variables? = nil
 
     final class Collector: Sendable {
         struct State {
@@ -136,7 +138,9 @@ struct DataCheckRunner {
         for s in check.select {
             switch s {
             case .assertion(let a):
-                if try !AssertionEvaluator.evaluate(a, on: root, variables: nil, stepLimit: options.jsonPathStepLimit).isEmpty {
+                if try !AssertionEvaluator.evaluate(a, on: root, variables: variables, stepLimit: options.jsonPathStepLimit)
+                    .isEmpty
+                {
                     return false
                 }
             case .model(let models):
@@ -209,7 +213,9 @@ struct DataCheckRunner {
         }
         for a in check.assertions {
             do {
-                for p in try AssertionEvaluator.evaluate(a, on: subject, variables: nil, stepLimit: options.jsonPathStepLimit) {
+                for p in try AssertionEvaluator.evaluate(
+                    a, on: subject, variables: variables, stepLimit: options.jsonPathStepLimit)
+                {
                     report(source(p.pointer), p.message, rule: a.text)
                 }
             } catch {

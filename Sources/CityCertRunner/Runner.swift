@@ -230,7 +230,8 @@ public struct Runner: Sendable {
                     await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(h))
             case .data(let d):
                 let selected = FileSelector.select(files, globs: d.files)
-                checks.append(await DataCheckRunner(check: d, files: selected, options: options, coverage: coverage).run())
+                checks.append(await DataCheckRunner(
+                        check: d, files: selected, options: options, coverage: coverage, variables: variables).run())
             case .gtfs(let g):
                 checks.append(
                     await GTFSCheckRunner(check: g, paths: options.paths, cache: gtfsCache, options: options, coverage: coverage)
@@ -284,7 +285,13 @@ extension Requirement {
                 for q in s.query { out.formUnion(q.value.variables) }
                 if case .text(let t, _) = s.body { out.formUnion(t.variables) }
                 if case .json(let v) = s.body { out.formUnion(Self.variables(in: v)) }
-                for a in s.expect.assertions { if case .equals(let v) = a.predicate { out.formUnion(Self.variables(in: v)) } }
+                for a in s.expect.assertions {
+                    switch a.predicate {
+                    case .equals(let v), .notEquals(let v), .contains(let v): out.formUnion(Self.variables(in: v))
+                    case .oneOf(let vs): out.formUnion(Self.variables(in: .array(vs)))
+                    default: break
+                    }
+                }
                 for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
             }
         }

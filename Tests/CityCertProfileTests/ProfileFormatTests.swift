@@ -140,7 +140,7 @@ import Testing
                 clause: "2"
                 level: MUST
                 needs: A
-                checks: [{http: {steps: [{request: {url: "{{base}}/{{loc}}"}}]}}]
+                checks: [{http: {steps: [{request: {url: "{{base}}/{{loc}}"}, expect: {any: true}}]}}]
             """
         let p = try ProfileLoader().load(text: yaml, file: "inline.yaml")
         #expect(p.requirements.map(\.level) == [.should, .must])

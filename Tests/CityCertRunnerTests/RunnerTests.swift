@@ -29,7 +29,7 @@ import Testing
             """
               - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/reset"}, expect: {status: 200}}]}}]}
               - {id: B, title: b, clause: "2", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/ok"}, expect: {assert: [{path: $.n, equals: 1}]}}]}}]}
-              - {id: C, title: c, clause: "3", level: MUST, needs: [A], checks: [{http: {steps: [{request: {url: "{{base_url}}/ok"}}]}}]}
+              - {id: C, title: c, clause: "3", level: MUST, needs: [A], checks: [{http: {steps: [{request: {url: "{{base_url}}/ok"}, expect: {status: 200}}]}}]}
             """)
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL]
