@@ -160,4 +160,25 @@ import Testing
         #expect(findings.map { "\($0.line):\($0.column) \($0.pointer)" } == ["2:8 /id", "2:18 /n", "3:2 "])
         #expect(findings[2].message.hasPrefix("not valid JSON"))
     }
+
+    /// `not_equals` on a path that selects nothing fails, like every predicate but exists/count (it passed);
+    /// templates in assertion values are rendered in data checks too (they stayed literal).
+    @Test func notEqualsOnNothingFailsAndDataTemplatesRender() async throws {
+        let dir = NSTemporaryDirectory() + "citycert-ne-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "{\"id\": \"urn:x\", \"owner\": \"city\"}".write(toFile: dir + "/d.json", atomically: true, encoding: .utf8)
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{data: {files: ["*.json"], assert: [{path: $.missing, not_equals: 1}]}}]}
+              - {id: B, title: b, clause: "1", level: MUST, checks: [{data: {files: ["*.json"], assert: [{path: $.owner, equals: "{{owner}}"}]}}]}
+              - {id: C, title: c, clause: "1", level: MUST, checks: [{data: {files: ["*.json"], assert: [{path: $.owner, not_equals: "{{owner}}"}]}}]}
+            """, inputs: "inputs: {owner: {}}")
+        var options = RunOptions()
+        options.paths = [dir]
+        options.inputs = ["owner": "city"]
+        let report = try await Runner(profile: p, transport: nil, options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.failed, .passed, .failed])
+        #expect(report.requirements[0].reason?.contains("$.missing selects nothing") == true, "\(report.requirements[0])")
+    }
 }
