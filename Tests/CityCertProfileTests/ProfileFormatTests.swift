@@ -210,4 +210,21 @@ import Testing
             Issue.record("the old switch was silently ignored")
         }
     }
+
+    /// Every requirement of every shipped profile says what it rests on: a clause, a level, and a quote of
+    /// the normative text that is not a placeholder (QUOTE_JSONLD_TERMS reached every SDM report).
+    @Test(arguments: profiles.filter { $0.hasPrefix("Profiles/") })
+    func everyShippedRequirementHasItsClauseAndQuote(_ relative: String) throws {
+        let p = try ProfileLoader().load(path: Repository.root.appendingPathComponent(relative).path)
+        for r in p.requirements {
+            #expect(!r.clause.trimmingCharacters(in: .whitespaces).isEmpty, "\(relative) \(r.id): no clause")
+            let quote = r.quote?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            #expect(quote.count >= 12, "\(relative) \(r.id): no quote of the normative text")
+            // A placeholder: an upper-case identifier, TODO/TBD/FIXME, or an ellipsis standing for the text.
+            let placeholder =
+                quote.range(of: "^[A-Z0-9_]+$", options: .regularExpression) != nil
+                || quote.range(of: "\\b(TODO|TBD|FIXME|XXX)\\b", options: .regularExpression) != nil || quote == "…" || quote == "..."
+            #expect(!placeholder, "\(relative) \(r.id): placeholder quote '\(quote)'")
+        }
+    }
 }
