@@ -188,12 +188,19 @@ final class FeedRun {
         var columns: [GTFSSchema.Field?] = []
         var seen: [String: Int] = [:]
         for i in 0..<reader.fieldCount {
-            let name = reader.string(i)
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty {
+            let raw = reader.string(i)
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            if name.isEmpty {
                 notice("empty_column_name", .error, file: file, row: 1, column: i + 1, "column \(i + 1) of \(file) has no name")
                 columns.append(nil)
                 continue
+            }
+            // A header cell with surrounding spaces names the trimmed column (as gtfs-validator's parser
+            // reads it, and every consumer does): a warning, never a missing column.
+            if name != raw {
+                notice(
+                    "leading_or_trailing_whitespaces", .warning, file: file, row: 1, column: i + 1, field: name, value: raw,
+                    "the header cell '\(raw)' has leading or trailing spaces; it is read as the column \(name)")
             }
             if let first = seen[name] {
                 notice(

@@ -218,4 +218,26 @@ import ZIPFoundation
         #expect(report.requirements.allSatisfy { $0.outcome == .error })
         #expect(report.requirements[0].reason?.contains("path traversal") == true)
     }
+
+    /// A header cell with surrounding spaces (` agency_name`, as two city agencies publish it) names the
+    /// trimmed column: gtfs-validator's CSV parser trims it, and no consumer reads the column as missing.
+    /// It is a `leading_or_trailing_whitespaces` warning at the cell, never `missing_required_column`.
+    @Test func headerCellsAreTrimmedWithAWarning() async throws {
+        let dir = NSTemporaryDirectory() + "citycert-header-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Repository.fixture("gtfs/google-sample-feed-1").path, toPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let agency = dir + "/agency.txt"
+        let text = try String(contentsOfFile: agency, encoding: .utf8)
+        try text.replacingOccurrences(of: "agency_id,agency_name,", with: "agency_id, agency_name ,").write(
+            toFile: agency, atomically: true, encoding: .utf8)
+        var options = RunOptions()
+        options.paths = [dir]
+        let profile = try ProfileLoader().load(path: Repository.profile("gtfs/schedule/profile.yaml").path)
+        let report = try await Runner(profile: profile, transport: nil, options: options).run()
+        let found = GTFSProfileTests.findings(report)
+        #expect(!found.contains { $0.1.rule == "missing_required_column" }, "\(found.map(\.1.message))")
+        let warning = found.first { $0.1.rule == "leading_or_trailing_whitespaces" }
+        #expect(warning?.1.line == 1 && warning?.1.column == 2 && warning?.1.pointer == "/agency_name", "\(String(describing: warning))")
+        #expect(report.conformant, "\(found.map(\.1.message))")
+    }
 }
