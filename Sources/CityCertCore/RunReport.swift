@@ -254,6 +254,9 @@ public struct DataCoverage: Sendable {
     public var first: [Place]
     /// The profile asks uncovered data to fail the verdict (`uncovered: fail`).
     public var failsVerdict: Bool
+    /// GTFS notices (per code) that no GTFS check of the profile reports for their file: the feed had
+    /// them, and no requirement judged them.
+    public var unreportedNotices: [String: Int] = [:]
     public static let listed = 20
     public init(documents: Int, uncovered: Int, first: [Place], failsVerdict: Bool) {
         self.documents = documents

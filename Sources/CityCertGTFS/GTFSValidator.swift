@@ -23,7 +23,7 @@ public final class GTFSValidator: @unchecked Sendable {
     public func validate(feed path: String) -> GTFSResult {
         let run = FeedRun(validator: self, path: path)
         run.run()
-        return GTFSResult(feed: path, notices: run.notices, fatal: run.fatal, rows: run.rows)
+        return GTFSResult(feed: path, notices: run.notices, fatal: run.fatal, rows: run.rows, dropped: run.dropped)
     }
 }
 
@@ -33,7 +33,9 @@ final class FeedRun {
     let schema: GTFSSchema
     let path: String
     var notices: [GTFSNotice] = []
-    var perCode: [String: Int] = [:]
+    var perCode: [GTFSNoticeCode: Int] = [:]
+    /// Notices past `maxNoticesPerCode`: counted per code and file, not kept.
+    var dropped: [GTFSNoticeCode: [String: Int]] = [:]
     var fatal: String?
     var rows: [String: Int] = [:]
     var source: FeedSource!
@@ -76,15 +78,18 @@ final class FeedRun {
     }
 
     func notice(
-        _ code: String, _ severity: GTFSNotice.Severity, file: String = "", row: Int = 0, column: Int = 0, field: String = "",
-        value: String = "", _ message: String
+        _ code: GTFSNoticeCode, file: String = "", row: Int = 0, column: Int = 0, field: String = "", value: String = "",
+        _ message: String
     ) {
         let n = perCode[code, default: 0]
         perCode[code] = n + 1
-        guard n < validator.maxNoticesPerCode else { return }
+        guard n < validator.maxNoticesPerCode else {
+            dropped[code, default: [:]][file, default: 0] += 1
+            return
+        }
         notices.append(
             GTFSNotice(
-                code: code, severity: severity, file: file, row: row, column: column, field: Self.printable(field),
+                code: code, severity: code.severity, file: file, row: row, column: column, field: Self.printable(field),
                 value: Self.printable(value),
                 message: Self.printable(message)))
     }
@@ -113,28 +118,27 @@ final class FeedRun {
         present = Set(source.files)
         for f in source.nested {
             notice(
-                "invalid_input_files_in_subfolder", .error, file: f,
+                .invalidInputFilesInSubfolder, file: f,
                 "\(f) is in a subfolder; GTFS files sit at the root of the feed")
         }
         for f in source.files where schema.tables[f] == nil {
-            notice("unknown_file", .info, file: f, "\(f) is not a GTFS file citycert knows; it is not checked")
+            notice(.unknownFile, file: f, "\(f) is not a GTFS file citycert knows; it is not checked")
         }
         for (file, t) in schema.tables.sorted(by: { $0.key < $1.key }) where t.required && !present.contains(file) {
-            notice("missing_required_file", .error, file: file, "the required file \(file) is missing")
+            notice(.missingRequiredFile, file: file, "the required file \(file) is missing")
         }
         if !present.contains("stops.txt") && !present.contains("locations.geojson") {
             notice(
-                "missing_required_file", .error, file: "stops.txt",
+                .missingRequiredFile, file: "stops.txt",
                 "stops.txt is missing (required unless locations.geojson defines zones)")
         }
         if !present.contains("calendar.txt") && !present.contains("calendar_dates.txt") {
             notice(
-                "missing_calendar_and_calendar_date_files", .error,
-                "neither calendar.txt nor calendar_dates.txt is present: the feed defines no service dates")
+                .missingCalendarAndCalendarDateFiles, "neither calendar.txt nor calendar_dates.txt is present: the feed defines no service dates")
         }
         if present.contains("translations.txt") && !present.contains("feed_info.txt") {
             notice(
-                "missing_required_file", .error, file: "feed_info.txt",
+                .missingRequiredFile, file: "feed_info.txt",
                 "feed_info.txt is required when translations.txt is provided")
         }
         for t in schema.tables.values {
@@ -147,7 +151,7 @@ final class FeedRun {
             do {
                 try read(file)
             } catch {
-                notice("i_o_error", .error, file: file, "\(file) could not be read: \(error)")
+                notice(.iOError, file: file, "\(file) could not be read: \(error)")
                 if error.message.contains("zip bomb") { fatal = error.description }
             }
         }
@@ -175,14 +179,14 @@ final class FeedRun {
     func readTable(_ table: GTFSSchema.Table, _ reader: CSVReader) throws {
         let file = table.file
         guard try reader.next() else {
-            notice("empty_file", .error, file: file, "\(file) is empty (not even a header row)")
+            notice(.emptyFile, file: file, "\(file) is empty (not even a header row)")
             return
         }
         // The header row is checked like a data row: a quote left open there swallows the file.
         recordNotices(reader, file: file, row: 1, tabs: false) { _ in "" }
         if reader.hadBOM {
             notice(
-                "utf8_bom", .info, file: file, row: 1, "\(file) starts with a UTF-8 byte order mark (acceptable; it is skipped)")
+                .utf8Bom, file: file, row: 1, "\(file) starts with a UTF-8 byte order mark (acceptable; it is skipped)")
         }
         // Header.
         var columns: [GTFSSchema.Field?] = []
@@ -191,7 +195,7 @@ final class FeedRun {
             let raw = reader.string(i)
             let name = raw.trimmingCharacters(in: .whitespaces)
             if name.isEmpty {
-                notice("empty_column_name", .error, file: file, row: 1, column: i + 1, "column \(i + 1) of \(file) has no name")
+                notice(.emptyColumnName, file: file, row: 1, column: i + 1, "column \(i + 1) of \(file) has no name")
                 columns.append(nil)
                 continue
             }
@@ -199,12 +203,12 @@ final class FeedRun {
             // reads it, and every consumer does): a warning, never a missing column.
             if name != raw {
                 notice(
-                    "leading_or_trailing_whitespaces", .warning, file: file, row: 1, column: i + 1, field: name, value: raw,
+                    .leadingOrTrailingWhitespaces, file: file, row: 1, column: i + 1, field: name, value: raw,
                     "the header cell '\(raw)' has leading or trailing spaces; it is read as the column \(name)")
             }
             if let first = seen[name] {
                 notice(
-                    "duplicated_column", .error, file: file, row: 1, column: i + 1, field: name,
+                    .duplicatedColumn, file: file, row: 1, column: i + 1, field: name,
                     "the column \(name) appears twice (columns \(first + 1) and \(i + 1))")
                 columns.append(nil)
                 continue
@@ -213,14 +217,14 @@ final class FeedRun {
             let field = table.field(name)
             if field == nil {
                 notice(
-                    "unknown_column", .info, file: file, row: 1, column: i + 1, field: name,
+                    .unknownColumn, file: file, row: 1, column: i + 1, field: name,
                     "\(name) is not a column of \(file); it is not checked")
             }
             columns.append(field)
         }
         for f in table.fields where f.required && seen[f.name] == nil {
             notice(
-                "missing_required_column", .error, file: file, row: 1, field: f.name,
+                .missingRequiredColumn, file: file, row: 1, field: f.name,
                 "\(file) has no \(f.name) column, which is required")
         }
         let header = reader.fieldCount
@@ -234,7 +238,7 @@ final class FeedRun {
             if reader.fieldCount == 0 { continue }  // a record cut for its length (already reported)
             if reader.fieldCount != header {
                 notice(
-                    "invalid_row_length", .error, file: file, row: row, value: "\(reader.fieldCount)",
+                    .invalidRowLength, file: file, row: row, value: "\(reader.fieldCount)",
                     "row \(row) has \(reader.fieldCount) values; the header has \(header)")
                 continue
             }
@@ -251,27 +255,27 @@ final class FeedRun {
         let (bad, tab) = reader.byteProblems()
         if let bad {
             notice(
-                "invalid_utf8", .warning, file: file, row: row, value: "byte \(bad)",
+                .invalidUtf8, file: file, row: row, value: "byte \(bad)",
                 "\(label) of \(file) is not valid UTF-8 (first invalid byte at offset \(bad) of the file)")
         }
         if tabs, let f = tab {
             notice(
-                "tab_in_value", .error, file: file, row: row, column: f + 1, field: name(f), "a value of \(label) contains a tab")
+                .tabInValue, file: file, row: row, column: f + 1, field: name(f), "a value of \(label) contains a tab")
         }
         for p in reader.problems {
             switch p {
             case .newlineInValue(let f):
                 notice(
-                    "new_line_in_value", .error, file: file, row: row, column: f + 1, field: name(f),
+                    .newLineInValue, file: file, row: row, column: f + 1, field: name(f),
                     "a value of \(label) contains a line break")
             case .unterminatedQuote:
-                notice("csv_parsing_failed", .error, file: file, row: row, "a quoted value of \(label) is never closed")
+                notice(.csvParsingFailed, file: file, row: row, "a quoted value of \(label) is never closed")
             case .strayQuote(let f):
                 notice(
-                    "csv_parsing_failed", .error, file: file, row: row, column: f + 1, field: name(f),
+                    .csvParsingFailed, file: file, row: row, column: f + 1, field: name(f),
                     "a quote in an unquoted value, or text after a closing quote, in \(label)")
             case .recordTooLong(let limit):
-                notice("csv_parsing_failed", .error, file: file, row: row, "\(label) is longer than \(limit) bytes; skipped")
+                notice(.csvParsingFailed, file: file, row: row, "\(label) is longer than \(limit) bytes; skipped")
             }
         }
     }
@@ -282,19 +286,19 @@ final class FeedRun {
         if agencyCount > 1 {
             for r in agencyIDEmptyRows {
                 notice(
-                    "missing_required_field", .error, file: "agency.txt", row: r, field: "agency_id",
+                    .missingRequiredField, file: "agency.txt", row: r, field: "agency_id",
                     "agency_id is required when the feed has several agencies")
             }
             for r in routeAgencyEmptyRows {
                 notice(
-                    "missing_required_field", .error, file: "routes.txt", row: r, field: "agency_id",
+                    .missingRequiredField, file: "routes.txt", row: r, field: "agency_id",
                     "routes.agency_id is required when the feed has several agencies")
             }
         }
         if let (first, _) = agencyTimezones.first {
             for (tz, row) in agencyTimezones.dropFirst() where tz != first {
                 notice(
-                    "inconsistent_agency_timezone", .error, file: "agency.txt", row: row, field: "agency_timezone", value: tz,
+                    .inconsistentAgencyTimezone, file: "agency.txt", row: row, field: "agency_timezone", value: tz,
                     "agency_timezone \(tz) differs from \(first): every agency of a feed has the same timezone")
             }
         }
@@ -307,7 +311,7 @@ final class FeedRun {
                 let v = String(decoding: p.value, as: UTF8.self)
                 let referenced = p.targets.map { $0.replacingOccurrences(of: "#", with: ".") }.joined(separator: " or ")
                 notice(
-                    "foreign_key_violation", .error, file: p.file, row: p.row, column: p.column + 1, field: p.field, value: v,
+                    .foreignKeyViolation, file: p.file, row: p.row, column: p.column + 1, field: p.field, value: v,
                     "\(p.field) '\(v)' is not a \(referenced)")
             }
         }
@@ -322,7 +326,7 @@ final class FeedRun {
             if !found {
                 let v = String(decoding: ref.value, as: UTF8.self)
                 notice(
-                    "foreign_key_violation", .error, file: "trips.txt", row: ref.row, column: ref.column, field: "service_id",
+                    .foreignKeyViolation, file: "trips.txt", row: ref.row, column: ref.column, field: "service_id",
                     value: v,
                     "service_id '\(v)' is in neither calendar.txt nor calendar_dates.txt")
             }

@@ -160,8 +160,8 @@ final class TableValidation {
 
     func name(_ column: Int) -> String { column < columns.count ? columns[column]?.name ?? "" : "" }
 
-    func notice(_ code: String, _ severity: GTFSNotice.Severity, row: Int, column: Int, value: String = "", _ message: String) {
-        run.notice(code, severity, file: file, row: row, column: column + 1, field: name(column), value: value, message)
+    func notice(_ code: GTFSNoticeCode, row: Int, column: Int, value: String = "", _ message: String) {
+        run.notice(code, file: file, row: row, column: column + 1, field: name(column), value: value, message)
     }
 
     func value(_ column: Int) -> String { reader.string(column) }
@@ -205,14 +205,14 @@ final class TableValidation {
         let i = c.column
         if record.isEmpty(i) {
             if c.required {
-                notice("missing_required_field", .error, row: row, column: i, "\(name(i)) is required and empty in row \(row)")
+                notice(.missingRequiredField, row: row, column: i, "\(name(i)) is required and empty in row \(row)")
             }
             return
         }
         record.withField(i) { b in
             if b[0] == 0x20 || b[0] == 0x09 || b[b.count - 1] == 0x20 || b[b.count - 1] == 0x09 {
                 notice(
-                    "leading_or_trailing_whitespaces", .warning, row: row, column: i, value: String(decoding: b, as: UTF8.self),
+                    .leadingOrTrailingWhitespaces, row: row, column: i, value: String(decoding: b, as: UTF8.self),
                     "\(name(i)) has leading or trailing whitespace")
             }
             guard c.kind != .none else { return }
@@ -223,64 +223,64 @@ final class TableValidation {
     func typeCheck(_ c: ColumnCheck, _ b: UnsafeBufferPointer<UInt8>, row: Int) {
         let column = c.column
         let fieldName = name(column)
-        func bad(_ code: String, _ what: String) {
+        func bad(_ code: GTFSNoticeCode, _ what: String) {
             let v = String(decoding: b, as: UTF8.self)
-            notice(code, .error, row: row, column: column, value: v, "\(fieldName) '\(v)' is not \(what)")
+            notice(code, row: row, column: column, value: v, "\(fieldName) '\(v)' is not \(what)")
         }
         func range(_ x: Double) {
             if c.nonNegative && x < 0 || c.positive && x <= 0 || c.nonZero && x == 0 {
                 let v = String(decoding: b, as: UTF8.self)
                 let rule = c.positive ? "greater than 0" : c.nonZero ? "non-zero" : "0 or more"
-                notice("number_out_of_range", .error, row: row, column: column, value: v, "\(fieldName) \(v) is not \(rule)")
+                notice(.numberOutOfRange, row: row, column: column, value: v, "\(fieldName) \(v) is not \(rule)")
             }
         }
         switch c.kind {
         case .none: return
         case .url:
             if !GTFSTypes.url(String(decoding: b, as: UTF8.self)) {
-                bad("invalid_url", "a fully qualified http:// or https:// URL")
+                bad(.invalidUrl, "a fully qualified http:// or https:// URL")
             }
         case .email:
-            if !GTFSTypes.email(String(decoding: b, as: UTF8.self)) { bad("invalid_email", "an email address") }
+            if !GTFSTypes.email(String(decoding: b, as: UTF8.self)) { bad(.invalidEmail, "an email address") }
         case .phone:
-            if !GTFSTypes.phone(String(decoding: b, as: UTF8.self)) { bad("invalid_phone_number", "a phone number") }
+            if !GTFSTypes.phone(String(decoding: b, as: UTF8.self)) { bad(.invalidPhoneNumber, "a phone number") }
         case .latitude, .longitude:
-            guard let x = GTFSTypes.float(b) else { return bad("invalid_float", "a number") }
+            guard let x = GTFSTypes.float(b) else { return bad(.invalidFloat, "a number") }
             let limit = c.kind == .latitude ? 90.0 : 180.0
             if !(-limit...limit).contains(x) {
                 let v = String(decoding: b, as: UTF8.self)
                 notice(
-                    "number_out_of_range", .error, row: row, column: column, value: v,
+                    .numberOutOfRange, row: row, column: column, value: v,
                     "\(fieldName) \(v) is outside [-\(Int(limit)), \(Int(limit))]")
             }
         case .integer:
-            guard let x = GTFSTypes.integer(b) else { return bad("invalid_integer", "an integer") }
+            guard let x = GTFSTypes.integer(b) else { return bad(.invalidInteger, "an integer") }
             if c.nonNegative || c.positive || c.nonZero { range(Double(x)) }
         case .float:
-            guard let x = GTFSTypes.float(b) else { return bad("invalid_float", "a number") }
+            guard let x = GTFSTypes.float(b) else { return bad(.invalidFloat, "a number") }
             if c.nonNegative || c.positive || c.nonZero { range(x) }
         case .time:
-            if GTFSTypes.time(b) == nil { bad("invalid_time", "a time in H:MM:SS or HH:MM:SS") }
+            if GTFSTypes.time(b) == nil { bad(.invalidTime, "a time in H:MM:SS or HH:MM:SS") }
         case .date:
-            if GTFSTypes.date(b) == nil { bad("invalid_date", "a date in YYYYMMDD") }
+            if GTFSTypes.date(b) == nil { bad(.invalidDate, "a date in YYYYMMDD") }
         case .color:
-            if !GTFSTypes.color(b) { bad("invalid_color", "a six-digit hexadecimal color") }
+            if !GTFSTypes.color(b) { bad(.invalidColor, "a six-digit hexadecimal color") }
         case .timezone:
-            if !GTFSTypes.timezone(String(decoding: b, as: UTF8.self)) { bad("invalid_timezone", "a TZ database timezone name") }
+            if !GTFSTypes.timezone(String(decoding: b, as: UTF8.self)) { bad(.invalidTimezone, "a TZ database timezone name") }
         case .language:
             if !GTFSTypes.language(String(decoding: b, as: UTF8.self)) {
-                bad("invalid_language_code", "an IETF BCP 47 language code")
+                bad(.invalidLanguageCode, "an IETF BCP 47 language code")
             }
         case .currency:
             if !GTFSTypes.currencies.contains(String(decoding: b, as: UTF8.self)) {
-                bad("invalid_currency", "an ISO 4217 currency code")
+                bad(.invalidCurrency, "an ISO 4217 currency code")
             }
         case .enumeration:
-            guard let x = GTFSTypes.integer(b) else { return bad("invalid_integer", "an integer (an enumerated value)") }
+            guard let x = GTFSTypes.integer(b) else { return bad(.invalidInteger, "an integer (an enumerated value)") }
             let table = enumValues[c.enumIndex]
             if !(x >= 0 && x < table.count && table[x]) {
                 notice(
-                    "unexpected_enum_value", .warning, row: row, column: column, value: "\(x)",
+                    .unexpectedEnumValue, row: row, column: column, value: "\(x)",
                     "\(fieldName) \(x) is not one of the values the reference defines")
             }
         }
@@ -302,7 +302,7 @@ final class TableValidation {
             let names = keyColumns.map { name($0) }.joined(separator: ", ")
             let value = keyColumns.map { self.value($0) }.joined(separator: ", ")
             notice(
-                "duplicate_key", .error, row: row, column: keyColumns[0], value: value,
+                .duplicateKey, row: row, column: keyColumns[0], value: value,
                 "(\(names)) = (\(value)) is already the key of row \(first)")
         }
     }
@@ -327,7 +327,7 @@ final class TableValidation {
         let v = String(decoding: b, as: UTF8.self)
         let referenced = targets.map { $0.replacingOccurrences(of: "#", with: ".") }.joined(separator: " or ")
         let message = "\(name(column)) '\(v)' is not a \(referenced)"
-        notice("foreign_key_violation", .error, row: row, column: column, value: v, message)
+        notice(.foreignKeyViolation, row: row, column: column, value: v, message)
     }
 
     func endRange(row: Int, start: Int, end: Int, allowEqual: Bool) {
@@ -341,11 +341,11 @@ final class TableValidation {
         guard let a = parse(start), let z = parse(end) else { return }
         if a > z {
             notice(
-                "start_and_end_range_out_of_order", .error, row: row, column: start, value: "\(value(start)) > \(value(end))",
+                .startAndEndRangeOutOfOrder, row: row, column: start, value: "\(value(start)) > \(value(end))",
                 "\(name(start)) \(value(start)) is after \(name(end)) \(value(end))")
         } else if a == z && !allowEqual {
             notice(
-                "start_and_end_range_equal", .error, row: row, column: start, value: value(start),
+                .startAndEndRangeEqual, row: row, column: start, value: value(start),
                 "\(name(start)) equals \(name(end)) (\(value(start)))")
         }
     }
@@ -364,7 +364,7 @@ final class TableValidation {
         let long = index["route_long_name"].map { !reader.isEmpty($0) } ?? false
         if !short && !long {
             run.notice(
-                "route_both_short_and_long_name_missing", .error, file: file, row: row,
+                .routeBothShortAndLongNameMissing, file: file, row: row,
                 "route in row \(row) has neither route_short_name nor route_long_name")
         }
         if index["agency_id"].map({ reader.isEmpty($0) }) ?? true { run.routeAgencyEmptyRows.append(row) }
@@ -380,14 +380,14 @@ final class TableValidation {
         if (0...2).contains(type) {
             if index["stop_name"].map({ reader.isEmpty($0) }) ?? true {
                 run.notice(
-                    "missing_stop_name", .error, file: file, row: row, column: (index["stop_name"] ?? -1) + 1, field: "stop_name",
+                    .missingStopName, file: file, row: row, column: (index["stop_name"] ?? -1) + 1, field: "stop_name",
                     "stop_name is required for location_type \(type)")
             }
             let noLat = index["stop_lat"].map { reader.isEmpty($0) } ?? true
             let noLon = index["stop_lon"].map { reader.isEmpty($0) } ?? true
             if noLat || noLon {
                 run.notice(
-                    "stop_without_location", .error, file: file, row: row, field: noLat ? "stop_lat" : "stop_lon",
+                    .stopWithoutLocation, file: file, row: row, field: noLat ? "stop_lat" : "stop_lon",
                     "stop_lat and stop_lon are required for location_type \(type)")
             }
         }
@@ -395,12 +395,12 @@ final class TableValidation {
         let parent: [UInt8] = parentColumn.map { c in reader.withField(c) { Array($0) } } ?? []
         if parent.isEmpty && (2...4).contains(type) {
             run.notice(
-                "location_without_parent_station", .error, file: file, row: row, column: (parentColumn ?? -1) + 1,
+                .locationWithoutParentStation, file: file, row: row, column: (parentColumn ?? -1) + 1,
                 field: "parent_station", "parent_station is required for location_type \(type)")
         }
         if !parent.isEmpty && type == 1 {
             run.notice(
-                "station_with_parent_station", .error, file: file, row: row, column: (parentColumn ?? -1) + 1,
+                .stationWithParentStation, file: file, row: row, column: (parentColumn ?? -1) + 1,
                 field: "parent_station",
                 value: String(decoding: parent, as: UTF8.self), "a station (location_type 1) has no parent_station")
         }
@@ -437,7 +437,7 @@ final class TableValidation {
         let e = index["feed_end_date"].map { !reader.isEmpty($0) } ?? false
         if s != e {
             run.notice(
-                "missing_feed_info_date", .warning, file: file, row: row, field: s ? "feed_end_date" : "feed_start_date",
+                .missingFeedInfoDate, file: file, row: row, field: s ? "feed_end_date" : "feed_start_date",
                 "feed_start_date and feed_end_date are given together")
         }
     }
@@ -451,7 +451,7 @@ final class TableValidation {
             if !found {
                 let v = String(decoding: d.value, as: UTF8.self)
                 run.notice(
-                    "foreign_key_violation", .error, file: file, row: d.row, column: d.column + 1, field: name(d.column),
+                    .foreignKeyViolation, file: file, row: d.row, column: d.column + 1, field: name(d.column),
                     value: v,
                     "\(name(d.column)) '\(v)' is not a \(d.targets.map { $0.replacingOccurrences(of: "#", with: ".") }.joined(separator: " or "))"
                 )
@@ -470,7 +470,7 @@ final class TableValidation {
             let expected: Int8 = p.type == 4 ? 0 : 1
             if parentType != expected {
                 run.notice(
-                    "wrong_parent_location_type", .error, file: file, row: p.row, column: p.column + 1, field: "parent_station",
+                    .wrongParentLocationType, file: file, row: p.row, column: p.column + 1, field: "parent_station",
                     value: String(decoding: p.parent, as: UTF8.self),
                     "the parent of a location_type \(p.type) is a location_type \(expected), not \(parentType)")
             }
@@ -503,7 +503,7 @@ final class TableValidation {
                 let b = order[k + 1]
                 if stSeq[a] == stSeq[b] {
                     run.notice(
-                        "duplicate_key", .error, file: file, row: Int(stRow[b]), column: seqColumn, field: "stop_sequence",
+                        .duplicateKey, file: file, row: Int(stRow[b]), column: seqColumn, field: "stop_sequence",
                         value: "\(stSeq[b])",
                         "(trip_id, stop_sequence) = (…, \(stSeq[b])) is already the key of row \(stRow[a])")
                 }
@@ -511,7 +511,7 @@ final class TableValidation {
             // The first and last stop of a trip have an arrival_time.
             for k in start == end ? [start] : [start, end] where stArr[order[k]] == -1 {
                 run.notice(
-                    "missing_trip_edge", .error, file: file, row: Int(stRow[order[k]]), column: arrColumn, field: "arrival_time",
+                    .missingTripEdge, file: file, row: Int(stRow[order[k]]), column: arrColumn, field: "arrival_time",
                     "the \(k == start ? "first" : "last") stop of a trip has no arrival_time")
             }
             // Times do not go backwards along the trip.
@@ -520,7 +520,7 @@ final class TableValidation {
                 let i = order[k]
                 if let p = previous, stArr[i] >= 0, stArr[i] < p.time {
                     run.notice(
-                        "stop_time_with_arrival_before_previous_departure_time", .error, file: file, row: Int(stRow[i]),
+                        .stopTimeWithArrivalBeforePreviousDepartureTime, file: file, row: Int(stRow[i]),
                         column: arrColumn,
                         field: "arrival_time", "arrival_time is before the departure_time of row \(p.row)")
                 }

@@ -154,6 +154,18 @@ extension Builder {
     /// `gtfs: {schema: gtfs-schema.json, notices: [code…], files: [stops.txt…], limits: {…}}`
     mutating func gtfsCheck(_ node: YNode, name: String) throws -> GTFSCheck {
         let m = try node.mapping("a gtfs check", allowed: ["schema", "notices", "files", "limits"])
+        var codes: [String] = []
+        for item in try m.required("notices").list() {
+            let code = try item.string("notices")
+            // A misspelt code would make a check that can never fail.
+            guard GTFSNoticeCode(rawValue: code) != nil else {
+                let hint = didYouMean(code, Array(GTFSNotice.codes)).map { "did you mean '\($0)'?" }
+                throw item.error(
+                    "unknown GTFS notice code '\(code)'", hint: hint ?? "Profiles/FORMAT.md (GTFS checks) lists the codes")
+            }
+            codes.append(code)
+        }
+        if codes.isEmpty { throw node.error("a gtfs check names at least one notice code") }
         let schemaNode = try m.required("schema")
         let path = try sandboxed(try schemaNode.string("schema"), at: schemaNode)
         let schema: GTFSSchema
@@ -170,8 +182,6 @@ extension Builder {
             }
             gtfsSchemas[path] = schema
         }
-        let codes = try m.required("notices").list().map { try $0.string("notices") }
-        if codes.isEmpty { throw node.error("a gtfs check names at least one notice code") }
         var limits = GTFSLimits()
         if let l = m["limits"] {
             let lm = try l.mapping("limits", allowed: ["max_entries", "max_entry_bytes", "max_total_bytes", "max_ratio"])

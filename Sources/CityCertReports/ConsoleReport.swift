@@ -114,6 +114,10 @@ public enum ConsoleReport {
                 + (c.uncovered == 0 ? "" : "; \(c.uncovered) not covered\(c.failsVerdict ? " (the profile fails them)" : "")")
         ]
         for p in c.first.prefix(5) { lines.append("  not covered: \(p.file):\(p.line):\(p.column) \(p.reason)") }
+        if !c.unreportedNotices.isEmpty {
+            let list = c.unreportedNotices.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
+            lines.append("GTFS notices no requirement reports: " + list.joined(separator: ", "))
+        }
         if c.uncovered > min(5, c.first.count) {
             lines.append("  … \(c.uncovered - min(5, c.first.count)) more not covered (the JSON report lists the first \(DataCoverage.listed))")
         }

@@ -57,6 +57,7 @@ public enum JSONReport {
     static func coverage(_ c: DataCoverage) -> JSONValue {
         .object([
             ("documents", .int(c.documents)), ("uncovered", .int(c.uncovered)), ("failsVerdict", .bool(c.failsVerdict)),
+            ("unreportedNotices", .object(c.unreportedNotices.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             (
                 "first",
                 .array(

@@ -108,6 +108,10 @@ public struct Runner: Sendable {
             insecure: options.insecure,
             readOnly: options.readOnly, requirements: results, leftovers: leftovers)
         report.coverage = coverage.coverage(of: files, failsVerdict: profile.uncoveredFails)
+        let gtfsChecks = profile.requirements.flatMap { r in
+            r.checks.compactMap { c -> GTFSCheck? in if case .gtfs(let g) = c { return g } else { return nil } }
+        }
+        if !gtfsChecks.isEmpty { report.coverage?.unreportedNotices = await gtfsCache.unreported(by: gtfsChecks) }
         report.notSelected = profile.requirements.filter { !plannedIDs.contains($0.id) }.map {
             RunReport.NotRun(
                 id: $0.id, level: $0.level,

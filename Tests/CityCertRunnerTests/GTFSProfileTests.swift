@@ -61,6 +61,51 @@ import ZIPFoundation
         #expect(GTFSNotice.codes.subtracting(referenceCodes) == ["invalid_utf8", "utf8_bom", "tab_in_value"])
     }
 
+    /// Every code has one severity, and it is gtfs-validator's for every code the two share (its notice
+    /// list, Fixtures/gtfs/gtfs-validator-notices-extract.json, is the oracle).
+    @Test func severitiesAreTheReferenceValidators() throws {
+        let reference = try JSONValue.parse(
+            bytes: Repository.read(Repository.fixture("gtfs/gtfs-validator-notices-extract.json")))
+        var severity: [String: String] = [:]
+        for n in reference.arrayValue ?? [] { severity[n["code"]?.stringValue ?? ""] = n["severity"]?.stringValue }
+        for code in GTFSNoticeCode.allCases where severity[code.rawValue] != nil {
+            #expect(code.severity.rawValue == severity[code.rawValue], "\(code.rawValue)")
+        }
+    }
+
+    /// Notices past the validator's limit per code are counted, not dropped: the check's total and its
+    /// "more findings" line include them.
+    @Test func noticesPastThePerCodeLimitAreCounted() async throws {
+        let profile = try ProfileLoader().load(path: Repository.profile("gtfs/schedule/profile.yaml").path)
+        guard case .gtfs(let check) = profile.requirements.first(where: { $0.id == "GTFS-FILE-004" })?.checks[0] else {
+            Issue.record("GTFS-FILE-004 has no gtfs check")
+            return
+        }
+        var validator = GTFSValidator(schema: check.schema, limits: check.limits)
+        validator.maxNoticesPerCode = 1
+        let result = validator.validate(feed: Repository.fixture("gtfs/transitfeed/googletransit/good_feed").path)
+        #expect(result.notices.filter { $0.code == .unknownColumn }.count == 1)
+        #expect(result.dropped[.unknownColumn]?["feed_info.txt"] == 2)
+    }
+
+    /// A notice code no GTFS check of the profile names is listed in the report, not silently dropped.
+    @Test func noticesNoRequirementReportsAreListed() async throws {
+        let p = try ProfileLoader().load(
+            text: """
+                citycert: 1
+                id: t
+                title: T
+                version: "1"
+                standard: {name: S, version: "1"}
+                requirements:
+                  - {id: K, title: k, clause: "1", level: MUST, checks: [{gtfs: {schema: gtfs-schema.json, notices: [foreign_key_violation]}}]}
+                """, file: Repository.profile("gtfs/schedule/inline.yaml").path)
+        var options = RunOptions()
+        options.paths = [Repository.fixture("gtfs/transitfeed/googletransit").path]
+        let report = try await Runner(profile: p, transport: nil, options: options).run()
+        #expect(report.coverage?.unreportedNotices == ["unknown_column": 3])
+    }
+
     @Test func namedFeedsReportTheirCodeAndPlace() async throws {
         func run(_ feed: String) async throws -> RunReport {
             try await VerdictListing.run(profile: "gtfs/schedule/profile.yaml", paths: ["Fixtures/gtfs/transitfeed/\(feed)"])
