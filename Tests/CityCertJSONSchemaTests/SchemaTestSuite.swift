@@ -103,33 +103,84 @@ struct SuiteCase: CustomTestStringConvertible, Sendable {
         )
     }
 
-    /// The tape path decides most cases (it leaves only the keywords it documents to the tree validator).
-    @Test func tapePathDecidesMostCases() throws {
-        var decided = 0
-        var total = 0
-        for c in SuiteCase.required where SuiteCase.skipped[c.groupKey] == nil {
-            var options = SchemaOptions()
-            options.defaultDraft = c.draft
-            let compiled = try JSONSchema(document: c.schema, catalog: SuiteCase.catalog, options: options)
-            total += 1
-            if try c.tapeVerdict(compiled) != nil { decided += 1 }
+    /// The tape path decides every case except those README.md says it leaves to the tree validator
+    /// (`unevaluated*`, `$dynamicRef`, `$recursiveRef`; duplicate member names are not in the suite); a
+    /// case it leaves undecided otherwise is listed here by name with the reason, or fails.
+    static let tapeLeavesUndecided: [String: String] = [
+        "2020-12/dynamicRef.json: $ref and $dynamicAnchor are independent of order - $defs first / correct extended schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: $ref and $dynamicAnchor are independent of order - $defs first / incorrect extended schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: $ref and $dynamicAnchor are independent of order - $defs first / incorrect parent schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: $ref and $dynamicAnchor are independent of order - $ref first / correct extended schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: $ref and $dynamicAnchor are independent of order - $ref first / incorrect extended schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: $ref and $dynamicAnchor are independent of order - $ref first / incorrect parent schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: $ref to $dynamicRef finds detached $dynamicAnchor / non-number is invalid":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: $ref to $dynamicRef finds detached $dynamicAnchor / number is valid":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: tests for implementation dynamic anchor and reference link / correct extended schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: tests for implementation dynamic anchor and reference link / incorrect extended schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+        "2020-12/dynamicRef.json: tests for implementation dynamic anchor and reference link / incorrect parent schema":
+            "reaches $dynamicRef through a $ref to a remote or detached schema",
+    ]
+
+    @Test(arguments: SuiteCase.required.filter { SuiteCase.skipped[$0.groupKey] == nil })
+    func tapePathDecides(_ c: SuiteCase) throws {
+        var options = SchemaOptions()
+        options.defaultDraft = c.draft
+        let compiled = try JSONSchema(document: c.schema, catalog: SuiteCase.catalog, options: options)
+        let decided = try c.tapeVerdict(compiled) != nil
+        let documented = Self.usesKeywordLeftToTheTree(c.schema)
+        if let reason = Self.tapeLeavesUndecided[c.testDescription] {
+            #expect(!decided, "listed as undecided (\(reason)), but the tape path decides it: remove it from the list")
+        } else if !documented {
+            #expect(decided, "the tape path leaves this case to the tree validator, and its schema uses no keyword README.md names")
         }
-        print("tape path: decides \(decided) of \(total) suite cases")
-        #expect(Double(decided) >= 0.8 * Double(total))
     }
 
-    /// optional/format with format assertion on: at least 95% must pass (the issue's bar); every failure is printed.
-    @Test func optionalFormatPassRate() throws {
-        var failures: [String] = []
-        for c in SuiteCase.formats {
-            let ok = (try? c.run(formatAssertion: true)) == c.valid
-            if !ok { failures.append(c.testDescription) }
+    static func usesKeywordLeftToTheTree(_ v: JSONValue) -> Bool {
+        switch v {
+        case .object(let o):
+            for e in o {
+                if ["unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef"].contains(e.key) { return true }
+                if usesKeywordLeftToTheTree(e.value) { return true }
+            }
+            return false
+        case .array(let a): return a.contains(where: usesKeywordLeftToTheTree)
+        default: return false
         }
-        let rate = Double(SuiteCase.formats.count - failures.count) / Double(SuiteCase.formats.count)
-        print(
-            "optional/format: \(SuiteCase.formats.count - failures.count)/\(SuiteCase.formats.count) pass (\(String(format: "%.1f", rate * 100))%)"
-        )
-        for f in failures { print("  format failure: \(f)") }
-        #expect(rate >= 0.95)
+    }
+
+    /// optional/format with format assertion on: every case passes but the known failures, listed by name
+    /// with the reason (an unexpected pass fails too, so the list stays true).
+    static let knownFormatFailures: [String: String] = [
+        "2020-12/ecmascript-regex.json: ECMA 262 lookbehind is valid, including variable width / a variable-width lookbehind (ES2018)":
+            "ICU, which runs patterns outside the linear subset, refuses variable-width lookbehind",
+        "draft-07/ecmascript-regex.json: ECMA 262 lookbehind is valid, including variable width / a variable-width lookbehind (ES2018)":
+            "ICU, which runs patterns outside the linear subset, refuses variable-width lookbehind",
+        "2020-12/idn-email.json: validation of an internationalized e-mail addresses / a domain label that is not in Unicode NFC is valid":
+            "the IDNA check refuses a label not in NFC; the suite follows UTS 46, which normalizes first",
+        "draft-07/idn-email.json: validation of an internationalized e-mail addresses / a domain label that is not in Unicode NFC is valid":
+            "the IDNA check refuses a label not in NFC; the suite follows UTS 46, which normalizes first",
+    ]
+
+    @Test(arguments: SuiteCase.formats)
+    func optionalFormat(_ c: SuiteCase) throws {
+        let check = {
+            let valid = try c.run(formatAssertion: true)
+            #expect(valid == c.valid, "expected \(c.valid ? "valid" : "invalid") for \(JSONSerializer.string(c.data))")
+        }
+        if let reason = Self.knownFormatFailures[c.testDescription] {
+            try withKnownIssue(Comment(rawValue: reason)) { try check() }
+        } else {
+            try check()
+        }
     }
 }
