@@ -170,3 +170,52 @@ enum VerdictListing {
         #expect(error?.description.contains("model: {schema: m.json, type: MyModel}") == true)
     }
 }
+
+/// A second implementation as the oracle for the SDM keyValues verdicts: Python's jsonschema, run by
+/// .ci/run in a venv (CITYCERT_ORACLE_PYTHON), validates every official keyValues example with the same
+/// schemas, catalog and format semantics (.ci/oracles/sdm_jsonschema.py). Verdicts and error paths must
+/// agree, or the example is listed with the reason in Fixtures/smart-data-models/oracle-disagreements.txt.
+@Suite struct SmartDataModelsOracleTests {
+    static let python = ProcessInfo.processInfo.environment["CITYCERT_ORACLE_PYTHON"]
+
+    @Test(
+        .enabled(
+            if: python != nil,
+            "needs Python's jsonschema: .ci/run installs it in a venv and sets CITYCERT_ORACLE_PYTHON (pip install jsonschema==4.26.0)"
+        ))
+    func keyValuesVerdictsAgreeWithPythonJSONSchema() async throws {
+        let out = try Subprocess.run(
+            Self.python!, [Repository.root.appendingPathComponent(".ci/oracles/sdm_jsonschema.py").path, Repository.root.path])
+        #expect(out.status == 0, "\(out.stderr)")
+        // <file> <Model> valid|invalid <paths…>
+        var theirs: [String: [String]] = [:]
+        for line in out.stdout.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ").map(String.init)
+            theirs[parts[0]] = Array(parts.dropFirst(3))
+        }
+        #expect(theirs.count == 17, "\(out.stdout)")
+        // citycert: the findings of the keyValues schema requirements, per example file.
+        var ours: [String: Set<String>] = [:]
+        for (profile, folder) in SmartDataModelsVerdictTests.domains {
+            let report = try await VerdictListing.run(
+                profile: "smart-data-models/\(profile)/profile.yaml", paths: ["Fixtures/smart-data-models/\(folder)"])
+            for r in report.requirements where r.id.hasSuffix("-KV-001") {
+                for f in VerdictListing.findings(r) { ours[VerdictListing.relative(f.file), default: []].insert(f.pointer) }
+            }
+        }
+        let listed = try String(
+            contentsOf: Repository.fixture("smart-data-models/oracle-disagreements.txt"), encoding: .utf8
+        ).split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { String($0.split(separator: " ")[0]) }
+        var disagreeing: [String] = []
+        for (file, paths) in theirs.sorted(by: { $0.key < $1.key }) {
+            let mine = ours[file] ?? []
+            if Set(paths) != mine {
+                disagreeing.append(file)
+                #expect(listed.contains(file), "\(file): jsonschema \(paths.isEmpty ? "valid" : "\(paths)"), citycert \(mine.sorted())")
+            }
+        }
+        for file in listed where !disagreeing.contains(file) {
+            Issue.record("\(file) is listed as a disagreement but both validators agree: remove it")
+        }
+    }
+}
