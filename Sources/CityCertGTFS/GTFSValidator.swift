@@ -134,7 +134,8 @@ final class FeedRun {
         }
         if !present.contains("calendar.txt") && !present.contains("calendar_dates.txt") {
             notice(
-                .missingCalendarAndCalendarDateFiles, "neither calendar.txt nor calendar_dates.txt is present: the feed defines no service dates")
+                .missingCalendarAndCalendarDateFiles,
+                "neither calendar.txt nor calendar_dates.txt is present: the feed defines no service dates")
         }
         if present.contains("translations.txt") && !present.contains("feed_info.txt") {
             notice(

@@ -52,7 +52,9 @@ extension Builder {
                 let k = try item.string(key)
                 guard JSONSchema.keywordNames.contains(k) else {
                     let hint = didYouMean(k, Array(JSONSchema.keywordNames)).map { "did you mean '\($0)'?" }
-                    throw item.error("unknown JSON Schema keyword '\(k)' in \(key)", hint: hint ?? "name a validation keyword such as format or required")
+                    throw item.error(
+                        "unknown JSON Schema keyword '\(k)' in \(key)",
+                        hint: hint ?? "name a validation keyword such as format or required")
                 }
                 out.insert(k)
             }

@@ -220,7 +220,9 @@ struct Builder {
         if let u = top["uncovered"] {
             let v = try u.string("uncovered")
             guard ["fail", "report"].contains(v) else {
-                throw u.error("uncovered must be 'fail' or 'report'", hint: "report (the default) lists uncovered data; fail also fails the verdict")
+                throw u.error(
+                    "uncovered must be 'fail' or 'report'",
+                    hint: "report (the default) lists uncovered data; fail also fails the verdict")
             }
             profile.uncoveredFails = v == "fail"
         }
@@ -479,7 +481,8 @@ struct Builder {
         if expect.isEmpty && captures.isEmpty && !expect.anyResponse {
             throw (m["expect"] ?? node).error(
                 "this step expects nothing: it passes on any response, a 500 included",
-                hint: "add expect (status, headers, schema, assert, …) or a capture, or state the intent with expect: {any: true}")
+                hint: "add expect (status, headers, schema, assert, …) or a capture, or state the intent with expect: {any: true}"
+            )
         }
         for c in captures { known.insert(c.variable) }
         return HTTPStep(

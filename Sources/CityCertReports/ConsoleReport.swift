@@ -78,7 +78,8 @@ public enum ConsoleReport {
         let notRun = r.notRun
         if !notRun.isEmpty {
             let must = notRun.filter { $0.level == .must }.count
-            lines.append("Partial run: \(notRun.count) requirement(s) not run (\(must) MUST), so the verdict covers only what ran:")
+            lines.append(
+                "Partial run: \(notRun.count) requirement(s) not run (\(must) MUST), so the verdict covers only what ran:")
             var byReason: [(String, [String])] = []
             for n in notRun {
                 if let i = byReason.firstIndex(where: { $0.0 == n.reason }) {
@@ -119,7 +120,9 @@ public enum ConsoleReport {
             lines.append("GTFS notices no requirement reports: " + list.joined(separator: ", "))
         }
         if c.uncovered > min(5, c.first.count) {
-            lines.append("  … \(c.uncovered - min(5, c.first.count)) more not covered (the JSON report lists the first \(DataCoverage.listed))")
+            lines.append(
+                "  … \(c.uncovered - min(5, c.first.count)) more not covered (the JSON report lists the first \(DataCoverage.listed))"
+            )
         }
         return lines
     }

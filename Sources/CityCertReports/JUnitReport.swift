@@ -15,14 +15,16 @@ public enum JUnitReport {
         x +=
             "  <testsuite name=\"\(esc(r.profile.id))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\" timestamp=\"\(Timestamp.iso(r.started))\">\n"
         x += "    <properties>\n"
-        let props: [(String, String)] = [
-            ("profile.title", r.profile.title), ("profile.version", r.profile.version), ("profile.sha256", r.profile.sha256),
-            ("standard", "\(r.profile.standardName) \(r.profile.standardVersion)"), ("tool.version", r.toolVersion),
-            ("verdict", r.conformant ? "CONFORMANT" : "NOT CONFORMANT"), ("insecure", String(r.insecure)),
-            ("partial", String(r.partial)),
-        ]
+        let props: [(String, String)] =
+            [
+                ("profile.title", r.profile.title), ("profile.version", r.profile.version), ("profile.sha256", r.profile.sha256),
+                ("standard", "\(r.profile.standardName) \(r.profile.standardVersion)"), ("tool.version", r.toolVersion),
+                ("verdict", r.conformant ? "CONFORMANT" : "NOT CONFORMANT"), ("insecure", String(r.insecure)),
+                ("partial", String(r.partial)),
+            ]
             + r.notSelected.map { ("notRun.\($0.id)", $0.reason) }
-            + (r.coverage.map { [("coverage.documents", String($0.documents)), ("coverage.uncovered", String($0.uncovered))] } ?? [])
+            + (r.coverage.map { [("coverage.documents", String($0.documents)), ("coverage.uncovered", String($0.uncovered))] }
+                ?? [])
         for (k, v) in props { x += "      <property name=\"\(esc(k))\" value=\"\(esc(v))\"/>\n" }
         x += "    </properties>\n"
         for q in r.requirements {

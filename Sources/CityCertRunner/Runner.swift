@@ -234,8 +234,10 @@ public struct Runner: Sendable {
                     await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(h))
             case .data(let d):
                 let selected = FileSelector.select(files, globs: d.files)
-                checks.append(await DataCheckRunner(
-                        check: d, files: selected, options: options, coverage: coverage, variables: variables).run())
+                checks.append(
+                    await DataCheckRunner(
+                        check: d, files: selected, options: options, coverage: coverage, variables: variables
+                    ).run())
             case .gtfs(let g):
                 checks.append(
                     await GTFSCheckRunner(check: g, paths: options.paths, cache: gtfsCache, options: options, coverage: coverage)

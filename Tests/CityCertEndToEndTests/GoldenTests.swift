@@ -35,7 +35,8 @@ import Testing
             let expected = try String(contentsOf: golden, encoding: .utf8)
             #expect(
                 actual == expected,
-                "\(name) differs from its golden; if the change is intended, CITYCERT_RECORD=goldens rewrites it; review the diff")
+                "\(name) differs from its golden; if the change is intended, CITYCERT_RECORD=goldens rewrites it; review the diff"
+            )
         }
     }
 }

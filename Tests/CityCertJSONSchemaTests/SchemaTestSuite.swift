@@ -141,7 +141,8 @@ struct SuiteCase: CustomTestStringConvertible, Sendable {
         if let reason = Self.tapeLeavesUndecided[c.testDescription] {
             #expect(!decided, "listed as undecided (\(reason)), but the tape path decides it: remove it from the list")
         } else if !documented {
-            #expect(decided, "the tape path leaves this case to the tree validator, and its schema uses no keyword README.md names")
+            #expect(
+                decided, "the tape path leaves this case to the tree validator, and its schema uses no keyword README.md names")
         }
     }
 

@@ -206,7 +206,8 @@ import Testing
         } else {
             Issue.record("recording was not refused under CI")
         }
-        if case .refused = Recording.mode("gtfs", environment: ["CITYCERT_RECORD_GOLDENS": "1"]) {} else {
+        if case .refused = Recording.mode("gtfs", environment: ["CITYCERT_RECORD_GOLDENS": "1"]) {
+        } else {
             Issue.record("the old switch was silently ignored")
         }
     }
@@ -223,7 +224,8 @@ import Testing
             // A placeholder: an upper-case identifier, TODO/TBD/FIXME, or an ellipsis standing for the text.
             let placeholder =
                 quote.range(of: "^[A-Z0-9_]+$", options: .regularExpression) != nil
-                || quote.range(of: "\\b(TODO|TBD|FIXME|XXX)\\b", options: .regularExpression) != nil || quote == "…" || quote == "..."
+                || quote.range(of: "\\b(TODO|TBD|FIXME|XXX)\\b", options: .regularExpression) != nil || quote == "…"
+                || quote == "..."
             #expect(!placeholder, "\(relative) \(r.id): placeholder quote '\(quote)'")
         }
     }

@@ -79,7 +79,8 @@ enum VerdictListing {
     func domainVerdictsArePinned(_ domain: (profile: String, folder: String)) async throws {
         let report = try await VerdictListing.run(
             profile: "smart-data-models/\(domain.profile)/profile.yaml", paths: ["Fixtures/smart-data-models/\(domain.folder)"])
-        try VerdictListing.expectGolden(VerdictListing.render(report), "smart-data-models/expected/\(domain.profile).txt", suite: "sdm")
+        try VerdictListing.expectGolden(
+            VerdictListing.render(report), "smart-data-models/expected/\(domain.profile).txt", suite: "sdm")
         // The same verdicts with files checked in parallel.
         let parallel = try await VerdictListing.run(
             profile: "smart-data-models/\(domain.profile)/profile.yaml", paths: ["Fixtures/smart-data-models/\(domain.folder)"],
@@ -211,7 +212,9 @@ enum VerdictListing {
             let mine = ours[file] ?? []
             if Set(paths) != mine {
                 disagreeing.append(file)
-                #expect(listed.contains(file), "\(file): jsonschema \(paths.isEmpty ? "valid" : "\(paths)"), citycert \(mine.sorted())")
+                #expect(
+                    listed.contains(file),
+                    "\(file): jsonschema \(paths.isEmpty ? "valid" : "\(paths)"), citycert \(mine.sorted())")
             }
         }
         for file in listed where !disagreeing.contains(file) {

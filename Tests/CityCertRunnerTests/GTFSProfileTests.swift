@@ -282,7 +282,9 @@ import ZIPFoundation
         let found = GTFSProfileTests.findings(report)
         #expect(!found.contains { $0.1.rule == "missing_required_column" }, "\(found.map(\.1.message))")
         let warning = found.first { $0.1.rule == "leading_or_trailing_whitespaces" }
-        #expect(warning?.1.line == 1 && warning?.1.column == 2 && warning?.1.pointer == "/agency_name", "\(String(describing: warning))")
+        #expect(
+            warning?.1.line == 1 && warning?.1.column == 2 && warning?.1.pointer == "/agency_name",
+            "\(String(describing: warning))")
         #expect(report.conformant, "\(found.map(\.1.message))")
     }
 }

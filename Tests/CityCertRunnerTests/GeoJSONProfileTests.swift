@@ -160,10 +160,13 @@ import Testing
             let geojson = String(name.dropLast(".result".count)) + ".geojson"
             // bad-feature-with-number-id.result has no .geojson upstream.
             guard names.contains(geojson) else { continue }
-            let messages = try JSONValue.parse(bytes: Repository.read(Repository.root.appendingPathComponent(folder + "/" + name)))
+            let messages =
+                try JSONValue.parse(bytes: Repository.read(Repository.root.appendingPathComponent(folder + "/" + name)))
                 .arrayValue ?? []
             let ours = found["mapbox-geojsonhint/bad/" + geojson] ?? []
-            #expect(messages.isEmpty == ours.isEmpty, "\(geojson): upstream lists \(messages.count) problem(s), citycert \(ours.sorted())")
+            #expect(
+                messages.isEmpty == ours.isEmpty,
+                "\(geojson): upstream lists \(messages.count) problem(s), citycert \(ours.sorted())")
             compared += 1
         }
         #expect(compared == 44)

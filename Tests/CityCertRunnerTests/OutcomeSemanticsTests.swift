@@ -93,8 +93,14 @@ import Testing
             "  - {id: \(id), title: t, clause: \"1\", level: MUST, needs: [ROOT], applies_if: \(condition), checks: [{http: {steps: [{request: {url: \"{{base_url}}/x\"}, expect: {status: 200}}]}}]}\n"
         }
         let p = try profile(
-            req("ANY", "{any: [{variable: conformance, contains: \"\(Self.cud)\"}, {variable: conformance, contains: \"\(Self.core)\"}]}")
-                + req("ALL", "{all: [{variable: conformance, contains: \"\(Self.cud)\"}, {variable: conformance, contains: \"\(Self.core)\"}]}")
+            req(
+                "ANY",
+                "{any: [{variable: conformance, contains: \"\(Self.cud)\"}, {variable: conformance, contains: \"\(Self.core)\"}]}"
+            )
+                + req(
+                    "ALL",
+                    "{all: [{variable: conformance, contains: \"\(Self.cud)\"}, {variable: conformance, contains: \"\(Self.core)\"}]}"
+                )
                 + req("NOT", "{not: {variable: conformance, contains: \"\(Self.cud)\"}}")
                 + req("MATCH", "{variable: conformance, matches: \"/req/data[a-z]+$\"}")
                 + req("NOMATCH", "{variable: conformance, matches: \"^urn:\"}")
@@ -217,7 +223,10 @@ import Testing
             let c = try #require(report.coverage)
             #expect(c.documents == 4)
             #expect(c.uncovered == 2)
-            #expect(c.first.map { "\(($0.file as NSString).lastPathComponent):\($0.line):\($0.column)" } == ["a.jsonl:2:1", "c.geojson:1:1"])
+            #expect(
+                c.first.map { "\(($0.file as NSString).lastPathComponent):\($0.line):\($0.column)" } == [
+                    "a.jsonl:2:1", "c.geojson:1:1",
+                ])
             #expect(c.first.map(\.reason) == ["no requirement selects this document", "no check of the profile reads this file"])
             #expect(report.requirements[0].outcome == .passed)
             #expect(report.conformant == !fails)

@@ -7,7 +7,8 @@ struct JSONLDTermsDefined: DocumentRule {
         id: "jsonld/terms-defined",
         summary:
             "a JSON-LD entity's @context references only contexts the profile ships (resolved offline, never fetched), and they define its type and every attribute name as a term",
-        reference: "JSON-LD 1.1 §3.1 (the context), §8 (properties not mapped to an IRI are ignored); ETSI GS CIM 009 §5.5.7 (@context)",
+        reference:
+            "JSON-LD 1.1 §3.1 (the context), §8 (properties not mapped to an IRI are ignored); ETSI GS CIM 009 §5.5.7 (@context)",
         parameters: [
             RuleParameter(
                 "contexts", .file, required: true,
