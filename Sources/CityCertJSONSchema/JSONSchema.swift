@@ -37,6 +37,9 @@ public final class JSONSchema: Sendable {
     /// Whether some subschema has `$dynamicRef` or `$recursiveRef`, so the dynamic scope must be kept.
     let usesDynamicScope: Bool
     let regexTimeLimit: Double
+    /// Every schema document the compile read (the root and what its `$ref`s reached), for checks such
+    /// as `MetaSchemas.problems(of:)`.
+    public let documents: [(uri: String, path: String?, value: JSONValue)]
     /// The schema flattened for `isValid(tape:)`; nil when the tape path never decides (annotations or
     /// the dynamic scope are needed).
     let program: TapeProgram?
@@ -62,6 +65,7 @@ public final class JSONSchema: Sendable {
             }
         }
         regexTimeLimit = options.regexTimeLimit
+        documents = compiler.documents.map { ($0.uri, $0.path, $0.value) }
         program = tracksAnnotations || usesDynamicScope ? nil : TapeProgram(root: root)
     }
 

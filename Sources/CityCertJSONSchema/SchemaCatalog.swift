@@ -103,7 +103,10 @@ public struct SchemaCatalog: Sendable {
     public func document(for uri: String) throws -> Entry? {
         let k = Self.key(uri)
         if let e = entries[k] { return e }
-        guard let path = try file(for: k) else { return nil }
+        guard let path = try file(for: k) else {
+            // The official meta-schemas are built in: a $ref to one resolves offline.
+            return MetaSchemas.document(for: k).map { Entry(document: $0, path: nil) }
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SchemaCompileError(message: "catalog file for \(k) cannot be read: \(path)", location: path)
         }

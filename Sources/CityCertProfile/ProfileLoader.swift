@@ -275,14 +275,17 @@ struct Builder {
         } else {
             document = try node.json()
         }
+        let named: NamedSchema
         do {
-            return NamedSchema(
+            named = NamedSchema(
                 name: name,
                 schema: try JSONSchema(
                     document: document, uri: "urn:citycert:profile-schema:" + name, catalog: catalog, options: options))
         } catch let e as SchemaCompileError {
             throw node.error("schema '\(name)' does not compile: \(e.description)")
         }
+        try checkAgainstMetaSchemas(named.schema, name: name, at: node, draft: options.defaultDraft)
+        return named
     }
 
     /// Reads and compiles a schema file (already sandboxed): a JSON error points at `fileNode`, a schema
@@ -296,14 +299,32 @@ struct Builder {
         } catch let e as JSONParseError {
             throw fileNode.error("schema file is not valid JSON: \(full):\(e.location): \(e.message)")
         }
+        let schema: JSONSchema
         do {
-            let schema = try JSONSchema(
+            schema = try JSONSchema(
                 document: document, uri: URL(fileURLWithPath: full).absoluteString, path: full, catalog: catalog, options: options
             )
-            return (document, NamedSchema(name: URL(fileURLWithPath: full).lastPathComponent, schema: schema))
         } catch let e as SchemaCompileError {
             throw schemaNode.error("schema '\(name)' does not compile: \(e.description)")
         }
+        try checkAgainstMetaSchemas(schema, name: name, at: schemaNode, draft: options.defaultDraft)
+        return (document, NamedSchema(name: URL(fileURLWithPath: full).lastPathComponent, schema: schema))
+    }
+
+    /// A schema the profile uses, and every schema it reaches, must be valid against its draft's official
+    /// meta-schema and hold no misspelt keyword (every validator ignores `requird`, and the check it meant
+    /// is off). The error points into the schema file when there is one.
+    func checkAgainstMetaSchemas(_ schema: JSONSchema, name: String, at node: YNode, draft: SchemaDraft) throws {
+        guard let p = MetaSchemas.problems(of: schema, fallback: draft).first else { return }
+        let pointer = p.pointer.description.isEmpty ? "/" : p.pointer.description
+        if let path = p.path, let data = FileManager.default.contents(atPath: path),
+            let doc = try? JSONDocument(bytes: Array(data)), let at = doc.location(of: p.pointer)
+        {
+            throw ProfileError(
+                file: path, line: at.line, column: at.column, message: "\(pointer): \(p.message)",
+                hint: "used by schema '\(name)' at \(node.mark)")
+        }
+        throw node.error("schema '\(name)': \(pointer): \(p.message)")
     }
 
     func templates(_ node: YNode, _ what: String) throws -> [(name: String, value: Template)] {

@@ -71,6 +71,14 @@ struct JSONCommand: ParsableCommand {
                 warn("error: \(error)")
                 throw ExitCode(2)
             }
+            // The schema and every schema it reaches must be valid against their draft's meta-schema, and
+            // hold no misspelt keyword (validators ignore it, and the check it meant is off).
+            let problems = MetaSchemas.problems(of: compiled[0], fallback: d)
+            if !problems.isEmpty {
+                for p in problems { warn(JSONCommand.located(p)) }
+                warn("error: the schema is not valid (\(problems.count) problem(s)); nothing was validated")
+                throw ExitCode(2)
+            }
             var invalid = 0
             for file in files {
                 let lines = JSONCommand.isJSONLines(file)
@@ -160,6 +168,15 @@ struct JSONCommand: ParsableCommand {
     }
 
     /// `.jsonl` / `.ndjson`: one document per line.
+    /// `file:line:col: error: pointer: message` for a schema problem (line:col when the file can be read).
+    static func located(_ p: MetaSchemas.Problem) -> String {
+        let pointer = p.pointer.description.isEmpty ? "/" : p.pointer.description
+        guard let path = p.path, let data = FileManager.default.contents(atPath: path),
+            let doc = try? JSONDocument(bytes: Array(data)), let at = doc.location(of: p.pointer)
+        else { return "\(p.path ?? p.uri): error: \(pointer): \(p.message)" }
+        return "\(path):\(at): error: \(pointer): \(p.message)"
+    }
+
     static func isJSONLines(_ file: String) -> Bool { file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") }
 
     /// A tape parser for one worker slot: `forEachRawLine(path:jobs:…)` never runs two batches on one

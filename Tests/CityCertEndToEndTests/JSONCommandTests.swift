@@ -34,6 +34,29 @@ import Testing
         #expect(broken.status == 2, "\(broken.stderr)")
     }
 
+    /// A schema is checked against its draft's official meta-schema and for misspelt keywords before it is
+    /// used: `"requird"` made every document valid (validators ignore unknown keywords), now exit 2 at the key.
+    @Test func schemaIsCheckedAgainstItsMetaSchema() throws {
+        let dir = try folder([
+            "typo.json": "{\n  \"type\": \"object\",\n  \"requird\": [\"id\"]\n}",
+            "meta.json": #"{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"title": 5}}}"#,
+            "doc.json": "{}",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let typo = try CityCertBinary.run(["json", "validate", "--schema", dir + "/typo.json", dir + "/doc.json"])
+        #expect(typo.status == 2)
+        #expect(
+            typo.stderr.contains(
+                "\(dir)/typo.json:3:14: error: /requird: 'requird' is not a JSON Schema keyword (did you mean 'required'?)"),
+            "\(typo.stderr)")
+        #expect(typo.stdout.isEmpty)
+        let meta = try CityCertBinary.run(["json", "validate", "--schema", dir + "/meta.json", dir + "/doc.json"])
+        #expect(meta.status == 2)
+        #expect(
+            meta.stderr.contains("/properties/a/title: not a valid draft-07 schema: number is not of type string"),
+            "\(meta.stderr)")
+    }
+
     /// JSON Lines: one verdict per record, in file order, the same on one thread and on four.
     @Test func jsonLinesOnOneAndFourThreads() throws {
         var lines: [String] = []
