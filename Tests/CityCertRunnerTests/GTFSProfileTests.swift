@@ -135,6 +135,49 @@ import ZIPFoundation
     }
 }
 
+/// A second, independent engine as the oracle for the GTFS verdicts: gtfs-analyzer (PyPI, Rust), run by
+/// .ci/run in the oracle venv (CITYCERT_ORACLE_PYTHON), judges the same 48 fixture feeds. Per feed, its
+/// verdict (a CRITICAL notice) and citycert's (a MUST requirement not passed) agree, or the feed is listed
+/// with the reason in Fixtures/gtfs/oracle-disagreements.txt.
+@Suite struct GTFSOracleTests {
+    @Test(
+        .enabled(
+            if: SmartDataModelsOracleTests.python != nil,
+            "needs gtfs-analyzer: .ci/run installs it in a venv and sets CITYCERT_ORACLE_PYTHON (pip install gtfs-analyzer==0.16.0)"
+        ))
+    func verdictsAgreeWithGTFSAnalyzer() async throws {
+        let feeds = GTFSProfileTests.feeds()
+        let out = try Subprocess.run(
+            SmartDataModelsOracleTests.python!,
+            [Repository.root.appendingPathComponent(".ci/oracles/gtfs_second_opinion.py").path, Repository.root.path] + feeds,
+            timeout: 300)
+        #expect(out.status == 0, "\(out.stderr)")
+        var theirs: [String: Bool] = [:]
+        for line in out.stdout.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ").map(String.init)
+            theirs[parts[0]] = parts[1] != "clean"
+        }
+        #expect(theirs.count == feeds.count, "\(out.stdout)")
+        let listed = try String(contentsOf: Repository.fixture("gtfs/oracle-disagreements.txt"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { String($0.split(separator: " ")[0]) }
+        var disagreeing: [String] = []
+        for feed in feeds {
+            let report = try await VerdictListing.run(profile: "gtfs/schedule/profile.yaml", paths: [feed])
+            let ours = !report.conformant
+            if ours != theirs[feed] {
+                disagreeing.append(feed)
+                #expect(
+                    listed.contains(feed),
+                    "\(feed): citycert \(ours ? "NOT CONFORMANT" : "CONFORMANT"), gtfs-analyzer \(theirs[feed] == true ? "critical" : "clean")"
+                )
+            }
+        }
+        for feed in listed where !disagreeing.contains(feed) {
+            Issue.record("\(feed) is listed as a disagreement but both engines agree: remove it")
+        }
+    }
+}
+
 /// Hostile zips are refused with a clear error before anything is decompressed or written.
 @Suite struct GTFSZipGuardTests {
     /// A zip built by hand: stored entries whose central directory may declare any uncompressed size
