@@ -1,6 +1,8 @@
 import CityCertCore
 import CityCertJSON
+import CityCertJSONSchema
 import CityCertReports
+import CityCertTestSupport
 import Foundation
 import Testing
 
@@ -72,5 +74,42 @@ import Testing
         #expect(try String(contentsOfFile: dir + "/r.json", encoding: .utf8) == "two")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["r.json"])
         #expect(throws: ReportError.self) { try AtomicFile.write([1], to: dir + "/missing-folder/r.json") }
+    }
+
+    /// A run that options kept requirements from: every format says partial and lists them, the verdict is
+    /// the verdict of what ran, and the JSON report (with its coverage) is valid against its schema.
+    @Test func partialRunsAreReportedInEveryFormat() throws {
+        var r = Self.report()
+        r.requirements = [r.requirements[3]]
+        var skipped = RequirementResult(
+            id: "W", title: "w", clause: "5", url: nil, level: .must, tags: [], outcome: .skipped,
+            reason: "writes to the target, and --read-only is set", checks: [], duration: 0)
+        skipped.excludedByOption = true
+        r.requirements.append(skipped)
+        r.notSelected = [RunReport.NotRun(id: "F", level: .must, reason: "not selected by --filter D")]
+        r.coverage = DataCoverage(
+            documents: 3, uncovered: 1,
+            first: [DataCoverage.Place(file: "a.json", line: 2, column: 1, reason: "no requirement selects this document")],
+            failsVerdict: false)
+        #expect(r.conformant && r.partial)
+        #expect(r.notRun.map(\.id) == ["F", "W"])
+        let console = ConsoleReport.summary(r)
+        #expect(console.contains("Partial run: 2 requirement(s) not run (2 MUST)"), "\(console)")
+        #expect(console.contains("Verdict: CONFORMANT (PARTIAL, every applicable MUST requirement that ran passed)"))
+        #expect(console.contains("Coverage: 2 of 3 document(s) looked at by a requirement; 1 not covered"))
+        let json = try JSONValue.parse(bytes: JSONReport.render(r))
+        #expect(json["partial"] == .bool(true))
+        #expect(json["notRun"]?.arrayValue?.count == 2)
+        #expect(json["coverage"]?["uncovered"] == .int(1))
+        let schema = try JSONSchema(
+            document: JSONValue.parse(
+                bytes: Repository.read(Repository.root.appendingPathComponent("Sources/CityCertReports/report.schema.json"))))
+        #expect(schema.validate(json).isEmpty, "\(schema.validate(json))")
+        let junit = String(decoding: JUnitReport.render(r), as: UTF8.self)
+        #expect(junit.contains("<property name=\"partial\" value=\"true\"/>"))
+        #expect(junit.contains("<property name=\"notRun.F\" value=\"not selected by --filter D\"/>"))
+        let sarif = try JSONValue.parse(bytes: SARIFReport.render(r))
+        #expect(sarif["runs"]?[0]?["properties"]?["partial"] == .bool(true))
+        #expect(sarif["runs"]?[0]?["properties"]?["notRun"]?.arrayValue?.count == 2)
     }
 }
