@@ -135,6 +135,12 @@ struct RunCommand: AsyncParsableCommand {
         let runner = Runner(profile: loaded, transport: CurlTransport(settings: settings, concurrency: jobs), options: options)
 
         if listOnly {
+            do {
+                try runner.checkFilters()
+            } catch {
+                warn("error: \(error.message)")
+                throw ExitCode(2)
+            }
             let planned = runner.plan()
             print("\(loaded.id) \(loaded.version): \(planned.count) requirement(s) would run")
             for r in planned {

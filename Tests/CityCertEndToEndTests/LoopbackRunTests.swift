@@ -144,6 +144,23 @@ import Testing
         #expect(result.status == 0)
     }
 
+    /// A --filter that selects nothing is a usage error (exit 2, with a did-you-mean), with --list too:
+    /// it ran nothing and said so only in the counts.
+    @Test func unknownFilterIsAUsageError() throws {
+        for list in [false, true] {
+            let result = try CityCertBinary.run(
+                [
+                    "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=http://127.0.0.1:9", "--input", "token=x",
+                    "--filter", "LB-0100",
+                ] + (list ? ["--list"] : []))
+            #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+            #expect(
+                result.stderr.contains("--filter 'LB-0100' selects no requirement of profile loopback-selftest"),
+                "\(result.stderr)")
+            #expect(result.stderr.contains("did you mean 'LB-010'?"), "\(result.stderr)")
+        }
+    }
+
     @Test func serverDownGivesErrorsAndExitThree() throws {
         let (main, other) = try Self.servers()
         let url = main.baseURL
