@@ -44,11 +44,24 @@ struct HTTPStepRunner {
             url += (url.contains("?") ? "&" : "?") + q
         }
         var headers: [(name: String, value: String)] = []
+        /// A header value may hold no control character but a tab (RFC 9110 §5.5): a CR or LF from a
+        /// captured value would end the header and let the target inject headers or a second request.
+        func header(_ name: String, _ template: Template) throws(TransportError) -> (name: String, value: String) {
+            let value = variables.render(template)
+            if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+                let from = template.variables.isEmpty ? "" : " (from {{" + template.variables.joined(separator: "}}, {{") + "}})"
+                throw TransportError(
+                    .invalidRequest,
+                    "header \(name)\(from) holds a control character (CR, LF, NUL, …): not sent, since it would split the request"
+                )
+            }
+            return (name, value)
+        }
         let stepNames = Set(step.headers.map { $0.name.lowercased() })
         for h in profile.defaults.headers where !stepNames.contains(h.name.lowercased()) {
-            headers.append((h.name, variables.render(h.value)))
+            headers.append(try header(h.name, h.value))
         }
-        for h in step.headers { headers.append((h.name, variables.render(h.value))) }
+        for h in step.headers { headers.append(try header(h.name, h.value)) }
         var body: [UInt8]? = nil
         func setContentType(_ type: String?) {
             guard let type, !headers.contains(where: { $0.name.lowercased() == "content-type" }) else { return }

@@ -181,4 +181,30 @@ import Testing
         #expect(report.requirements.map(\.outcome) == [.failed, .passed, .failed])
         #expect(report.requirements[0].reason?.contains("$.missing selects nothing") == true, "\(report.requirements[0])")
     }
+
+    /// A value captured from a response never reaches a request header with its CR/LF: the target could
+    /// inject headers, or a second request, into what citycert sends (issue 15, defect 1). The step is an
+    /// error naming the header and the variable, and nothing is sent.
+    @Test func capturedControlCharactersNeverReachAHeader() async throws {
+        let server = try LoopbackServer { r in
+            if r.path == "/a" { return .json(#"{"v": "x\r\nX-Injected: yes", "t": "ok\tfine"}"#) }
+            return .json(r.header("X-Injected") == nil ? "{}" : #"{"injected": true}"#)
+        }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/a"}, capture: {v: {jsonpath: $.v}, t: {jsonpath: $.t}}}, {request: {url: "{{base_url}}/b", headers: {X-V: "{{v}}"}}, expect: {status: 200}}]}}]}
+              - {id: B, title: b, clause: "1", level: MUST, needs: [A], checks: [{http: {steps: [{request: {url: "{{base_url}}/b", headers: {X-T: "{{t}}"}}, expect: {status: 200}}]}}]}
+              - {id: C, title: c, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/a"}, capture: {t: {jsonpath: $.t}}}, {request: {url: "{{base_url}}/b", headers: {X-T: "{{t}}"}}, expect: {status: 200, assert: [{path: $.injected, exists: false}]}}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements[0].outcome == .error)
+        #expect(
+            report.requirements[0].reason?.contains("header X-V (from {{v}}) holds a control character") == true,
+            "\(String(describing: report.requirements[0].reason))")
+        #expect(report.requirements[2].outcome == .passed)  // a tab is allowed in a header value
+        #expect(server.requestsServed == 3)  // /a twice and /b once: the injecting request was never sent
+    }
 }
