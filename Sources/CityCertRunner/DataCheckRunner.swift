@@ -253,24 +253,44 @@ extension DataCheckRunner {
 
 /// Expands command-line paths into files and matches globs against them.
 enum FileSelector {
-    /// Every regular file under the given paths (folders walked recursively), sorted.
-    static func expand(_ paths: [String]) -> [String] {
+    /// Every regular file under the given paths (folders walked recursively; a symbolic link to a file is
+    /// a file, one to a folder is not walked), sorted. A name that is not valid UTF-8 cannot be opened
+    /// through a Swift path: it is returned in `unreadable` (escaped), never skipped in silence.
+    static func expand(_ paths: [String]) -> (files: [String], unreadable: [String]) {
         var out: [String] = []
+        var unreadable: [String] = []
+        func walk(_ folder: String, depth: Int) {
+            guard depth < 64, let dir = opendir(folder) else { return }
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+                    Array(raw.prefix(while: { $0 != 0 }))
+                }
+                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+                guard let text = String(validating: name, as: UTF8.self) else {
+                    let escaped = name.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }
+                    unreadable.append((folder as NSString).appendingPathComponent(escaped.joined()))
+                    continue
+                }
+                let full = (folder as NSString).appendingPathComponent(text)
+                var st = stat()
+                guard lstat(full, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: walk(full, depth: depth + 1)
+                case S_IFREG: out.append(full)
+                case S_IFLNK:
+                    var target = stat()
+                    if stat(full, &target) == 0, target.st_mode & S_IFMT == S_IFREG { out.append(full) }
+                default: break
+                }
+            }
+        }
         for p in paths {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { continue }
-            if !isDir.boolValue {
-                out.append(p)
-                continue
-            }
-            guard let e = FileManager.default.enumerator(atPath: p) else { continue }
-            for case let rel as String in e {
-                let full = (p as NSString).appendingPathComponent(rel)
-                var d: ObjCBool = false
-                if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
-            }
+            if isDir.boolValue { walk(p, depth: 0) } else { out.append(p) }
         }
-        return out.sorted()
+        return (out.sorted(), unreadable.sorted())
     }
 
     /// Files whose path (or any suffix of it after a `/`) matches one of the globs.

@@ -89,7 +89,15 @@ public struct Runner: Sendable {
             }
             variables.set("receiver_url", inbox.url)
         }
-        let files = FileSelector.expand(options.paths)
+        let (files, unreadable) = FileSelector.expand(options.paths)
+        // A file citycert cannot open by name would be left out of every check: a verdict without it could
+        // be a false CONFORMANT, so the run does not start.
+        if !unreadable.isEmpty {
+            throw RunError(
+                "cannot read \(unreadable.count) file(s) or folder(s) whose name is not valid UTF-8: "
+                    + unreadable.prefix(5).joined(separator: ", ") + (unreadable.count > 5 ? ", …" : "")
+                    + " (rename them, or leave them out of the paths)", usage: false)
+        }
         let started = options.clock()
 
         let results = await runRequirements(planned, variables: variables, files: files)

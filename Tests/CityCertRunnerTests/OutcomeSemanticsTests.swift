@@ -232,4 +232,35 @@ import Testing
             #expect(report.conformant == !fails)
         }
     }
+
+    /// A file whose name is not valid UTF-8 was skipped in silence: an invalid entity in it, next to a
+    /// valid one, gave CONFORMANT (issue 15, defect 2). The run now refuses to start, naming the file.
+    @Test func aFileNameThatIsNotUTF8StopsTheRun() async throws {
+        let dir = try folder(["ok.json": #"{"id": "a"}"#])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = (Array((dir + "/bad-").utf8) + [0xFF, 0x2E, 0x6A, 0x73, 0x6F, 0x6E, 0]).map { CChar(bitPattern: $0) }
+        let fd = path.withUnsafeBufferPointer { creat($0.baseAddress!, 0o644) }
+        #expect(fd >= 0)
+        _ = write(fd, "{}", 2)
+        close(fd)
+        let p = try ProfileLoader().load(
+            text: """
+                citycert: 1
+                id: t
+                title: T
+                version: "1"
+                standard: {name: S, version: "1"}
+                requirements:
+                  - {id: A, title: a, clause: "1", level: MUST, checks: [{data: {files: ["*.json"], assert: [{path: $.id, type: string}]}}]}
+                """, file: Repository.fixture("loopback/inline.yaml").path)
+        var options = RunOptions()
+        options.paths = [dir]
+        do {
+            _ = try await Runner(profile: p, transport: nil, options: options).run()
+            Issue.record("the run started")
+        } catch {
+            #expect(!error.usage)
+            #expect(error.message.contains("whose name is not valid UTF-8: \(dir)/bad-\\xFF.json"), "\(error.message)")
+        }
+    }
 }
