@@ -48,8 +48,9 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 )
             }
             if !sameOrigin {
-                // Credentials never follow a redirect to another origin.
-                current.headers.removeAll { Self.credentialHeaders.contains($0.name.lowercased()) }
+                // Nothing the profile set follows a redirect to another origin but content negotiation: any
+                // other header may carry a credential under a name no list knows (X-Token, Api-Key, …).
+                current.headers.removeAll { !Self.headersKeptAcrossOrigins.contains($0.name.lowercased()) }
             }
             hops += 1
             if hops > settings.maxRedirects {
@@ -63,7 +64,10 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token"]
+    /// The request headers a cross-origin redirect keeps: they describe the content, and carry no credential.
+    static let headersKeptAcrossOrigins: Set<String> = [
+        "accept", "accept-language", "accept-encoding", "content-type", "content-language", "user-agent",
+    ]
 
     static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
         func port(_ u: URL) -> Int { u.port ?? (u.scheme?.lowercased() == "https" ? 443 : 80) }

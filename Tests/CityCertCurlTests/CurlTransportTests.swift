@@ -124,14 +124,21 @@ import Testing
         #expect(followed.status == 200)
         #expect(followed.effectiveURL == other.baseURL + "/ok")
         // Credentials never follow a redirect to another origin.
-        let leak = try LoopbackServer { r in .json("{\"auth\": \"\(r.header("Authorization") ?? "none")\"}") }
+        // Nor does any header the profile set, whatever its name (X-Token and Api-Key reached the other origin):
+        // only content negotiation is kept.
+        let leak = try LoopbackServer { r in
+            let names = r.headers.map { $0.0.lowercased() }.filter { !["host", "content-length"].contains($0) }.sorted()
+            return .json("{\"headers\": \"\(names.joined(separator: ","))\"}")
+        }
         defer { leak.stop() }
         let hop = try LoopbackServer { _ in .respond(status: 302, headers: [("Location", leak.baseURL + "/")], body: []) }
         defer { hop.stop() }
         var withAuth = request(hop.baseURL + "/", redirects: .any)
-        withAuth.headers.append(("Authorization", "Bearer secret"))
+        withAuth.headers += [
+            ("Authorization", "Bearer secret"), ("X-Token", "secret"), ("Api-Key", "secret"), ("Accept", "application/json"),
+        ]
         let stripped = try await t.send(withAuth)
-        #expect(String(decoding: stripped.body, as: UTF8.self) == #"{"auth": "none"}"#)
+        #expect(String(decoding: stripped.body, as: UTF8.self) == #"{"headers": "accept,content-type"}"#)
     }
 
     @Test func concurrentTransfers() async throws {
