@@ -163,8 +163,9 @@ struct HTTPStepRunner {
         let (problems, errors, captures) = judge(step, response)
         // Every message may quote values (assertions, schema errors): redact them all here.
         exchange.problems = (errors + problems).map(variables.redact)
-        // An expectation that could not be judged (a JSONPath past its step limit) makes the step an error.
-        return (exchange, !errors.isEmpty ? .error : problems.isEmpty ? .passed : .failed, captures)
+        // An expectation that could not be judged (a JSONPath past its step limit, a regex that did not
+        // finish) makes the step an error, unless another expectation failed for certain (as checks combine).
+        return (exchange, !problems.isEmpty ? .failed : !errors.isEmpty ? .error : .passed, captures)
     }
 
     /// The problems found (failures), the expectations that could not be judged (errors), and the captures.
@@ -193,8 +194,15 @@ struct HTTPStepRunner {
             case .matches(let r):
                 if values.isEmpty {
                     problems.append("header \(h.name) is missing, expected to match '\(r.source)'")
-                } else if !values.contains(where: { r.firstMatch(in: $0) == .matched }) {
-                    problems.append("header \(h.name) '\(variables.redact(values[0]))' does not match '\(r.source)'")
+                } else {
+                    // A match that does not finish gives no verdict: an error, as in body assertions.
+                    let outcomes = values.map { r.firstMatch(in: $0) }
+                    if outcomes.contains(.matched) {
+                    } else if outcomes.contains(.timedOut) {
+                        errors.append("header \(h.name): matching '\(r.source)' did not finish in time; no verdict")
+                    } else {
+                        problems.append("header \(h.name) '\(variables.redact(values[0]))' does not match '\(r.source)'")
+                    }
                 }
             case .mediaType(let type, let params):
                 if let v = values.first {

@@ -207,4 +207,25 @@ import Testing
         #expect(report.requirements[2].outcome == .passed)  // a tab is allowed in a header value
         #expect(server.requestsServed == 3)  // /a twice and /b once: the injecting request was never sent
     }
+
+    /// A header `matches:` whose regex does not finish in time gives no verdict: an error, as in body
+    /// assertions (it was a failure, "does not match", blaming the target for a harness limit).
+    @Test func headerRegexThatDoesNotFinishIsAnError() async throws {
+        // A lookahead keeps the pattern on ICU (not the linear automaton), where only the timer stops it.
+        let value = String(repeating: "a", count: 40_000) + "!"
+        let server = try LoopbackServer { _ in .json("{}", headers: [("X-Long", value)]) }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {headers: {X-Long: {matches: '(?=a)(a|aa)+$'}}}}]}}]}
+              - {id: B, title: b, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {status: 201, headers: {X-Long: {matches: '(?=a)(a|aa)+$'}}}}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements[0].outcome == .error, "\(String(describing: report.requirements[0].reason))")
+        #expect(report.requirements[0].reason?.contains("did not finish in time") == true)
+        // A certain failure beside it decides: the status is wrong whatever the regex would say.
+        #expect(report.requirements[1].outcome == .failed)
+    }
 }
