@@ -257,6 +257,9 @@ public struct DataCoverage: Sendable {
     /// GTFS notices (per code) that no GTFS check of the profile reports for their file: the feed had
     /// them, and no requirement judged them.
     public var unreportedNotices: [String: Int] = [:]
+    /// Data files that only requirements kept from running (by an option or their needs) would have read
+    /// in full: neither covered nor counted as uncovered.
+    public var notJudged = 0
     public static let listed = 20
     public init(documents: Int, uncovered: Int, first: [Place], failsVerdict: Bool) {
         self.documents = documents

@@ -61,6 +61,12 @@ public enum MetaSchemas {
         var out: [Problem] = []
         var seen = Set<String>()
         for d in schema.documents where document(for: d.uri) == nil && seen.insert(d.uri).inserted {
+            // A custom meta-schema says itself what is valid: its document is not checked against a draft's.
+            if let meta = d.value["$schema"]?.stringValue, SchemaDraft(metaSchemaURI: meta) == nil,
+                !["http://json-schema.org/schema#", "http://json-schema.org/schema"].contains(meta)
+            {
+                continue
+            }
             let draft = draft(of: d.value, fallback: fallback)
             for e in check(d.value, draft: draft) {
                 out.append(
@@ -95,30 +101,40 @@ public enum MetaSchemas {
     /// references resolve through); a misspelt annotation (`comment` for `$comment`, as the OCPP 2.0.1
     /// schemas write it) changes nothing and is not reported.
     static let validating: Set<String> = JSONSchema.keywordNames.subtracting(["false"]).union([
-        "$defs", "definitions", "$id", "$anchor", "$dynamicAnchor", "$recursiveAnchor",
+        "$defs", "definitions", "$id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "items", "additionalItems",
+        "prefixItems", "minContains", "properties", "patternProperties", "dependentSchemas", "propertyNames", "if", "then",
+        "else", "allOf", "$dynamicRef", "$recursiveRef",
     ])
 
     /// A member of a schema object that is no keyword but one edit away from a keyword that changes what
-    /// validates (two for names of six letters or more; a swap of two letters is one edit): almost surely a
-    /// misspelt keyword, which every validator ignores, switching its check off (`requird`, `minimun`,
-    /// `tpye`, `ref`).
+    /// validates (an insertion, a deletion, a substitution or a swap of two neighbours), starting with the
+    /// same letter, both four letters or more; or a reference keyword without its `$` (`ref`). Every
+    /// validator ignores such a member, switching its check off (`requird`, `minimun`, `tpye`, `maxLenght`,
+    /// `ref`). Ordinary names near a short keyword (`note`, `when`, `dtype`, `_id`) are left alone.
     public struct Misspelling: Sendable, Equatable {
         public let pointer: JSONPointer
         public let name: String
         public let keyword: String
     }
 
+    static let unprefixedReferences: [String: String] = [
+        "ref": "$ref", "dynamicRef": "$dynamicRef", "recursiveRef": "$recursiveRef",
+    ]
+
     public static func misspellings(in document: JSONValue) -> [Misspelling] {
         var out: [Misspelling] = []
         walk(document, at: .root) { pointer, name in
             guard !keywords.contains(name), !name.hasPrefix("x-") else { return }
-            let limit = name.count >= 6 ? 2 : 1
-            var best: (String, Int)?
-            for k in validating {
-                let d = osaDistance(name, k, limit: limit)
-                if d <= limit && (best == nil || d < best!.1 || (d == best!.1 && k < best!.0)) { best = (k, d) }
+            if let k = unprefixedReferences[name] {
+                out.append(Misspelling(pointer: pointer.appending(name), name: name, keyword: k))
+                return
             }
-            if let (k, _) = best { out.append(Misspelling(pointer: pointer.appending(name), name: name, keyword: k)) }
+            guard name.unicodeScalars.count >= 4 else { return }
+            let candidates = validating.filter { k in
+                k.unicodeScalars.count >= 4 && k.unicodeScalars.first == name.unicodeScalars.first
+                    && osaDistance(name, k, limit: 1) == 1
+            }
+            if let k = candidates.min() { out.append(Misspelling(pointer: pointer.appending(name), name: name, keyword: k)) }
         }
         return out
     }

@@ -482,7 +482,8 @@ struct Builder {
             let em = try e.mapping("eventually", allowed: ["within", "every"])
             let withinNode = try em.required("within")
             let within = try parseDuration(withinNode, "within")
-            let every = try em["every"].map { try parseDuration($0, "every") } ?? 0.5
+            // Without `every`, poll every 500ms, or once at the end of a shorter `within`.
+            let every = try em["every"].map { try parseDuration($0, "every") } ?? min(0.5, within)
             guard every >= 0.01 else {
                 throw (em["every"] ?? e).error("eventually.every must be at least 10ms", hint: "polling faster floods the target")
             }

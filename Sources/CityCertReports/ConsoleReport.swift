@@ -113,6 +113,7 @@ public enum ConsoleReport {
         var lines = [
             "Coverage: \(checked) of \(c.documents) document(s) looked at by a requirement"
                 + (c.uncovered == 0 ? "" : "; \(c.uncovered) not covered\(c.failsVerdict ? " (the profile fails them)" : "")")
+                + (c.notJudged == 0 ? "" : "; \(c.notJudged) file(s) not judged (read by requirements that did not run)")
         ]
         for p in c.first.prefix(5) { lines.append("  not covered: \(p.file):\(p.line):\(p.column) \(p.reason)") }
         if !c.unreportedNotices.isEmpty {

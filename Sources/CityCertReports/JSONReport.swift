@@ -56,7 +56,8 @@ public enum JSONReport {
 
     static func coverage(_ c: DataCoverage) -> JSONValue {
         .object([
-            ("documents", .int(c.documents)), ("uncovered", .int(c.uncovered)), ("failsVerdict", .bool(c.failsVerdict)),
+            ("documents", .int(c.documents)), ("uncovered", .int(c.uncovered)), ("notJudged", .int(c.notJudged)),
+            ("failsVerdict", .bool(c.failsVerdict)),
             ("unreportedNotices", .object(c.unreportedNotices.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             (
                 "first",

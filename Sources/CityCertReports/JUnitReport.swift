@@ -22,7 +22,7 @@ public enum JUnitReport {
                 ("verdict", r.conformant ? "CONFORMANT" : "NOT CONFORMANT"), ("insecure", String(r.insecure)),
                 ("partial", String(r.partial)),
             ]
-            + r.notSelected.map { ("notRun.\($0.id)", $0.reason) }
+            + r.notRun.map { ("notRun.\($0.id)", $0.reason) }
             + (r.coverage.map { [("coverage.documents", String($0.documents)), ("coverage.uncovered", String($0.uncovered))] }
                 ?? [])
         for (k, v) in props { x += "      <property name=\"\(esc(k))\" value=\"\(esc(v))\"/>\n" }

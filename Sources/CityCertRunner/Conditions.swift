@@ -71,11 +71,17 @@ extension Variables {
             let equal = text(of: value) == wanted
             return .decided(equal, "\(name) \(equal ? "is" : "is not") \"\(wanted)\"")
         case .matches(let regex):
+            // Strings as they are, numbers and booleans as their JSON text (a captured version 2 matches ^2).
+            func scalar(_ v: JSONValue) -> String? {
+                switch v {
+                case .array, .object, .null: return nil
+                default: return text(of: v)
+                }
+            }
             let subjects: [String]
             switch value {
-            case .array(let items): subjects = items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
-            case .string(let s): subjects = [s]
-            default: subjects = []
+            case .array(let items): subjects = items.compactMap(scalar)
+            default: subjects = scalar(value).map { [$0] } ?? []
             }
             for s in subjects {
                 switch regex.firstMatch(in: s) {

@@ -36,10 +36,15 @@ final class CoverageLedger: Sendable {
                 s.files[file] = merged
                 return
             }
-            // The same reading, normally; if two formats split it differently, the longer one stands.
+            // The same reading, normally. If two formats split the file differently (JSON Lines and one
+            // document), documents are matched by where they start, and the longer reading stands.
             let (longer, shorter) = known.selected.count >= read.selected.count ? (known, read) : (read, known)
             var merged = longer
-            for i in 0..<shorter.selected.count where shorter.selected[i] { merged.selected[i] = true }
+            var at: [Int: Int] = [:]
+            for (i, o) in longer.origins.enumerated() { at[o.offset] = i }
+            for (i, selected) in shorter.selected.enumerated() where selected && i < shorter.origins.count {
+                if let j = at[shorter.origins[i].offset] { merged.selected[j] = true }
+            }
             s.files[file] = merged
         }
     }
@@ -50,8 +55,10 @@ final class CoverageLedger: Sendable {
     /// Files no check reads count as uncovered when their extension says they hold data.
     static let dataExtensions: Set<String> = ["json", "jsonl", "ndjson", "jsonld", "geojson", "zip", "txt", "csv"]
 
-    /// The coverage of `files` (every file under the data paths), or nil when there are none.
-    func coverage(of files: [String], failsVerdict: Bool) -> DataCoverage? {
+    /// The coverage of `files` (every file under the data paths), or nil when there are none. A file that
+    /// `notRun` says a requirement kept from running (by an option, or its needs) would read is not counted
+    /// as uncovered: that requirement may have been the one to look at it; it is counted in `notJudged`.
+    func coverage(of files: [String], failsVerdict: Bool, notRun: (String) -> Bool = { _ in false }) -> DataCoverage? {
         guard !files.isEmpty else { return nil }
         let s = state.withLock { $0 }
         var documents = 0
@@ -63,8 +70,16 @@ final class CoverageLedger: Sendable {
         }
         let feedFolders = s.feeds.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         documents += s.feeds.count
+        var notJudged = 0
         for file in files {
             if s.feeds.contains(file) || feedFolders.contains(where: { file.hasPrefix($0) }) { continue }
+            if notRun(file) {
+                let read = s.files[file]
+                let selected = read?.selected.filter { $0 }.count ?? 0
+                documents += selected
+                if read == nil || read!.selected.count > selected { notJudged += 1 }
+                continue
+            }
             if let read = s.files[file] {
                 documents += read.selected.count
                 for (i, selected) in read.selected.enumerated() where !selected {
@@ -81,6 +96,8 @@ final class CoverageLedger: Sendable {
             documents += 1
             miss(DataCoverage.Place(file: file, line: 1, column: 1, reason: "no check of the profile reads this file"))
         }
-        return DataCoverage(documents: documents, uncovered: uncovered, first: first, failsVerdict: failsVerdict)
+        var c = DataCoverage(documents: documents, uncovered: uncovered, first: first, failsVerdict: failsVerdict)
+        c.notJudged = notJudged
+        return c
     }
 }

@@ -21,22 +21,19 @@ final class GTFSCache: Sendable {
         return await task.value
     }
 
-    /// Every feed validated in this run, in no particular order.
-    func all() async -> [GTFSResult] {
-        let tasks = results.withLock { Array($0.values) }
-        var out: [GTFSResult] = []
-        for t in tasks { out.append(await t.value) }
-        return out
-    }
-
-    /// Notices of codes that no GTFS check of the profile reports for their file, counted per code:
-    /// they would otherwise vanish from every report.
+    /// Notices of codes that no GTFS check that ran reports for their file, counted per code: they would
+    /// otherwise vanish from every report. Each validation (feed and GTFS schema) is judged by the checks
+    /// that use its schema.
     func unreported(by checks: [GTFSCheck]) async -> [String: Int] {
-        func reported(_ code: GTFSNoticeCode, _ file: String) -> Bool {
-            checks.contains { $0.notices.contains(code.rawValue) && ($0.files?.contains(file) ?? true) }
-        }
+        let tasks = results.withLock { Array($0) }
         var out: [String: Int] = [:]
-        for result in await all() {
+        for (key, task) in tasks {
+            let schemaPath = String(key.split(separator: "\u{1F}", maxSplits: 1)[0])
+            let mine = checks.filter { $0.schemaPath == schemaPath }
+            func reported(_ code: GTFSNoticeCode, _ file: String) -> Bool {
+                mine.contains { $0.notices.contains(code.rawValue) && ($0.files?.contains(file) ?? true) }
+            }
+            let result = await task.value
             for n in result.notices where !reported(n.code, n.file) { out[n.code.rawValue, default: 0] += 1 }
             for (code, files) in result.dropped {
                 for (file, count) in files where !reported(code, file) { out[code.rawValue, default: 0] += count }

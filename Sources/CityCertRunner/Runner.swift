@@ -25,9 +25,16 @@ public struct Runner: Sendable {
         guard !options.filters.isEmpty else { return profile.requirements }
         let byID = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.id, $0) })
         var selected = Set<String>()
+        let position = Dictionary(uniqueKeysWithValues: profile.requirements.enumerated().map { ($1.id, $0) })
+        // A requirement runs with what it needs and with the requirements that capture the variables it
+        // uses (the last one before it for each variable), so that a filter cannot leave them unset.
         func include(_ r: Requirement) {
             guard selected.insert(r.id).inserted else { return }
             for n in r.needs { if let d = byID[n] { include(d) } }
+            let at = position[r.id] ?? 0
+            for v in r.usedVariables {
+                if let c = profile.requirements[..<at].last(where: { $0.capturedVariables.contains(v) }) { include(c) }
+            }
         }
         for r in profile.requirements where options.filters.contains(where: { Self.filter($0, matches: r) }) { include(r) }
         return profile.requirements.filter { selected.contains($0.id) }
@@ -115,8 +122,18 @@ public struct Runner: Sendable {
             target: target, toolVersion: Self.toolVersion, started: started, finished: options.clock(),
             insecure: options.insecure,
             readOnly: options.readOnly, requirements: results, leftovers: leftovers)
-        report.coverage = coverage.coverage(of: files, failsVerdict: profile.uncoveredFails)
-        let gtfsChecks = profile.requirements.flatMap { r in
+        // The data checks of requirements an option kept from running (--filter, --read-only): their files
+        // are not judged, rather than uncovered (such a run is partial and says so).
+        let ran = Set(results.filter { !$0.checks.isEmpty }.map(\.id))
+        let byOption = Set(results.filter(\.excludedByOption).map(\.id))
+        let idle = profile.requirements.filter { !plannedIDs.contains($0.id) || byOption.contains($0.id) }
+        let idleGlobs = idle.flatMap { r in
+            r.checks.compactMap { c -> [String]? in if case .data(let d) = c { return d.files } else { return nil } }
+        }
+        report.coverage = coverage.coverage(of: files, failsVerdict: profile.uncoveredFails) { file in
+            idleGlobs.contains { !FileSelector.select([file], globs: $0).isEmpty }
+        }
+        let gtfsChecks = profile.requirements.filter { ran.contains($0.id) }.flatMap { r in
             r.checks.compactMap { c -> GTFSCheck? in if case .gtfs(let g) = c { return g } else { return nil } }
         }
         if !gtfsChecks.isEmpty { report.coverage?.unreportedNotices = await gtfsCache.unreported(by: gtfsChecks) }
@@ -153,7 +170,10 @@ public struct Runner: Sendable {
                     launched = true
                     let r = planned[i]
                     let needs = r.needs.map { ($0, finished[$0]) }
-                    group.addTask { (i, await self.run(r, needs: needs, variables: variables, files: files)) }
+                    let before = dependencies[i].map { results[$0] }
+                    group.addTask {
+                        (i, await self.run(r, needs: needs, dependencies: before, variables: variables, files: files))
+                    }
                     if jobs == 1 { break }
                 }
                 if running == 0 && !launched { break }
@@ -176,25 +196,29 @@ public struct Runner: Sendable {
     }
 
     /// What decides a requirement before its checks run, in this order (FORMAT.md, "Outcomes and
-    /// verdict"): its `applies_if` when it can be decided; a need not applicable; a need an option kept
-    /// from running; a need that did not pass; an `applies_if` that cannot be decided; `--read-only`.
-    /// Nil when the checks run.
-    func decide(_ r: Requirement, needs: [(String, RequirementResult?)], variables: Variables) -> (
-        Outcome, String, byOption: Bool
-    )? {
+    /// verdict"): its `applies_if` when it can be decided; a need not applicable; a need that did not pass
+    /// (failed, erred, or was skipped for a reason other than an option); a need an option kept from
+    /// running; an `applies_if` that cannot be decided (its variable's capture did not run: by option when
+    /// the capturing requirement was kept from running by one); `--read-only`. Nil when the checks run.
+    func decide(
+        _ r: Requirement, needs: [(String, RequirementResult?)], dependencies: [RequirementResult?], variables: Variables
+    ) -> (Outcome, String, byOption: Bool)? {
         let applies = r.appliesIf.map { variables.evaluate($0) }
         if case .decided(false, let why) = applies { return (.notApplicable, "not applicable: \(why)", false) }
         for (n, result) in needs where result?.outcome == .notApplicable {
             return (.notApplicable, "not applicable: needs \(n), which is not applicable", false)
         }
-        for (n, result) in needs where result?.outcome == .skipped && result?.excludedByOption == true {
-            return (.skipped, "needs \(n), which did not run: \(result?.reason ?? "a run option")", true)
-        }
-        for (n, result) in needs {
+        for (n, result) in needs where result?.excludedByOption != true {
             guard let o = result?.outcome else { return (.skipped, "needs \(n), which did not run", false) }
             if o != .passed { return (.skipped, "needs \(n), which \(o == .skipped ? "was skipped" : o.rawValue)", false) }
         }
-        if case .undecided(let why) = applies { return (.skipped, "applies_if cannot be decided: \(why)", false) }
+        for (n, result) in needs where result?.excludedByOption == true {
+            return (.skipped, "needs \(n), which did not run: \(result?.reason ?? "a run option")", true)
+        }
+        if case .undecided(let why) = applies {
+            let byOption = dependencies.contains { $0?.excludedByOption == true }
+            return (.skipped, "applies_if cannot be decided: \(why)", byOption)
+        }
         if options.readOnly && r.writes { return (.skipped, "writes to the target, and --read-only is set", true) }
         return nil
     }
@@ -219,9 +243,10 @@ public struct Runner: Sendable {
         return result
     }
 
-    func run(_ r: Requirement, needs: [(String, RequirementResult?)], variables: Variables, files: [String]) async
-        -> RequirementResult
-    {
+    func run(
+        _ r: Requirement, needs: [(String, RequirementResult?)], dependencies: [RequirementResult?], variables: Variables,
+        files: [String]
+    ) async -> RequirementResult {
         let start = options.clock()
         func result(_ outcome: Outcome, _ reason: String?, _ checks: [CheckResult]) -> RequirementResult {
             RequirementResult(
@@ -229,7 +254,7 @@ public struct Runner: Sendable {
                 outcome: outcome, reason: reason, checks: checks,
                 duration: options.clock() - start)
         }
-        if let (outcome, reason, byOption) = decide(r, needs: needs, variables: variables) {
+        if let (outcome, reason, byOption) = decide(r, needs: needs, dependencies: dependencies, variables: variables) {
             var q = result(outcome, reason, [])
             q.excludedByOption = byOption
             return q
@@ -299,17 +324,24 @@ extension Requirement {
                 for q in s.query { out.formUnion(q.value.variables) }
                 if case .text(let t, _) = s.body { out.formUnion(t.variables) }
                 if case .json(let v) = s.body { out.formUnion(Self.variables(in: v)) }
-                for a in s.expect.assertions {
-                    switch a.predicate {
-                    case .equals(let v), .notEquals(let v), .contains(let v): out.formUnion(Self.variables(in: v))
-                    case .oneOf(let vs): out.formUnion(Self.variables(in: .array(vs)))
-                    default: break
-                    }
-                }
+                for a in s.expect.assertions { out.formUnion(Self.variables(in: a)) }
                 for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
             }
         }
+        // Data checks render templates in assertion values too (selections and assertions).
+        for case .data(let d) in checks {
+            for a in d.assertions { out.formUnion(Self.variables(in: a)) }
+            for case .assertion(let a) in d.select { out.formUnion(Self.variables(in: a)) }
+        }
         return out
+    }
+
+    static func variables(in a: Assertion) -> Set<String> {
+        switch a.predicate {
+        case .equals(let v), .notEquals(let v), .contains(let v): return variables(in: v)
+        case .oneOf(let vs): return variables(in: .array(vs))
+        default: return []
+        }
     }
 
     var capturedVariables: [String] {

@@ -5,15 +5,15 @@ import Synchronization
 
 /// The run's variables: inputs, captures and built-ins; knows which values are secret.
 final class Variables: Sendable {
-    private let values: Mutex<[String: String]>
-    /// Captured JSON values other than strings, with their type (an array stays an array).
-    private let typed = Mutex<[String: JSONValue]>([:])
+    /// Each variable's text, and, for a captured JSON value other than a string, the value with its type
+    /// (an array stays an array): one lock, so a reader never sees one without the other.
+    private let values: Mutex<(text: [String: String], typed: [String: JSONValue])>
     let secrets: [String]
     let runID: String
     let clock: @Sendable () -> Double
 
     init(inputs: [String: String], secrets: [String], runID: String, clock: @escaping @Sendable () -> Double) {
-        values = Mutex(inputs)
+        values = Mutex((inputs, [:]))
         // Each secret in the forms it can take on the wire: as is, percent-encoded (query values)
         // and JSON-escaped (bodies).
         var forms = Set<String>()
@@ -32,21 +32,26 @@ final class Variables: Sendable {
     }
 
     func set(_ name: String, _ value: String) {
-        typed.withLock { _ = $0.removeValue(forKey: name) }
-        values.withLock { $0[name] = value }
+        values.withLock {
+            $0.typed.removeValue(forKey: name)
+            $0.text[name] = value
+        }
     }
 
     /// A captured value: a string is kept as it is, any other value as its JSON text for templates and
     /// as itself for conditions.
     func set(_ name: String, _ value: JSONValue) {
         if case .string(let s) = value { return set(name, s) }
-        typed.withLock { $0[name] = value }
-        values.withLock { $0[name] = JSONSerializer.string(value) }
+        let text = JSONSerializer.string(value)
+        values.withLock {
+            $0.typed[name] = value
+            $0.text[name] = text
+        }
     }
 
     /// The value as JSON: what was captured, or the text as a string; nil when the variable is unset.
     func json(_ name: String) -> JSONValue? {
-        if let v = typed.withLock({ $0[name] }) { return v }
+        if let v = values.withLock({ $0.typed[name] }) { return v }
         return value(name).map(JSONValue.string)
     }
 
@@ -59,7 +64,7 @@ final class Variables: Sendable {
             f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             return f.string(from: Date(timeIntervalSince1970: clock()))
         case "timestamp": return String(Int(clock() * 1000))
-        default: return values.withLock { $0[name] }
+        default: return values.withLock { $0.text[name] }
         }
     }
 

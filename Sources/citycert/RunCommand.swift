@@ -187,7 +187,7 @@ struct RunCommand: AsyncParsableCommand {
             failOn.lowercased() == "should" && report.requirements.contains { $0.level == .should && $0.outcome == .failed }
         if !report.conformant {
             let mustFailed = report.requirements.contains { $0.level == .must && $0.outcome == .failed }
-            if mustFailed { throw ExitCode(1) }
+            if mustFailed || report.uncoveredFails { throw ExitCode(1) }
             if report.requirements.contains(where: { $0.outcome == .error }) { throw ExitCode(3) }
             throw ExitCode(1)
         }

@@ -142,13 +142,15 @@ import ZIPFoundation
 @Suite struct GTFSOracleTests {
     @Test(
         .enabled(
-            if: SmartDataModelsOracleTests.python != nil,
+            if: SmartDataModelsOracleTests.required,
             "needs gtfs-analyzer: .ci/run installs it in a venv and sets CITYCERT_ORACLE_PYTHON (pip install gtfs-analyzer==0.16.0)"
         ))
     func verdictsAgreeWithGTFSAnalyzer() async throws {
         let feeds = GTFSProfileTests.feeds()
+        let python = try #require(
+            SmartDataModelsOracleTests.python, "CI must provide the oracle: .ci/run sets CITYCERT_ORACLE_PYTHON")
         let out = try Subprocess.run(
-            SmartDataModelsOracleTests.python!,
+            python,
             [Repository.root.appendingPathComponent(".ci/oracles/gtfs_second_opinion.py").path, Repository.root.path] + feeds,
             timeout: 300)
         #expect(out.status == 0, "\(out.stderr)")

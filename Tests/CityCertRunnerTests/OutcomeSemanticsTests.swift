@@ -31,7 +31,8 @@ import Testing
     func run(_ p: Profile, declaring classes: [String], _ configure: (inout RunOptions) -> Void = { _ in }) async throws
         -> RunReport
     {
-        let body = "{\"conformance\": [" + classes.map { "\"\($0)\"" }.joined(separator: ", ") + "]}"
+        // A class that is a number is sent as a JSON number (a captured value keeps its type).
+        let body = "{\"conformance\": [" + classes.map { Int($0) != nil ? $0 : "\"\($0)\"" }.joined(separator: ", ") + "]}"
         let server = try LoopbackServer { r in
             if r.path == "/" { return .json(body) }
             if r.path == "/fail" { return .json("{}", status: 500) }
@@ -104,11 +105,12 @@ import Testing
                 + req("NOT", "{not: {variable: conformance, contains: \"\(Self.cud)\"}}")
                 + req("MATCH", "{variable: conformance, matches: \"/req/data[a-z]+$\"}")
                 + req("NOMATCH", "{variable: conformance, matches: \"^urn:\"}")
-                + req("EQ", "{variable: base_url, equals: \"http://nowhere\"}"))
-        let report = try await run(p, declaring: [Self.core])
+                + req("EQ", "{variable: base_url, equals: \"http://nowhere\"}")
+                + req("NUM", "{variable: conformance, matches: \"^7$\"}"))
+        let report = try await run(p, declaring: [Self.core, "7"])
         #expect(
             report.requirements.map(\.outcome) == [
-                .passed, .passed, .notApplicable, .passed, .passed, .notApplicable, .notApplicable,
+                .passed, .passed, .notApplicable, .passed, .passed, .notApplicable, .notApplicable, .passed,
             ])
     }
 
@@ -156,6 +158,38 @@ import Testing
         #expect(report.requirements.map(\.outcome) == [.passed, .failed, .skipped])
         #expect(!report.requirements[2].excludedByOption)
         #expect(!report.conformant && !report.partial)
+    }
+}
+
+extension OutcomeSemanticsTests {
+    /// A need that failed decides over a need an option kept from running: the requirement could not pass
+    /// whatever the option, so it is not passed (it was "partial CONFORMANT" with --read-only).
+    @Test func aFailedNeedDecidesOverAnOptionSkippedOne() async throws {
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "2", level: SHOULD, checks: [{http: {steps: [{request: {url: "{{base_url}}/fail"}, expect: {status: 200}}]}}]}
+              - {id: W, title: w, clause: "3", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/w", method: POST}, expect: {status: 201}}]}}]}
+              - {id: C, title: c, clause: "4", level: MUST, needs: [A, W], checks: [{http: {steps: [{request: {url: "{{base_url}}/x"}, expect: {status: 200}}]}}]}
+            """)
+        let report = try await run(p, declaring: []) { $0.readOnly = true }
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .skipped, .skipped])
+        #expect(report.requirements[3].reason == "needs A, which failed")
+        #expect(!report.requirements[3].excludedByOption)
+        #expect(!report.conformant)
+    }
+
+    /// A filter keeps the requirement that captures a variable an applies_if reads, even when it is not a
+    /// need: the condition is decided (it was left unset, and the MUST skipped: NOT CONFORMANT).
+    @Test func aFilterKeepsTheCaptureAnAppliesIfReads() async throws {
+        let p = try profile(
+            """
+              - {id: X, title: x, clause: "2", level: MUST, applies_if: {variable: conformance, contains: "\(Self.cud)"}, checks: [{http: {steps: [{request: {url: "{{base_url}}/x"}, expect: {status: 200}}]}}]}
+              - {id: V, title: v, clause: "3", level: MUST, applies_if: {variable: conformance, matches: "^2$"}, checks: [{http: {steps: [{request: {url: "{{base_url}}/x"}, expect: {status: 200}}]}}]}
+            """)
+        let report = try await run(p, declaring: [Self.core]) { $0.filters = ["X"] }
+        #expect(report.requirements.map(\.id) == ["ROOT", "X"])
+        #expect(report.requirements.map(\.outcome) == [.passed, .notApplicable])
+        #expect(report.conformant && report.partial)
     }
 }
 
@@ -231,6 +265,32 @@ import Testing
             #expect(report.requirements[0].outcome == .passed)
             #expect(report.conformant == !fails)
         }
+    }
+
+    /// With --filter, the files only a left-out requirement reads are not judged rather than uncovered:
+    /// `uncovered: fail` does not turn a partial run NOT CONFORMANT by itself.
+    @Test func filteredRequirementsLeaveTheirFilesNotJudged() async throws {
+        let dir = try folder(["a.json": #"{"id": "a"}"#, "b.jsonl": #"{"id": "b"}"# + "\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try ProfileLoader().load(
+            text: """
+                citycert: 1
+                id: t
+                title: T
+                version: "1"
+                standard: {name: S, version: "1"}
+                uncovered: fail
+                requirements:
+                  - {id: A, title: a, clause: "1", level: MUST, checks: [{data: {files: ["*.json"], assert: [{path: $.id, type: string}]}}]}
+                  - {id: B, title: b, clause: "1", level: MUST, checks: [{data: {files: ["*.jsonl"], assert: [{path: $.id, type: string}]}}]}
+                """, file: Repository.fixture("loopback/inline.yaml").path)
+        var options = RunOptions()
+        options.paths = [dir]
+        options.filters = ["A"]
+        let report = try await Runner(profile: p, transport: nil, options: options).run()
+        let c = try #require(report.coverage)
+        #expect(c.uncovered == 0 && c.notJudged == 1 && c.documents == 1)
+        #expect(report.conformant && report.partial)
     }
 
     /// A file whose name is not valid UTF-8 was skipped in silence: an invalid entity in it, next to a
