@@ -516,12 +516,21 @@ struct Builder {
     }
 
     func capture(_ variable: String, _ spec: YNode) throws -> Capture {
-        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex"])
-        if let p = m["jsonpath"] { return Capture(variable: variable, source: .jsonPath(try jsonPath(p))) }
+        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex", "secret"])
+        let source: Capture.Source
         let regex = try m["regex"].map { try compileRegex($0) }
-        if let h = m["header"] { return Capture(variable: variable, source: .header(try h.string("header"), regex: regex)) }
-        if let regex { return Capture(variable: variable, source: .bodyRegex(regex)) }
-        throw spec.error("a capture needs 'jsonpath', 'header' or 'regex'")
+        if let p = m["jsonpath"] {
+            source = .jsonPath(try jsonPath(p))
+        } else if let h = m["header"] {
+            source = .header(try h.string("header"), regex: regex)
+        } else if let regex {
+            source = .bodyRegex(regex)
+        } else {
+            throw spec.error("a capture needs 'jsonpath', 'header' or 'regex'")
+        }
+        var c = Capture(variable: variable, source: source)
+        c.secret = try m["secret"]?.bool("secret") ?? false
+        return c
     }
 
     func compileRegex(_ node: YNode) throws -> BoundedRegex {

@@ -270,6 +270,8 @@ public struct Capture: Sendable {
     }
     public let variable: String
     public let source: Source
+    /// `secret: true`: the captured value (a token) is redacted from every output, like a secret input.
+    public var secret = false
 }
 
 public enum DataFormat: String, Sendable {

@@ -15,9 +15,28 @@ struct HTTPStepRunner {
     let options: RunOptions
 
     static let excerptLimit = 2048
+    /// Headers whose values are credentials: shown as `***` wherever a header is reported, and their values
+    /// (as sent) redacted from every other output of the run, in every encoding.
     static let sensitiveHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token",
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey", "x-auth-token",
+        "x-token", "x-access-token", "x-csrf-token",
     ]
+
+    /// Learns the credential values of a request's headers as secrets: the whole value and, after an auth
+    /// scheme (`Bearer abc`), the credential alone; for cookies, each cookie's value.
+    static func learnSecrets(from headers: [(name: String, value: String)], into variables: Variables) {
+        for h in headers where sensitiveHeaders.contains(h.name.lowercased()) {
+            variables.addSecret(h.value)
+            if let space = h.value.firstIndex(of: " ") {
+                variables.addSecret(String(h.value[h.value.index(after: space)...]).trimmingCharacters(in: .whitespaces))
+            }
+            if ["cookie", "set-cookie"].contains(h.name.lowercased()) {
+                for part in h.value.split(separator: ";") {
+                    if let eq = part.firstIndex(of: "=") { variables.addSecret(String(part[part.index(after: eq)...])) }
+                }
+            }
+        }
+    }
 
     func run(_ check: HTTPCheck) async -> CheckResult {
         var evidence: [Evidence] = []
@@ -98,6 +117,8 @@ struct HTTPStepRunner {
             exchange.attempts = attempts
             if outcome == .passed {
                 for (k, v) in captures { variables.set(k, v) }
+                // A secret captured here (a token) is in this very response: redact what was recorded.
+                if captures.contains(where: { variables.secretVariables.contains($0.0) }) { exchange = redact(exchange) }
                 return (exchange, outcome)
             }
             // Poll only on failed expectations, not on transport errors; stop when the time is up.
@@ -123,6 +144,18 @@ struct HTTPStepRunner {
         return text
     }
 
+    /// The exchange with every secret known now replaced (those learned after it was recorded, too).
+    func redact(_ e: ExchangeEvidence) -> ExchangeEvidence {
+        var e = e
+        e.url = variables.redact(e.url)
+        e.requestHeaders = redactHeaders(e.requestHeaders)
+        e.responseHeaders = redactHeaders(e.responseHeaders)
+        e.requestBodyExcerpt = e.requestBodyExcerpt.map(variables.redact)
+        e.responseBodyExcerpt = e.responseBodyExcerpt.map(variables.redact)
+        e.problems = e.problems.map(variables.redact)
+        return e
+    }
+
     func redactHeaders(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
         headers.map { h in (h.name, Self.sensitiveHeaders.contains(h.name.lowercased()) ? "***" : variables.redact(h.value)) }
     }
@@ -141,6 +174,7 @@ struct HTTPStepRunner {
                 .error, []
             )
         }
+        Self.learnSecrets(from: request.headers, into: variables)
         var exchange = ExchangeEvidence(
             step: step.name, method: request.method, url: variables.redact(request.url),
             requestHeaders: redactHeaders(request.headers),
@@ -155,6 +189,7 @@ struct HTTPStepRunner {
             return (exchange, .error, [])
         }
         exchange.status = response.status
+        Self.learnSecrets(from: response.headers.filter { $0.name.lowercased() == "set-cookie" }, into: variables)
         exchange.responseHeaders = redactHeaders(response.headers)
         exchange.responseBodyExcerpt = excerpt(response.body)
         exchange.httpVersion = response.httpVersion

@@ -58,6 +58,24 @@ public struct Runner: Sendable {
         }
     }
 
+    /// Captured variables whose values are secrets: `secret: true` captures, and every variable a
+    /// credential header (Authorization, Cookie, X-API-Key, …) is built from.
+    static func secretVariables(_ profile: Profile) -> Set<String> {
+        var out = Set<String>()
+        var steps = profile.cleanup
+        for r in profile.requirements { for case .http(let h) in r.checks { steps += h.steps } }
+        for step in steps {
+            for c in step.captures where c.secret { out.insert(c.variable) }
+            for h in step.headers where HTTPStepRunner.sensitiveHeaders.contains(h.name.lowercased()) {
+                out.formUnion(h.value.variables)
+            }
+        }
+        for h in profile.defaults.headers where HTTPStepRunner.sensitiveHeaders.contains(h.name.lowercased()) {
+            out.formUnion(h.value.variables)
+        }
+        return out
+    }
+
     /// Checks inputs and transport before anything runs.
     func resolveInputs() throws(RunError) -> [String: String] {
         var values: [String: String] = [:]
@@ -68,6 +86,12 @@ public struct Runner: Sendable {
         }
         for i in profile.inputs {
             if let v = options.inputs[i.name] {
+                // A very short secret would be found, and replaced by ***, all over the reports.
+                if i.secret && v.utf8.count < Variables.minimumSecretLength {
+                    throw RunError(
+                        "secret input '\(i.name)' is shorter than \(Variables.minimumSecretLength) characters: it cannot be "
+                            + "redacted without mangling every report (use the real credential)")
+                }
                 values[i.name] = v
             } else if let d = i.defaultValue {
                 values[i.name] = d
@@ -89,7 +113,9 @@ public struct Runner: Sendable {
             throw RunError("this profile has HTTP checks but no transport is configured", usage: false)
         }
         let secrets = profile.inputs.filter(\.secret).compactMap { inputs[$0.name] }
-        let variables = Variables(inputs: inputs, secrets: secrets, runID: options.runID, clock: options.clock)
+        let variables = Variables(
+            inputs: inputs, secrets: secrets, secretVariables: Self.secretVariables(profile), runID: options.runID,
+            clock: options.clock)
         if profile.receiver != nil {
             guard let inbox = options.inbox else {
                 throw RunError("this profile awaits notifications but no receiver is running", usage: false)
@@ -107,8 +133,14 @@ public struct Runner: Sendable {
         }
         let started = options.clock()
 
-        let results = await runRequirements(planned, variables: variables, files: files)
-        let leftovers = await runCleanup(variables: variables)
+        var results = await runRequirements(planned, variables: variables, files: files)
+        let leftovers = await runCleanup(variables: variables).map(variables.redact)
+        // Secrets learned during the run (a token captured late, a credential echoed before it was sent)
+        // are redacted from everything recorded before they were known.
+        if variables.hasSecrets {
+            let step = HTTPStepRunner(profile: profile, transport: NoTransport(), variables: variables, options: options)
+            results = results.map { Self.redact($0, step, variables) }
+        }
 
         var target: [String: String] = [:]
         for i in profile.inputs where inputs[i.name] != nil { target[i.name] = i.secret ? "***" : inputs[i.name] }
@@ -282,6 +314,26 @@ public struct Runner: Sendable {
         return result(outcome, reason, checks)
     }
 
+    static func redact(_ q: RequirementResult, _ step: HTTPStepRunner, _ variables: Variables) -> RequirementResult {
+        var q = q
+        q.reason = q.reason.map(variables.redact)
+        q.checks = q.checks.map { c in
+            var c = c
+            c.message = c.message.map(variables.redact)
+            c.evidence = c.evidence.map { e in
+                switch e {
+                case .exchange(let x): return .exchange(step.redact(x))
+                case .note(let t): return .note(variables.redact(t))
+                case .finding(var f):
+                    f.message = variables.redact(f.message)
+                    return .finding(f)
+                }
+            }
+            return c
+        }
+        return q
+    }
+
     /// Runs the profile's cleanup steps; returns what could not be deleted.
     func runCleanup(variables: Variables) async -> [String] {
         guard !options.readOnly, let transport, !profile.cleanup.isEmpty else { return [] }
@@ -296,6 +348,13 @@ public struct Runner: Sendable {
             }
         }
         return leftovers
+    }
+}
+
+/// A transport for helpers that never send (redaction after the run).
+struct NoTransport: HTTPTransport {
+    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        throw TransportError(.invalidRequest, "no transport")
     }
 }
 

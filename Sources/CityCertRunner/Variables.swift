@@ -8,30 +8,52 @@ final class Variables: Sendable {
     /// Each variable's text, and, for a captured JSON value other than a string, the value with its type
     /// (an array stays an array): one lock, so a reader never sees one without the other.
     private let values: Mutex<(text: [String: String], typed: [String: JSONValue])>
-    let secrets: [String]
+    /// Every secret in the forms it can take on the wire, longest first (so a longer form is replaced
+    /// before a shorter one inside it). Grows during the run: credential header values, secret captures.
+    private let secretForms = Mutex<[String]>([])
+    /// Variables whose captured values are secrets (`secret: true`, or used in a credential header).
+    let secretVariables: Set<String>
     let runID: String
     let clock: @Sendable () -> Double
 
-    init(inputs: [String: String], secrets: [String], runID: String, clock: @escaping @Sendable () -> Double) {
+    /// The shortest secret citycert accepts: a shorter one would be found, and replaced, everywhere.
+    static let minimumSecretLength = 4
+
+    init(
+        inputs: [String: String], secrets: [String], secretVariables: Set<String> = [], runID: String,
+        clock: @escaping @Sendable () -> Double
+    ) {
         values = Mutex((inputs, [:]))
-        // Each secret in the forms it can take on the wire: as is, percent-encoded (query values)
-        // and JSON-escaped (bodies).
-        var forms = Set<String>()
-        var queryAllowed = CharacterSet.urlQueryAllowed
-        queryAllowed.remove(charactersIn: "&=+?#")
-        for s in secrets where !s.isEmpty {
-            forms.insert(s)
-            if let q = s.addingPercentEncoding(withAllowedCharacters: queryAllowed) { forms.insert(q) }
-            if let p = s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) { forms.insert(p) }
-            let json = JSONSerializer.string(.string(s))
-            forms.insert(String(json.dropFirst().dropLast()))
-        }
-        self.secrets = forms.sorted { $0.count > $1.count }
+        self.secretVariables = secretVariables
         self.runID = runID
         self.clock = clock
+        for s in secrets { addSecret(s) }
     }
 
+    /// Makes `secret` (and its encodings) redacted from now on: raw, percent-encoded (query and path),
+    /// JSON-escaped (bodies) and base64 (Basic credentials). Values shorter than the minimum are ignored.
+    func addSecret(_ secret: String) {
+        guard secret.utf8.count >= Self.minimumSecretLength else { return }
+        var forms: Set<String> = [secret]
+        var queryAllowed = CharacterSet.urlQueryAllowed
+        queryAllowed.remove(charactersIn: "&=+?#")
+        if let q = secret.addingPercentEncoding(withAllowedCharacters: queryAllowed) { forms.insert(q) }
+        if let p = secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) { forms.insert(p) }
+        let json = JSONSerializer.string(.string(secret))
+        forms.insert(String(json.dropFirst().dropLast()))
+        forms.insert(Data(secret.utf8).base64EncodedString())
+        secretForms.withLock { list in
+            let known = Set(list)
+            let added = forms.subtracting(known)
+            guard !added.isEmpty else { return }
+            list = (list + added).sorted { $0.count > $1.count }
+        }
+    }
+
+    var hasSecrets: Bool { secretForms.withLock { !$0.isEmpty } }
+
     func set(_ name: String, _ value: String) {
+        if secretVariables.contains(name) { addSecret(value) }
         values.withLock {
             $0.typed.removeValue(forKey: name)
             $0.text[name] = value
@@ -43,6 +65,7 @@ final class Variables: Sendable {
     func set(_ name: String, _ value: JSONValue) {
         if case .string(let s) = value { return set(name, s) }
         let text = JSONSerializer.string(value)
+        if secretVariables.contains(name) { addSecret(text) }
         values.withLock {
             $0.typed[name] = value
             $0.text[name] = text
@@ -84,6 +107,7 @@ final class Variables: Sendable {
 
     /// Replaces every secret value in `text` with `***`.
     func redact(_ text: String) -> String {
+        let secrets = secretForms.withLock { $0 }
         guard !secrets.isEmpty else { return text }
         var out = text
         for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: "***") }
