@@ -129,7 +129,8 @@ import Testing
             other.stop()
         }
         let result = try CityCertBinary.run([
-            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=test-token-1", "--read-only",
+            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=test-token-1",
+            "--read-only",
             "--filter", "LB-009",
             "--filter", "LB-010", "--filter", "LB-001",
         ])
@@ -150,7 +151,8 @@ import Testing
         for list in [false, true] {
             let result = try CityCertBinary.run(
                 [
-                    "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=http://127.0.0.1:9", "--input", "token=test-token-1",
+                    "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=http://127.0.0.1:9", "--input",
+                    "token=test-token-1",
                     "--filter", "LB-0100",
                 ] + (list ? ["--list"] : []))
             #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
@@ -168,7 +170,8 @@ import Testing
         other.stop()
         let start = Date()
         let result = try CityCertBinary.run([
-            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(url)", "--input", "token=test-token-1", "--filter", "status",
+            "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(url)", "--input", "token=test-token-1", "--filter",
+            "status",
         ])
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("ERROR MUST   LB-001"))
