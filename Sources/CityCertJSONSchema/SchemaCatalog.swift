@@ -34,12 +34,21 @@ public struct SchemaCatalog: Sendable {
 
     /// Maps every `*.json` under `folder` to `baseURI + relative path` (e.g. the test suite's remotes
     /// served at `http://localhost:1234/`), and also under its top-level `$id` if it has one.
-    public mutating func addFolder(_ folder: String, baseURI: String?) throws {
+    /// With `sandbox` (the profile's folder), a file whose symbolic links lead outside it is refused.
+    public mutating func addFolder(_ folder: String, baseURI: String?, sandbox: String? = nil) throws {
         let root = URL(fileURLWithPath: folder).standardizedFileURL
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
             throw SchemaCompileError(message: "cannot read the catalog folder \(folder)", location: folder)
         }
         for case let url as URL in walker where url.pathExtension == "json" || url.pathExtension == "jsonld" {
+            if let sandbox {
+                let top = URL(fileURLWithPath: sandbox).resolvingSymlinksInPath().path
+                guard url.resolvingSymlinksInPath().path.hasPrefix(top + "/") else {
+                    throw SchemaCompileError(
+                        message: "\(url.path) leads outside the profile folder (a symbolic link?); only files inside it are read",
+                        location: url.path)
+                }
+            }
             let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
             if let baseURI { add(uri: baseURI + relative, file: url.path) }
             if let doc = try? JSONValue.parse(bytes: Array(Data(contentsOf: url))) {

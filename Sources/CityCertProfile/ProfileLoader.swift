@@ -231,7 +231,11 @@ struct Builder {
 
     mutating func loadCatalog(_ node: YNode) throws {
         if node.isScalar {
-            try catalog.addMappings(fromFile: try sandboxed(try node.string("catalog"), at: node), sandbox: folder)
+            do {
+                try catalog.addMappings(fromFile: try sandboxed(try node.string("catalog"), at: node), sandbox: folder)
+            } catch let e as SchemaCompileError {
+                throw node.error(e.description)
+            }
             return
         }
         let m = try node.mapping("catalog", allowed: ["file", "index"])
@@ -246,7 +250,7 @@ struct Builder {
             for folderNode in idx.list() {
                 let path = try sandboxed(try folderNode.string("catalog.index"), at: folderNode)
                 do {
-                    try catalog.addFolder(path, baseURI: nil)
+                    try catalog.addFolder(path, baseURI: nil, sandbox: folder)
                 } catch {
                     throw folderNode.error("cannot index schemas in this folder: \(error)")
                 }

@@ -149,6 +149,18 @@ enum RuleFiles {
         }
     }
 
+    /// `path` with its symbolic links resolved, refused when that leaves `root` (a link inside the
+    /// profile's folder must not open a file outside it).
+    static func inside(_ path: String, root: String, parameter: String) throws(RuleParameterError) -> String {
+        let full = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let top = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        guard full.hasPrefix(top.hasSuffix("/") ? top : top + "/") else {
+            throw RuleParameterError(
+                parameter, "\(path) leads outside the profile's folder (a symbolic link?); only files inside it are read")
+        }
+        return full
+    }
+
     /// `relative` resolved against the folder of `base`, refused when it leaves `root`.
     static func resolve(_ relative: String, nextTo base: String, root: String, parameter: String) throws(RuleParameterError)
         -> String

@@ -237,4 +237,47 @@ import Testing
             "/usr/bin/env", ["python3", Repository.root.appendingPathComponent(".ci/gen-sdm-profiles.py").path, "--check"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
+
+    /// No file outside the profile's folder is read through a symbolic link inside it (issue 15, defect 5):
+    /// not from a catalog `index:` folder, not from an `ocpp-j/payload` schemas folder; and a catalog entry
+    /// pointing outside is a profile error (exit 2), not a crash of the compile (exit 1).
+    @Test func linksInCatalogAndRuleFoldersCannotLeaveTheProfileFolder() throws {
+        let base = NSTemporaryDirectory() + "citycert-sandbox-\(UUID().uuidString)"
+        let dir = base + "/profile"
+        try FileManager.default.createDirectory(atPath: dir + "/schemas", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/ocpp", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try #"{"$id": "https://x.invalid/outside.json", "type": "object", "description": "outside-canary"}"#.write(
+            toFile: base + "/outside.json", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir + "/schemas/link.json", withDestinationPath: base + "/outside.json")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir + "/ocpp/BootNotificationRequest.json", withDestinationPath: base + "/outside.json")
+        try #"{"https://x.invalid/o.json": "../outside.json"}"#.write(
+            toFile: dir + "/catalog.json", atomically: true, encoding: .utf8)
+        let head = "citycert: 1\nid: t\ntitle: T\nversion: \"1\"\nstandard: {name: S, version: \"1\"}\n"
+        let req =
+            "requirements:\n  - {id: A, title: a, clause: \"1\", level: MUST, checks: [{data: {files: [\"*.json\"], %@}}]}\n"
+        let cases: [(String, String)] = [
+            (
+                "catalog: {index: [schemas]}\n" + String(format: req, "schema: {schema: {type: object}}"),
+                "leads outside the profile folder"
+            ),
+            (String(format: req, "rule: {id: ocpp-j/payload, schemas: ocpp}"), "leads outside the profile's folder"),
+            (
+                "catalog: catalog.json\n" + String(format: req, "schema: {schema: {type: object}}"),
+                "points outside the profile folder"
+            ),
+        ]
+        for (body, message) in cases {
+            try (head + body).write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
+            do {
+                _ = try ProfileLoader().load(path: dir + "/profile.yaml")
+                Issue.record("loaded: \(body)")
+            } catch let e as ProfileError {
+                #expect(e.message.contains(message), "\(e)")
+                #expect(!e.description.contains("outside-canary"))
+            }
+        }
+    }
 }

@@ -124,7 +124,7 @@ struct OCPPPayloadSchema: DataRule {
         var schemas: [String: JSONSchema] = [:]
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for f in files.sorted() where f.hasSuffix(".json") {
-            let path = (folder as NSString).appendingPathComponent(f)
+            let path = try RuleFiles.inside((folder as NSString).appendingPathComponent(f), root: p.root, parameter: "schemas")
             let doc = try RuleFiles.readJSON(path, parameter: "schemas")
             do {
                 schemas[f] = try JSONSchema(
