@@ -17,10 +17,14 @@ public struct JSONParseOptions: Sendable {
 public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public let location: SourceLocation
+    /// The text may be valid JSON, but passes a limit of the parser (nesting, string or number length,
+    /// document size): a harness limit, not a fault of the data.
+    public let isLimit: Bool
 
-    public init(message: String, location: SourceLocation) {
+    public init(message: String, location: SourceLocation, isLimit: Bool = false) {
         self.message = message
         self.location = location
+        self.isLimit = isLimit
     }
 
     public var description: String { "\(location): \(message)" }
@@ -181,9 +185,9 @@ public struct JSONTapeParser {
         if pos < buffer.count { throw error("unexpected \(describe(buffer[pos])) after the JSON value") }
     }
 
-    func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
+    func error(_ message: String, at offset: Int? = nil, limit: Bool = false) -> JSONParseError {
         let location = LineIndex(bytes: source, origin: origin).location(ofOffset: offset ?? pos)
-        return JSONParseError(message: message, location: location)
+        return JSONParseError(message: message, location: location, isLimit: limit)
     }
 
     func describe(_ byte: UInt8) -> String {
@@ -246,7 +250,7 @@ public struct JSONTapeParser {
 
     mutating func enter() throws(JSONParseError) {
         depth += 1
-        if depth > options.maxDepth { throw error("nesting deeper than \(options.maxDepth) levels") }
+        if depth > options.maxDepth { throw error("nesting deeper than \(options.maxDepth) levels", limit: true) }
     }
 
     /// Opens a container: two words filled in by `close`.
@@ -260,7 +264,7 @@ public struct JSONTapeParser {
 
     @inline(__always) mutating func close(_ at: Int, count: Int) throws(JSONParseError) {
         depth -= 1
-        guard words.count < Self.maxWords else { throw error("document too large: more than 2^31 values", at: 0) }
+        guard words.count < Self.maxWords else { throw error("document too large: more than 2^31 values", at: 0, limit: true) }
         words.base[at + 1] = UInt64(words.count) << 32 | UInt64(count)
     }
 
@@ -459,7 +463,7 @@ public struct JSONTapeParser {
     }
 
     func numberTooLong(at start: Int) -> JSONParseError {
-        error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start)
+        error("number literal exceeds the limit of \(options.maxNumberLength) bytes", at: start, limit: true)
     }
 
     var maxStringBytes: Int { min(options.maxStringBytes, Int(UInt32.max)) }
@@ -500,7 +504,7 @@ public struct JSONTapeParser {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<pos])
                 pos += 1
                 if slice.count > maxStringBytes {
-                    throw error("string longer than \(maxStringBytes) bytes", at: quote)
+                    throw error("string longer than \(maxStringBytes) bytes", at: quote, limit: true)
                 }
                 if !ascii, let bad = UTF8Check.firstInvalid(slice) {
                     throw error("invalid UTF-8 in string", at: start + bad)
@@ -523,7 +527,7 @@ public struct JSONTapeParser {
     @inline(never) mutating func parseEscapedString(quote: Int, start: Int) throws(JSONParseError) {
         let arenaStart = arena.count
         guard arenaStart <= Int(UInt32.max) else {
-            throw error("document too large: more than 4 GiB of escaped strings", at: quote)
+            throw error("document too large: more than 4 GiB of escaped strings", at: quote, limit: true)
         }
         arena.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<pos]))
         while true {
@@ -574,7 +578,7 @@ public struct JSONTapeParser {
                 pos += 1
             }
             if arena.count - arenaStart > maxStringBytes {
-                throw error("string longer than \(maxStringBytes) bytes", at: quote)
+                throw error("string longer than \(maxStringBytes) bytes", at: quote, limit: true)
             }
         }
         let length = arena.count - arenaStart

@@ -159,6 +159,12 @@ struct DataCheckRunner {
     {
         let document: JSONDocument
         switch record.document {
+        case .failure(let e) where e.isLimit:
+            // Valid JSON, maybe, past a limit of the parser: no verdict on this document, and no blame.
+            collector.document()
+            collector.error(
+                "\(file):\(e.location.line):\(e.location.column): cannot be judged: \(e.message) (a limit of citycert)")
+            return true
         case .failure(let e):
             collector.document()
             collector.add(

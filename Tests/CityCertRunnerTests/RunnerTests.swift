@@ -228,4 +228,26 @@ import Testing
         // A certain failure beside it decides: the status is wrong whatever the regex would say.
         #expect(report.requirements[1].outcome == .failed)
     }
+
+    /// A well-formed document past a parser limit (nesting 600 deep) cannot be judged: the check is an
+    /// error naming the limit, not a failure "not valid JSON" that blames the data (issue 15, defect 7).
+    @Test func aDocumentPastAParserLimitIsAnErrorNotAFailure() async throws {
+        let dir = NSTemporaryDirectory() + "citycert-deep-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let deep = "{\"id\": \"a\", \"x\": " + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"
+        try deep.write(toFile: dir + "/deep.json", atomically: true, encoding: .utf8)
+        try "{\"id\": 1,}".write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{data: {files: ["deep.json"], assert: [{path: $.id, type: string}]}}]}
+              - {id: B, title: b, clause: "1", level: MUST, checks: [{data: {files: ["broken.json"], assert: [{path: $.id, type: string}]}}]}
+            """, inputs: "")
+        var options = RunOptions()
+        options.paths = [dir]
+        let report = try await Runner(profile: p, transport: nil, options: options).run()
+        #expect(report.requirements[0].outcome == .error)
+        #expect(report.requirements[0].reason?.contains("nesting deeper than 512 levels (a limit of citycert)") == true)
+        #expect(report.requirements[1].outcome == .failed)  // a real syntax error is the data's fault
+    }
 }
