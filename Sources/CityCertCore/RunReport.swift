@@ -38,6 +38,9 @@ public struct RunReport: Sendable {
     public var notSelected: [NotRun] = []
     /// What the data paths held and which of it no requirement looked at (data runs only).
     public var coverage: DataCoverage?
+    /// The signal that interrupted the run (SIGINT, SIGTERM), nil when it ran to its end. An interrupted
+    /// run is never CONFORMANT: what did not run was not judged.
+    public var interrupted: String?
 
     /// A requirement that did not run because of a run option, not because of the target.
     public struct NotRun: Sendable, Equatable {
@@ -85,7 +88,7 @@ public struct RunReport: Sendable {
     /// because a need did not pass is "not passed"; one an option kept from running is left out and the
     /// run is partial), and something was checked: a run where nothing applies proves nothing.
     public var conformant: Bool {
-        mustNotPassed == 0 && count(.passed) + count(.failed) > 0 && !uncoveredFails
+        mustNotPassed == 0 && count(.passed) + count(.failed) > 0 && !uncoveredFails && interrupted == nil
     }
 
     /// Data no requirement looked at, in a profile that declares `uncovered: fail`.

@@ -93,9 +93,17 @@ public enum ConsoleReport {
                 lines.append("  \(reason): \(shown)")
             }
         }
+        if let signal = r.interrupted {
+            let notRun = r.requirements.filter { $0.reason?.contains("interrupted") == true }.count
+            lines.append("INTERRUPTED by \(signal): \(notRun) requirement(s) did not run; the verdict cannot be CONFORMANT")
+        }
         let notPassed = r.mustNotPassed
         let applicable = r.requirements.count - r.count(.notApplicable)
         let partial = r.partial ? "PARTIAL, " : ""
+        if let signal = r.interrupted {
+            lines.append("Verdict: NOT CONFORMANT (INTERRUPTED by \(signal))")
+            return lines.joined(separator: "\n")
+        }
         lines.append(
             r.conformant
                 ? "Verdict: CONFORMANT (\(partial)every applicable MUST requirement \(r.partial ? "that ran " : "")passed)"

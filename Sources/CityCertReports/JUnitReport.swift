@@ -20,7 +20,7 @@ public enum JUnitReport {
                 ("profile.title", r.profile.title), ("profile.version", r.profile.version), ("profile.sha256", r.profile.sha256),
                 ("standard", "\(r.profile.standardName) \(r.profile.standardVersion)"), ("tool.version", r.toolVersion),
                 ("verdict", r.conformant ? "CONFORMANT" : "NOT CONFORMANT"), ("insecure", String(r.insecure)),
-                ("partial", String(r.partial)),
+                ("partial", String(r.partial)), ("interrupted", r.interrupted ?? "false"),
             ]
             + r.notRun.map { ("notRun.\($0.id)", $0.reason) }
             + (r.coverage.map { [("coverage.documents", String($0.documents)), ("coverage.uncovered", String($0.uncovered))] }

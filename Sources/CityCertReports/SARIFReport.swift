@@ -126,6 +126,7 @@ public enum SARIFReport {
                     ("profileSha256", .string(r.profile.sha256)),
                     ("insecure", .bool(r.insecure)),
                     ("partial", .bool(r.partial)),
+                    ("interrupted", r.interrupted.map(JSONValue.string) ?? .null),
                     ("notRun", .array(r.notRun.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
                     ("coverage", r.coverage.map(JSONReport.coverage) ?? .null),
                 ])

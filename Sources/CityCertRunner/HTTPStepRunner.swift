@@ -41,6 +41,11 @@ struct HTTPStepRunner {
     func run(_ check: HTTPCheck) async -> CheckResult {
         var evidence: [Evidence] = []
         for step in check.steps {
+            if let signal = options.interruption?.signalName {
+                return CheckResult(
+                    name: check.name, outcome: .skipped, message: "\(step.name): not sent, the run was interrupted (\(signal))",
+                    evidence: evidence)
+            }
             let (exchange, outcome) = await run(step)
             evidence.append(.exchange(exchange))
             if outcome != .passed {
@@ -122,7 +127,9 @@ struct HTTPStepRunner {
                 return (exchange, outcome)
             }
             // Poll only on failed expectations, not on transport errors; stop when the time is up.
-            guard let e = step.eventually, outcome == .failed, Date().timeIntervalSince(started) + e.every < e.within else {
+            guard let e = step.eventually, outcome == .failed, Date().timeIntervalSince(started) + e.every < e.within,
+                options.interruption?.isInterrupted != true
+            else {
                 if step.eventually != nil && outcome == .failed {
                     exchange.problems.append("still failing after \(attempts) attempt(s) within \(step.eventually!.within) s")
                 }

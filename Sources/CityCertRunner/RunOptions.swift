@@ -1,6 +1,40 @@
 public import CityCertCore
 public import CityCertRules
 import Foundation
+import Synchronization
+
+/// A run's interruption (SIGINT, SIGTERM): once set, no new requirement or step starts, the cleanup
+/// still runs (within its bound) unless a second signal came, and the report says the run was
+/// interrupted. Set from a signal handler's queue, read by the runner's tasks.
+public final class Interruption: Sendable {
+    private let state = Mutex<(count: Int, signal: Int32)>((0, 0))
+    public init() {}
+
+    /// Records a signal; returns how many have come so far.
+    @discardableResult
+    public func interrupt(signal: Int32) -> Int {
+        state.withLock { s in
+            if s.count == 0 { s.signal = signal }
+            s.count += 1
+            return s.count
+        }
+    }
+
+    public var isInterrupted: Bool { state.withLock { $0.count > 0 } }
+    /// A second signal: the cleanup is skipped.
+    public var skipsCleanup: Bool { state.withLock { $0.count > 1 } }
+    /// The first signal, by name (SIGINT, SIGTERM, or its number).
+    public var signalName: String? {
+        state.withLock { s in
+            guard s.count > 0 else { return nil }
+            switch s.signal {
+            case SIGINT: return "SIGINT"
+            case SIGTERM: return "SIGTERM"
+            default: return "signal \(s.signal)"
+            }
+        }
+    }
+}
 
 /// What the user asked for on the command line, as the runner needs it.
 public struct RunOptions: Sendable {
@@ -28,6 +62,10 @@ public struct RunOptions: Sendable {
     public var insecure = false
     /// The notification receiver the run hosts (profiles with `receiver:`); set by the command line.
     public var inbox: (any NotificationInbox)?
+    /// Set by the command line's signal handlers; nil when the run cannot be interrupted.
+    public var interruption: Interruption?
+    /// How long the cleanup may take in all once the run was interrupted, in seconds.
+    public var cleanupBound: Double = 30
     /// Treat every data document as this entity model (instead of reading its `type`).
     public var model: String?
     /// Treat every data document as this representation (instead of detecting it from its shape).

@@ -169,6 +169,7 @@ public struct Runner: Sendable {
             r.checks.compactMap { c -> GTFSCheck? in if case .gtfs(let g) = c { return g } else { return nil } }
         }
         if !gtfsChecks.isEmpty { report.coverage?.unreportedNotices = await gtfsCache.unreported(by: gtfsChecks) }
+        report.interrupted = options.interruption?.signalName
         report.notSelected = profile.requirements.filter { !plannedIDs.contains($0.id) }.map {
             RunReport.NotRun(
                 id: $0.id, level: $0.level,
@@ -193,6 +194,8 @@ public struct Runner: Sendable {
                 while firstNotStarted < planned.count && started[firstNotStarted] { firstNotStarted += 1 }
                 for i in firstNotStarted..<planned.count where !started[i] {
                     if running >= jobs { break }
+                    // Once interrupted, nothing new starts; what runs finishes within its timeouts.
+                    if options.interruption?.isInterrupted == true { break }
                     if dependencies[i].contains(where: { results[$0] == nil }) {
                         if jobs == 1 { break }
                         continue
@@ -216,13 +219,15 @@ public struct Runner: Sendable {
                 options.progress?(result)
             }
         }
-        // Defence in depth: anything that could not start is reported, never dropped.
+        // Anything that could not start is reported, never dropped.
+        let interrupted = options.interruption?.signalName
         for i in planned.indices where results[i] == nil {
             let r = planned[i]
             results[i] = RequirementResult(
                 id: r.id, title: r.title, clause: r.clause, url: r.url, quote: r.quote, level: r.level, tags: r.tags,
                 outcome: .skipped,
-                reason: "its dependencies could not be satisfied", checks: [], duration: 0)
+                reason: interrupted.map { "not run: the run was interrupted (\($0))" }
+                    ?? "its dependencies could not be satisfied", checks: [], duration: 0)
         }
         return results.compactMap { $0 }
     }
@@ -339,7 +344,16 @@ public struct Runner: Sendable {
         guard !options.readOnly, let transport, !profile.cleanup.isEmpty else { return [] }
         var leftovers: [String] = []
         let runner = HTTPStepRunner(profile: profile, transport: transport, variables: variables, options: options)
+        let start = Date()
         for step in profile.cleanup {
+            // Interrupted: the cleanup runs within its bound, and a second signal skips what is left.
+            if let interruption = options.interruption, interruption.isInterrupted {
+                if interruption.skipsCleanup || Date().timeIntervalSince(start) > options.cleanupBound {
+                    leftovers.append(
+                        "\(step.method) \(variables.redact(variables.render(step.url))): not attempted, the run was interrupted")
+                    continue
+                }
+            }
             // A cleanup step whose variables were never captured has nothing to delete.
             if step.url.variables.contains(where: { variables.value($0) == nil }) { continue }
             let (exchange, outcome) = await runner.run(step)

@@ -132,6 +132,26 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         defer { receiver?.stop() }
+        // SIGINT / SIGTERM: no new request starts, the cleanup runs (30 s at most; a second signal skips it),
+        // the reports are written, marked interrupted, and the exit code is 128 + the signal. A third
+        // signal ends the process at once.
+        let interruption = Interruption()
+        options.interruption = interruption
+        let signalSources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                let count = interruption.interrupt(signal: sig)
+                if count >= 3 { _exit(128 + sig) }
+                warn(
+                    count == 1
+                        ? "citycert: interrupted; finishing what runs, then the cleanup and the reports (again to skip the cleanup)"
+                        : "citycert: interrupted again; skipping the cleanup")
+            }
+            source.resume()
+            return source
+        }
+        defer { for s in signalSources { s.cancel() } }
         let runner = Runner(profile: loaded, transport: CurlTransport(settings: settings, concurrency: jobs), options: options)
 
         if listOnly {
@@ -183,6 +203,7 @@ struct RunCommand: AsyncParsableCommand {
             warn("error: \(error)")
             throw ExitCode(3)
         }
+        if report.interrupted != nil { throw ExitCode(128 + (report.interrupted == "SIGTERM" ? SIGTERM : SIGINT)) }
         let shouldFailed =
             failOn.lowercased() == "should" && report.requirements.contains { $0.level == .should && $0.outcome == .failed }
         if !report.conformant {

@@ -1,0 +1,56 @@
+import CityCertJSON
+import CityCertTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// SIGINT and SIGTERM end a run cleanly (issue 15, defect 6): nothing new starts, what runs finishes, the
+/// cleanup runs, the reports are written marked interrupted, and the exit code is 128 + the signal. (It
+/// ended in under 10 ms with no cleanup, no report and nothing printed.)
+@Suite struct InterruptTests {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalStillCleansUpAndWritesTheReports(_ sig: Int32) throws {
+        let seen = Mutex<[String]>([])
+        let server = try LoopbackServer { r in
+            seen.withLock { $0.append("\(r.method) \(r.path)") }
+            if r.path == "/slow" { return .hang(seconds: 1.5) }
+            return .json("{}")
+        }
+        defer { server.stop() }
+        let dir = NSTemporaryDirectory() + "citycert-interrupt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var requirements = ""
+        for i in 1...5 {
+            requirements +=
+                "  - {id: R\(i), title: r, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/slow\"}, expect: {status: 200}}]}}]}\n"
+        }
+        let profile =
+            "citycert: 1\nid: interrupt\ntitle: I\nversion: \"1\"\nstandard: {name: S, version: \"1\"}\ninputs: {base_url: {}}\n"
+            + "requirements:\n" + requirements
+            + "cleanup:\n  - request: {method: DELETE, url: \"{{base_url}}/cleanup\"}\n    expect: {status: 200}\n"
+        try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
+        let start = Date()
+        let pid = try Subprocess.spawn(
+            CityCertBinary.path,
+            ["run", dir + "/profile.yaml", "--input", "base_url=\(server.baseURL)", "--report-json", dir + "/r.json"],
+            stdout: dir + "/out.txt", stderr: dir + "/err.txt")
+        // Signal once the first request is in flight.
+        while seen.withLock({ $0.isEmpty }) && Date().timeIntervalSince(start) < 30 { usleep(10_000) }
+        kill(pid, sig)
+        let status = Subprocess.wait(pid, timeout: 60)
+        #expect(status == 128 + sig)
+        #expect(Date().timeIntervalSince(start) < 15)
+        let requests = seen.withLock { $0 }
+        #expect(requests.last == "DELETE /cleanup", "\(requests)")
+        #expect(requests.filter { $0 == "GET /slow" }.count < 5, "no new requirement starts once interrupted: \(requests)")
+        let report = try JSONValue.parse(bytes: Repository.read(URL(fileURLWithPath: dir + "/r.json")))
+        #expect(report["interrupted"] == .string(sig == SIGINT ? "SIGINT" : "SIGTERM"))
+        #expect(report["verdict"] == .string("NOT CONFORMANT"))
+        let out = try String(contentsOfFile: dir + "/out.txt", encoding: .utf8)
+        #expect(out.contains("INTERRUPTED by \(sig == SIGINT ? "SIGINT" : "SIGTERM")"), "\(out)")
+        // No temporary report file is left beside the report.
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["err.txt", "out.txt", "profile.yaml", "r.json"])
+    }
+}
