@@ -159,7 +159,16 @@ final class EasyHandle {
         }
 
         var list: UnsafeMutablePointer<curl_slist>? = nil
-        for h in request.headers { list = curl_slist_append(list, "\(h.name): \(h.value)") }
+        for h in request.headers {
+            // A content coding the profile asks for (Accept-Encoding: gzip) is decoded by libcurl, which
+            // then sends the header itself; the decoded body is bounded like any other (--max-body), so a
+            // compression bomb ends in an error, not in memory.
+            if h.name.lowercased() == "accept-encoding" {
+                try check(citycert_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, h.value), "Accept-Encoding")
+                continue
+            }
+            list = curl_slist_append(list, "\(h.name): \(h.value)")
+        }
         list = curl_slist_append(list, "Expect:")
         headerList = list
         _ = citycert_setopt_slist(handle, CURLOPT_HTTPHEADER, list)

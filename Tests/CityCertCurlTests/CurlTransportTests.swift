@@ -284,4 +284,44 @@ import Testing
         #expect(r.httpVersion == "HTTP/2")
         #expect(String(decoding: r.body, as: UTF8.self).contains("h2"))
     }
+
+    /// gzip by `gzip` itself (Debian's), for the content-coding test.
+    static func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+        let dir = NSTemporaryDirectory() + "citycert-gz-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/b", contents: Data(bytes))
+        #expect(Subprocess.wait(try Subprocess.spawn("/bin/gzip", ["-n", dir + "/b"])) == 0)
+        return Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/b.gz")))
+    }
+
+    /// A body in a content coding the profile asked for (Accept-Encoding: gzip) is decoded (it was judged
+    /// as invalid JSON); a compression bomb is held to the body cap after decoding (issue 15, defect 7).
+    @Test(arguments: [1, 4]) func requestedContentCodingIsDecodedWithinTheCap(concurrency: Int) async throws {
+        let json = try Self.gzipped(Array(#"{"hello": "gzip"}"#.utf8))
+        let bomb = try Self.gzipped([UInt8](repeating: 0x20, count: 8 << 20))
+        #expect(bomb.count < 64 << 10)
+        let s = try LoopbackServer { r in
+            let accepts = r.header("Accept-Encoding")?.contains("gzip") == true
+            if r.path == "/bomb" { return .respond(status: 200, headers: [("Content-Encoding", "gzip")], body: bomb) }
+            return accepts
+                ? .respond(
+                    status: 200, headers: [("Content-Encoding", "gzip"), ("Content-Type", "application/json")], body: json)
+                : .json(#"{"hello": "plain"}"#)
+        }
+        defer { s.stop() }
+        var settings = TransportSettings()
+        settings.maxBodyBytes = 1 << 20
+        let t = CurlTransport(settings: settings, concurrency: concurrency)
+        var gz = request(s.baseURL + "/json")
+        gz.headers.append(("Accept-Encoding", "gzip"))
+        let decoded = try await t.send(gz)
+        #expect(String(decoding: decoded.body, as: UTF8.self) == #"{"hello": "gzip"}"#)
+        let plain = try await t.send(request(s.baseURL + "/json"))
+        #expect(String(decoding: plain.body, as: UTF8.self) == #"{"hello": "plain"}"#)
+        var bombRequest = request(s.baseURL + "/bomb")
+        bombRequest.headers.append(("Accept-Encoding", "gzip"))
+        let error = await #expect(throws: TransportError.self) { try await t.send(bombRequest) }
+        #expect(error?.kind == .bodyTooLarge)
+    }
 }
