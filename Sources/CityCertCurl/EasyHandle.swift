@@ -227,6 +227,14 @@ final class EasyHandle {
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
             CURLE_SSL_CACERT_BADFILE:
             return TransportError(.tls, message)
+        case CURLE_UNSUPPORTED_PROTOCOL where message.contains("HTTP/0.9"):
+            // The server answered with bytes that are no HTTP response: its fault, not the request's.
+            return TransportError(.protocolError, "the response is not HTTP (libcurl: \(message))")
+        case CURLE_OUT_OF_MEMORY:
+            // libcurl refuses response headers past its limit (100 KB) with this code.
+            return TransportError(
+                .protocolError,
+                "the response headers are larger than libcurl accepts (100 KB), or memory ran out (libcurl: \(message))")
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
             return TransportError(.invalidRequest, message)
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2,

@@ -24,6 +24,8 @@ public final class LoopbackServer: @unchecked Sendable {
         case reset
         /// Waits, then closes without answering.
         case hang(seconds: Double)
+        /// Sends these bytes as they are (not an HTTP response, say), then closes.
+        case raw([UInt8])
 
         public static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Action {
             .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
@@ -177,6 +179,9 @@ public final class LoopbackServer: @unchecked Sendable {
             case .hang(let seconds):
                 let until = Date().addingTimeInterval(seconds)
                 while Date() < until && !lock.withLock({ stopped }) { Thread.sleep(forTimeInterval: 0.05) }
+                return
+            case .raw(let bytes):
+                _ = send(fd, bytes)
                 return
             }
             if close { return }

@@ -324,4 +324,22 @@ import Testing
         let error = await #expect(throws: TransportError.self) { try await t.send(bombRequest) }
         #expect(error?.kind == .bodyTooLarge)
     }
+
+    /// A response that is not HTTP is the server's fault (a protocol error, not an invalid request), and a
+    /// 1 MiB response header is named as such (it was "Out of memory") (issue 15, defect 8).
+    @Test func brokenResponsesAreProtocolErrors() async throws {
+        let s = try LoopbackServer { r in
+            if r.path == "/garbage" { return .raw(Array("garbage that is not http\r\n\r\n".utf8)) }
+            return .respond(status: 200, headers: [("X-Big", String(repeating: "a", count: 1 << 20))], body: Array("{}".utf8))
+        }
+        defer { s.stop() }
+        let t = CurlTransport()
+        let garbage = await #expect(throws: TransportError.self) { try await t.send(request(s.baseURL + "/garbage")) }
+        #expect(garbage?.kind == .protocolError)
+        #expect(garbage?.description.contains("the response is not HTTP") == true, "\(String(describing: garbage))")
+        let big = await #expect(throws: TransportError.self) { try await t.send(request(s.baseURL + "/big")) }
+        #expect(big?.kind == .protocolError)
+        #expect(
+            big?.description.contains("response headers are larger than libcurl accepts") == true, "\(String(describing: big))")
+    }
 }
