@@ -151,6 +151,32 @@ struct HTTPStepRunner {
         return text
     }
 
+    /// The response headers the evidence keeps: at most 100, each value cut at 4 KiB, 64 KiB in all (10,000
+    /// headers made a 100 MB report); what is left out is counted in a last entry named "…". The
+    /// expectations judge every header.
+    static func keptHeaders(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        var kept: [(name: String, value: String)] = []
+        var bytes = 0
+        var omitted = 0
+        var omittedBytes = 0
+        for h in headers {
+            let size = h.name.utf8.count + h.value.utf8.count
+            if kept.count >= 100 || bytes + min(size, 4096) > 65_536 {
+                omitted += 1
+                omittedBytes += size
+                continue
+            }
+            var value = h.value
+            if value.utf8.count > 4096 {
+                value = String(decoding: value.utf8.prefix(4096), as: UTF8.self) + "… (\(value.utf8.count) bytes)"
+            }
+            kept.append((h.name, value))
+            bytes += min(size, 4096)
+        }
+        if omitted > 0 { kept.append(("…", "\(omitted) more header(s), \(omittedBytes) bytes, not kept in the report")) }
+        return kept
+    }
+
     /// The exchange with every secret known now replaced (those learned after it was recorded, too).
     func redact(_ e: ExchangeEvidence) -> ExchangeEvidence {
         var e = e
@@ -197,7 +223,7 @@ struct HTTPStepRunner {
         }
         exchange.status = response.status
         Self.learnSecrets(from: response.headers.filter { $0.name.lowercased() == "set-cookie" }, into: variables)
-        exchange.responseHeaders = redactHeaders(response.headers)
+        exchange.responseHeaders = redactHeaders(Self.keptHeaders(response.headers))
         exchange.responseBodyExcerpt = excerpt(response.body)
         exchange.httpVersion = response.httpVersion
         exchange.timings = response.timings

@@ -250,4 +250,29 @@ import Testing
         #expect(report.requirements[0].reason?.contains("nesting deeper than 512 levels (a limit of citycert)") == true)
         #expect(report.requirements[1].outcome == .failed)  // a real syntax error is the data's fault
     }
+
+    /// The evidence keeps a bounded part of the response headers (10,000 headers made a 106.8 MB report),
+    /// says how much it left out, and the expectations still judge every header (issue 15, defect 8).
+    @Test func evidenceKeepsABoundedPartOfTheHeaders() async throws {
+        let many = (0..<2000).map { ("X-H\($0)", String(repeating: "v", count: 40)) } + [("X-Last", "found")]
+        let server = try LoopbackServer { _ in .json("{}", headers: many) }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {status: 500, headers: {X-Last: found}}}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements[0].outcome == .failed)
+        #expect(report.requirements[0].reason?.contains("status 200, expected 500") == true)
+        #expect(report.requirements[0].reason?.contains("X-Last") != true)  // judged on every header: it was found
+        guard case .exchange(let x) = report.requirements[0].checks[0].evidence[0] else {
+            Issue.record("no exchange")
+            return
+        }
+        #expect(x.responseHeaders.count == 101)
+        #expect(x.responseHeaders.last?.name == "…")
+        #expect(x.responseHeaders.last?.value.hasPrefix("190") == true, "\(String(describing: x.responseHeaders.last))")
+    }
 }
