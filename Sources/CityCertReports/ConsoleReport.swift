@@ -17,8 +17,28 @@ public enum ConsoleReport {
         return "  \(tag) \(level) \(q.id)  \(q.title)"
     }
 
-    /// Details under a requirement that did not pass: at most `limit` findings or problems.
+    /// Details under a requirement that did not pass: at most `limit` findings or problems. Control
+    /// characters from the data (file names, values, server messages) are shown escaped, never sent to the
+    /// terminal as they are (an escape sequence could rewrite the screen).
     public static func details(_ q: RequirementResult, limit: Int = 5) -> [String] {
+        rawDetails(q, limit: limit).map(printable)
+    }
+
+    /// `text` with control characters (C0 but tab, DEL, C1) as `\u{…}`.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            if isControl(u) { out += "\\u{" + String(u.value, radix: 16) + "}" } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
+
+    static func isControl(_ u: Unicode.Scalar) -> Bool {
+        (u.value < 0x20 && u.value != 0x09) || (0x7F...0x9F).contains(u.value)
+    }
+
+    static func rawDetails(_ q: RequirementResult, limit: Int) -> [String] {
         guard q.outcome != .passed else { return [] }
         var out: [String] = []
         if q.outcome == .skipped || q.outcome == .notApplicable {
@@ -123,7 +143,9 @@ public enum ConsoleReport {
                 + (c.uncovered == 0 ? "" : "; \(c.uncovered) not covered\(c.failsVerdict ? " (the profile fails them)" : "")")
                 + (c.notJudged == 0 ? "" : "; \(c.notJudged) file(s) not judged (read by requirements that did not run)")
         ]
-        for p in c.first.prefix(5) { lines.append("  not covered: \(p.file):\(p.line):\(p.column) \(p.reason)") }
+        for p in c.first.prefix(5) {
+            lines.append(printable("  not covered: \(p.file):\(p.line):\(p.column) \(p.reason)"))
+        }
         if !c.unreportedNotices.isEmpty {
             let list = c.unreportedNotices.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }
             lines.append("GTFS notices no requirement reports: " + list.joined(separator: ", "))

@@ -112,4 +112,24 @@ import Testing
         #expect(sarif["runs"]?[0]?["properties"]?["partial"] == .bool(true))
         #expect(sarif["runs"]?[0]?["properties"]?["notRun"]?.arrayValue?.count == 2)
     }
+
+    /// Control characters from the data never reach the terminal as they are (issue 15, defect 8): a file
+    /// name or a value with an escape sequence is shown escaped.
+    @Test func consoleDetailsEscapeControlCharacters() {
+        let q = RequirementResult(
+            id: "A", title: "a", clause: "1", url: nil, level: .must, tags: [], outcome: .failed, reason: "r",
+            checks: [
+                CheckResult(
+                    name: "c", outcome: .failed, message: "m",
+                    evidence: [
+                        .finding(
+                            DataFinding(
+                                file: "evil\u{1B}[2J.json", line: 1, column: 1, pointer: "/a", message: "bad \u{07}value",
+                                rule: "x"))
+                    ])
+            ], duration: 0)
+        let lines = ConsoleReport.details(q)
+        #expect(lines == ["         evil\\u{1b}[2J.json:1:1 /a: bad \\u{7}value"], "\(lines)")
+        #expect(!lines.joined().unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    }
 }
