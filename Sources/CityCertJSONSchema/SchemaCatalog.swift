@@ -19,7 +19,7 @@ public struct SchemaCatalog: Sendable {
     public var fileRoot: String?
 
     public init(fileRoot: String? = nil) {
-        self.fileRoot = fileRoot.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        self.fileRoot = fileRoot.map { RealPath.of($0) ?? $0 }
     }
 
     static func key(_ uri: String) -> String { URIReference(uri).withoutFragment.description }
@@ -42,8 +42,7 @@ public struct SchemaCatalog: Sendable {
         }
         for case let url as URL in walker where url.pathExtension == "json" || url.pathExtension == "jsonld" {
             if let sandbox {
-                let top = URL(fileURLWithPath: sandbox).resolvingSymlinksInPath().path
-                guard url.resolvingSymlinksInPath().path.hasPrefix(top + "/") else {
+                guard RealPath.inside(url.path, sandbox) != nil else {
                     throw SchemaCompileError(
                         message: "\(url.path) leads outside the profile folder (a symbolic link?); only files inside it are read",
                         location: url.path)
@@ -84,13 +83,16 @@ public struct SchemaCatalog: Sendable {
             guard let relative = value.stringValue else {
                 throw SchemaCompileError(message: "catalog entry '\(uri)' must map to a file path", location: place)
             }
-            let file = folder.appendingPathComponent(relative).resolvingSymlinksInPath().path
+            let joined = folder.appendingPathComponent(relative).path
+            var file = RealPath.of(joined) ?? joined
             if let sandbox {
-                let root = URL(fileURLWithPath: sandbox).resolvingSymlinksInPath().path
-                guard file.hasPrefix(root + "/") else {
+                guard let inside = RealPath.inside(joined, sandbox) else {
                     throw SchemaCompileError(
-                        message: "catalog entry '\(uri)' points outside the profile folder: \(relative)", location: place)
+                        message: RealPath.of(joined) == nil
+                            ? "catalog entry '\(uri)' names a file that does not exist or cannot be resolved: \(relative)"
+                            : "catalog entry '\(uri)' points outside the profile folder: \(relative)", location: place)
                 }
+                file = inside
             }
             add(uri: uri, file: file)
         }
@@ -100,7 +102,7 @@ public struct SchemaCatalog: Sendable {
     private func file(for key: String) throws -> String? {
         if let f = files[key] { return f }
         guard let root = fileRoot, key.hasPrefix("file://") else { return nil }
-        let path = URL(string: key)?.resolvingSymlinksInPath().path ?? ""
+        guard let path = URL(string: key).flatMap({ RealPath.of($0.path) }) else { return nil }
         guard path.hasPrefix(root + "/") else {
             throw SchemaCompileError(
                 message: "$ref to \(key) leaves the schema folder \(root); only files inside it are read", location: key)

@@ -44,7 +44,11 @@ public struct ProfileLoader {
             throw ProfileError(file: file, line: 1, column: 1, message: "the profile is empty")
         }
         var builder = Builder(
-            source: source, folder: URL(fileURLWithPath: file).deletingLastPathComponent().resolvingSymlinksInPath().path)
+            source: source,
+            folder: {
+                let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+                return RealPath.of(folder) ?? folder
+            }())
         return try builder.build(YNode(tree, 0), sha256: sha256)
     }
 
@@ -89,12 +93,14 @@ struct Builder {
     /// Resolves a path from the profile; it must stay inside the profile's folder.
     func sandboxed(_ relative: String, at node: YNode) throws -> String {
         // Symbolic links are resolved first, so a link inside the folder cannot point outside it.
-        let full = URL(fileURLWithPath: folder).appendingPathComponent(relative).resolvingSymlinksInPath().path
+        let joined = URL(fileURLWithPath: folder).appendingPathComponent(relative).path
+        guard let full = RealPath.of(joined) else {
+            throw node.error("file not found: \(relative)", hint: "or a symbolic link that leads nowhere, or too many links")
+        }
         guard full.hasPrefix(folder + "/") else {
             throw node.error(
                 "'\(relative)' is outside the profile's folder", hint: "profiles may only read files inside \(folder)")
         }
-        guard FileManager.default.fileExists(atPath: full) else { throw node.error("file not found: \(relative)") }
         return full
     }
 

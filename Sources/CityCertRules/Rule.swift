@@ -152,11 +152,11 @@ enum RuleFiles {
     /// `path` with its symbolic links resolved, refused when that leaves `root` (a link inside the
     /// profile's folder must not open a file outside it).
     static func inside(_ path: String, root: String, parameter: String) throws(RuleParameterError) -> String {
-        let full = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let top = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-        guard full.hasPrefix(top.hasSuffix("/") ? top : top + "/") else {
+        guard let full = RealPath.inside(path, root) else {
             throw RuleParameterError(
-                parameter, "\(path) leads outside the profile's folder (a symbolic link?); only files inside it are read")
+                parameter,
+                "\(path) leads outside the profile's folder, or cannot be resolved (a symbolic link?); only files inside it are read"
+            )
         }
         return full
     }
@@ -167,9 +167,8 @@ enum RuleFiles {
     {
         let folder = (base as NSString).deletingLastPathComponent
         // Symbolic links are resolved first, so a link inside the folder cannot point outside it.
-        let full = URL(fileURLWithPath: folder).appendingPathComponent(relative).resolvingSymlinksInPath().path
-        let top = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-        guard full == top || full.hasPrefix(top.hasSuffix("/") ? top : top + "/") else {
+        let joined = URL(fileURLWithPath: folder).appendingPathComponent(relative).path
+        guard let full = RealPath.inside(joined, root) else {
             throw RuleParameterError(
                 parameter, "'\(relative)' in \(base) is outside the profile's folder; only files inside it are read")
         }

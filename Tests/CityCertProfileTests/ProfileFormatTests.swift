@@ -258,7 +258,7 @@ import Testing
         let head = "citycert: 1\nid: t\ntitle: T\nversion: \"1\"\nstandard: {name: S, version: \"1\"}\n"
         let req =
             "requirements:\n  - {id: A, title: a, clause: \"1\", level: MUST, checks: [{data: {files: [\"*.json\"], %@}}]}\n"
-        let cases: [(String, String)] = [
+        var cases: [(String, String)] = [
             (
                 "catalog: {index: [schemas]}\n" + String(format: req, "schema: {schema: {type: object}}"),
                 "leads outside the profile folder"
@@ -269,6 +269,13 @@ import Testing
                 "points outside the profile folder"
             ),
         ]
+        // A chain of 25 links inside the folder (Foundation stops resolving at 20 and returned the path as it
+        // was, inside the folder, while the kernel follows up to 40 when the file is opened).
+        try FileManager.default.createSymbolicLink(atPath: dir + "/l0", withDestinationPath: base + "/outside.json")
+        for i in 1...25 {
+            try FileManager.default.createSymbolicLink(atPath: dir + "/l\(i)", withDestinationPath: dir + "/l\(i - 1)")
+        }
+        cases.append(("schemas:\n  s: {file: l25}\n" + String(format: req, "schema: s"), "outside the profile's folder"))
         for (body, message) in cases {
             try (head + body).write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
             do {
