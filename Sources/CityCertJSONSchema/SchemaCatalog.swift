@@ -83,16 +83,15 @@ public struct SchemaCatalog: Sendable {
             guard let relative = value.stringValue else {
                 throw SchemaCompileError(message: "catalog entry '\(uri)' must map to a file path", location: place)
             }
-            let joined = folder.appendingPathComponent(relative).path
-            var file = RealPath.of(joined) ?? joined
+            let joined = folder.appendingPathComponent(relative).standardizedFileURL.path
+            // A file that does not exist (yet) is registered as written: reading it fails then, clearly.
+            let file = RealPath.of(joined) ?? joined
             if let sandbox {
-                guard let inside = RealPath.inside(joined, sandbox) else {
+                let top = RealPath.of(sandbox) ?? sandbox
+                guard file.hasPrefix(top + "/") else {
                     throw SchemaCompileError(
-                        message: RealPath.of(joined) == nil
-                            ? "catalog entry '\(uri)' names a file that does not exist or cannot be resolved: \(relative)"
-                            : "catalog entry '\(uri)' points outside the profile folder: \(relative)", location: place)
+                        message: "catalog entry '\(uri)' points outside the profile folder: \(relative)", location: place)
                 }
-                file = inside
             }
             add(uri: uri, file: file)
         }
@@ -102,7 +101,8 @@ public struct SchemaCatalog: Sendable {
     private func file(for key: String) throws -> String? {
         if let f = files[key] { return f }
         guard let root = fileRoot, key.hasPrefix("file://") else { return nil }
-        guard let path = URL(string: key).flatMap({ RealPath.of($0.path) }) else { return nil }
+        guard let written = URL(string: key)?.standardizedFileURL.path else { return nil }
+        let path = RealPath.of(written) ?? written
         guard path.hasPrefix(root + "/") else {
             throw SchemaCompileError(
                 message: "$ref to \(key) leaves the schema folder \(root); only files inside it are read", location: key)
