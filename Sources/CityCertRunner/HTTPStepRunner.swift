@@ -58,6 +58,10 @@ struct HTTPStepRunner {
 
     func request(for step: HTTPStep) throws(TransportError) -> HTTPRequest {
         var url = variables.render(step.url)
+        // A control character (NUL above all, which C would take for the end) never reaches libcurl.
+        if url.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw TransportError(.invalidRequest, "the URL holds a control character (from a variable?): not sent")
+        }
         if !step.query.isEmpty {
             var allowed = CharacterSet.urlQueryAllowed
             allowed.remove(charactersIn: "&=+?#")
@@ -229,6 +233,14 @@ struct HTTPStepRunner {
         exchange.timings = response.timings
 
         let (problems, errors, captures) = judge(step, response)
+        // A secret capture (a token) is a secret from now on, whether or not the step passed: this very
+        // response holds it, and its excerpt is redacted with it.
+        var learned = false
+        for (name, value) in captures where variables.secretVariables.contains(name) {
+            variables.addSecret(Variables.text(of: value))
+            learned = true
+        }
+        if learned { exchange = redact(exchange) }
         // Every message may quote values (assertions, schema errors): redact them all here.
         exchange.problems = (errors + problems).map(variables.redact)
         // An expectation that could not be judged (a JSONPath past its step limit, a regex that did not

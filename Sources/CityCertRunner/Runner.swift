@@ -112,7 +112,9 @@ public struct Runner: Sendable {
         if needsHTTP && transport == nil {
             throw RunError("this profile has HTTP checks but no transport is configured", usage: false)
         }
-        let secrets = profile.inputs.filter(\.secret).compactMap { inputs[$0.name] }
+        // Secret inputs, and inputs a credential header is built from (X-API-Key: "{{api_key}}").
+        let credentialNames = Self.secretVariables(profile)
+        let secrets = profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.compactMap { inputs[$0.name] }
         let variables = Variables(
             inputs: inputs, secrets: secrets, secretVariables: Self.secretVariables(profile), runID: options.runID,
             clock: options.clock)
@@ -143,7 +145,10 @@ public struct Runner: Sendable {
         }
 
         var target: [String: String] = [:]
-        for i in profile.inputs where inputs[i.name] != nil { target[i.name] = i.secret ? "***" : inputs[i.name] }
+        let credentialInputs = Self.secretVariables(profile)
+        for i in profile.inputs where inputs[i.name] != nil {
+            target[i.name] = i.secret || credentialInputs.contains(i.name) ? "***" : variables.redact(inputs[i.name]!)
+        }
         if !options.paths.isEmpty { target["paths"] = options.paths.joined(separator: " ") }
         let plannedIDs = Set(planned.map(\.id))
         var report = RunReport(
@@ -216,7 +221,16 @@ public struct Runner: Sendable {
                 running -= 1
                 results[i] = result
                 finished[result.id] = result
-                options.progress?(result)
+                if let progress = options.progress {
+                    // Live lines are redacted with the secrets known so far (the reports, once more at the end).
+                    progress(
+                        variables.hasSecrets
+                            ? Self.redact(
+                                result,
+                                HTTPStepRunner(
+                                    profile: profile, transport: NoTransport(), variables: variables, options: options),
+                                variables) : result)
+                }
             }
         }
         // Anything that could not start is reported, never dropped.

@@ -92,4 +92,46 @@ import Testing
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("secret input 'token' is shorter than 4 characters"), "\(result.stderr)")
     }
+
+    /// A secret capture in a step that fails is still a secret (the response holding it is in the report),
+    /// and an input a credential header is built from is masked in the report's target.
+    @Test func secretsFromFailedStepsAndCredentialInputsAreRedacted() throws {
+        let server = try LoopbackServer { _ in .json(#"{"access_token": "failed-step-token-ab12cd"}"#) }
+        defer { server.stop() }
+        let dir = NSTemporaryDirectory() + "citycert-secrets2-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let profile = """
+            citycert: 1
+            id: secrets2
+            title: Secrets
+            version: "1"
+            standard: {name: S, version: "1"}
+            inputs: {base_url: {}, api_key: {}}
+            defaults: {headers: {X-API-Key: "{{api_key}}"}}
+            requirements:
+              - id: A
+                title: a
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/login", method: POST}
+                          expect: {status: 201}
+                          capture: {token: {jsonpath: $.access_token, secret: true}}
+            """
+        try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
+        let result = try CityCertBinary.run([
+            "run", dir + "/profile.yaml", "--input", "base_url=\(server.baseURL)", "--input", "api_key=input-key-77aa99",
+            "--report-json", dir + "/r.json",
+        ])
+        #expect(result.status == 1)
+        let json = try String(contentsOfFile: dir + "/r.json", encoding: .utf8)
+        for canary in ["ab12cd", "77aa99"] {
+            #expect(!json.contains(canary), "report holds \(canary)")
+            #expect(!result.stdout.contains(canary), "console holds \(canary)")
+        }
+        #expect(json.contains("\"api_key\": \"***\""), "\(json)")
+    }
 }
