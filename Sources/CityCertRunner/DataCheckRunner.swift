@@ -261,12 +261,21 @@ extension DataCheckRunner {
 enum FileSelector {
     /// Every regular file under the given paths (folders walked recursively; a symbolic link to a file is
     /// a file, one to a folder is not walked), sorted. A name that is not valid UTF-8 cannot be opened
-    /// through a Swift path: it is returned in `unreadable` (escaped), never skipped in silence.
+    /// through a Swift path: it is returned in `unreadable` (escaped), never skipped in silence; so is a
+    /// folder that cannot be read or lies deeper than 256 folders.
     static func expand(_ paths: [String]) -> (files: [String], unreadable: [String]) {
         var out: [String] = []
         var unreadable: [String] = []
         func walk(_ folder: String, depth: Int) {
-            guard depth < 64, let dir = opendir(folder) else { return }
+            // Nothing under the paths is skipped in silence: a folder too deep or that cannot be read is named.
+            guard depth < 256 else {
+                unreadable.append(folder + " (nested deeper than 256 folders)")
+                return
+            }
+            guard let dir = opendir(folder) else {
+                unreadable.append(folder + " (" + String(cString: strerror(errno)) + ")")
+                return
+            }
             defer { closedir(dir) }
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
@@ -280,7 +289,10 @@ enum FileSelector {
                 }
                 let full = (folder as NSString).appendingPathComponent(text)
                 var st = stat()
-                guard lstat(full, &st) == 0 else { continue }
+                guard lstat(full, &st) == 0 else {
+                    unreadable.append(full + " (" + String(cString: strerror(errno)) + ")")
+                    continue
+                }
                 switch st.st_mode & S_IFMT {
                 case S_IFDIR: walk(full, depth: depth + 1)
                 case S_IFREG: out.append(full)

@@ -139,7 +139,11 @@ struct HTTPStepRunner {
                 }
                 return (exchange, outcome)
             }
-            try? await Task.sleep(nanoseconds: UInt64(min(max(e.every, 0.001), 3600) * 1_000_000_000))
+            // Slept in slices of at most half a second, so that an interruption ends the polling.
+            let wake = Date().addingTimeInterval(min(max(e.every, 0.001), 3600))
+            while wake.timeIntervalSinceNow > 0 && options.interruption?.isInterrupted != true {
+                try? await Task.sleep(nanoseconds: UInt64(min(0.5, wake.timeIntervalSinceNow) * 1_000_000_000))
+            }
         }
     }
 
@@ -408,11 +412,19 @@ extension HTTPStepRunner {
         // A notification matches when every expectation holds; one that could not be judged does not match,
         // and is remembered: with no match, the step is then an error, not a failure.
         let unjudged = Mutex<String?>(nil)
-        let found = await inbox.wait(from: 0, within: within) { n in
-            let (problems, errors, _) = runner.judge(step, asResponse(n))
-            if let e = errors.first { unjudged.withLock { $0 = $0 ?? e } }
-            return problems.isEmpty && errors.isEmpty
-        }
+        // Waited for in slices of at most half a second, so that an interruption ends the wait.
+        let deadline = Date().addingTimeInterval(within)
+        var found: (index: Int, notification: ReceivedNotification)?
+        var scanned = 0
+        repeat {
+            let slice = min(0.5, max(0, deadline.timeIntervalSinceNow))
+            found = await inbox.wait(from: scanned, within: slice) { n in
+                let (problems, errors, _) = runner.judge(step, asResponse(n))
+                if let e = errors.first { unjudged.withLock { $0 = $0 ?? e } }
+                return problems.isEmpty && errors.isEmpty
+            }
+            scanned = inbox.received().count
+        } while found == nil && deadline.timeIntervalSinceNow > 0 && options.interruption?.isInterrupted != true
         guard let (_, n) = found else {
             let count = inbox.received().count
             let dropped =

@@ -11,14 +11,22 @@ public final class Interruption: Sendable {
     public init() {}
 
     /// Records a signal; returns how many have come so far.
+    /// Records `times` signals (a dispatch source merges those that come close together); returns how many
+    /// have come so far.
     @discardableResult
-    public func interrupt(signal: Int32) -> Int {
+    public func interrupt(signal: Int32, times: Int = 1) -> Int {
         state.withLock { s in
             if s.count == 0 { s.signal = signal }
-            s.count += 1
+            s.count += max(1, times)
             return s.count
         }
     }
+
+    /// Once the reports are being written, a further signal no longer ends the process at once (a report
+    /// set must not be left half new, half old).
+    private let writing = Mutex(false)
+    public func beginWritingReports() { writing.withLock { $0 = true } }
+    public var isWritingReports: Bool { writing.withLock { $0 } }
 
     public var isInterrupted: Bool { state.withLock { $0.count > 0 } }
     /// A second signal: the cleanup is skipped.

@@ -129,7 +129,7 @@ public struct Runner: Sendable {
         // be a false CONFORMANT, so the run does not start.
         if !unreadable.isEmpty {
             throw RunError(
-                "cannot read \(unreadable.count) file(s) or folder(s) whose name is not valid UTF-8: "
+                "cannot read \(unreadable.count) file(s) or folder(s) under the data paths (a name that is not valid UTF-8, a folder that cannot be read): "
                     + unreadable.prefix(5).joined(separator: ", ") + (unreadable.count > 5 ? ", …" : "")
                     + " (rename them, or leave them out of the paths)", usage: false)
         }
@@ -327,6 +327,12 @@ public struct Runner: Sendable {
                     await GTFSCheckRunner(check: g, paths: options.paths, cache: gtfsCache, options: options, coverage: coverage)
                         .run())
             }
+        }
+        // A requirement the interruption cut short was not judged whole: skipped, whatever its other checks said.
+        if let signal = options.interruption?.signalName,
+            checks.contains(where: { $0.outcome == .skipped && $0.message?.contains("interrupted") == true })
+        {
+            return result(.skipped, "not run to its end: the run was interrupted (\(signal))", checks)
         }
         let outcome = Outcome.combine(checks.map(\.outcome))
         let reason = outcome == .passed ? nil : checks.first { $0.outcome == outcome }?.message

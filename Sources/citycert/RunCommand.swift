@@ -141,8 +141,8 @@ struct RunCommand: AsyncParsableCommand {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                let count = interruption.interrupt(signal: sig)
-                if count >= 3 { _exit(128 + sig) }
+                let count = interruption.interrupt(signal: sig, times: Int(source.data))
+                if count >= 3 && !interruption.isWritingReports { _exit(128 + sig) }
                 warn(
                     count == 1
                         ? "citycert: interrupted; finishing what runs, then the cleanup and the reports (again to skip the cleanup)"
@@ -194,6 +194,7 @@ struct RunCommand: AsyncParsableCommand {
         } else if report.insecure {
             print("WARNING: TLS verification is OFF (--insecure)")
         }
+        interruption.beginWritingReports()
         print(ConsoleReport.summary(report))
         do {
             if let reportJSON { try AtomicFile.write(JSONReport.render(report), to: reportJSON) }

@@ -320,7 +320,36 @@ extension OutcomeSemanticsTests {
             Issue.record("the run started")
         } catch {
             #expect(!error.usage)
-            #expect(error.message.contains("whose name is not valid UTF-8: \(dir)/bad-\\xFF.json"), "\(error.message)")
+            #expect(error.message.contains("under the data paths"), "\(error.message)")
+            #expect(error.message.contains("\(dir)/bad-\\xFF.json"), "\(error.message)")
+        }
+    }
+
+    /// A file nested deeper than the walk goes is named, not skipped in silence (the first walk stopped at
+    /// 64 folders and gave CONFORMANT with an invalid file below).
+    @Test func aFolderTooDeepStopsTheRun() async throws {
+        let dir = try folder(["ok.json": #"{"id": "a"}"#])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let deep = dir + String(repeating: "/d", count: 260)
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        try "{}".write(toFile: deep + "/bad.json", atomically: true, encoding: .utf8)
+        let p = try ProfileLoader().load(
+            text: """
+                citycert: 1
+                id: t
+                title: T
+                version: "1"
+                standard: {name: S, version: "1"}
+                requirements:
+                  - {id: A, title: a, clause: "1", level: MUST, checks: [{data: {files: ["**/*.json"], assert: [{path: $.id, type: string}]}}]}
+                """, file: Repository.fixture("loopback/inline.yaml").path)
+        var options = RunOptions()
+        options.paths = [dir]
+        do {
+            _ = try await Runner(profile: p, transport: nil, options: options).run()
+            Issue.record("the run started")
+        } catch {
+            #expect(error.message.contains("nested deeper than 256 folders"), "\(error.message)")
         }
     }
 }
