@@ -67,16 +67,39 @@ public final class BoundedRegex: @unchecked Sendable {
         return outcome
     }
 
-    /// The captures of the first match (group 0 first), or nil.
-    public func captures(in subject: String) -> [String?]? {
+    /// What looking for the first match's captures gave.
+    public enum Captures: Sendable, Equatable {
+        /// The groups of the first match, group 0 first.
+        case matched([String?])
+        case notMatched
+        /// The match did not finish within the time limit (or ICU gave up): no answer.
+        case timedOut
+    }
+
+    /// The captures of the first match, bounded in time like `firstMatch`.
+    public func captures(in subject: String, timeLimit: Double = BoundedRegex.defaultTimeLimit) -> Captures {
         let ns = subject as NSString
-        guard let m = regex.firstMatch(in: subject, options: [], range: NSRange(location: 0, length: ns.length)) else {
-            return nil
+        let start = DispatchTime.now().uptimeNanoseconds
+        let limit = UInt64(timeLimit * 1_000_000_000)
+        var outcome = Captures.notMatched
+        regex.enumerateMatches(
+            in: subject, options: [.reportProgress, .reportCompletion], range: NSRange(location: 0, length: ns.length)
+        ) { match, flags, stop in
+            if let m = match {
+                outcome = .matched(
+                    (0..<m.numberOfRanges).map { i in
+                        let r = m.range(at: i)
+                        return r.location == NSNotFound ? nil : ns.substring(with: r)
+                    })
+                stop.pointee = true
+                return
+            }
+            if flags.contains(.internalError) || DispatchTime.now().uptimeNanoseconds - start > limit {
+                outcome = .timedOut
+                stop.pointee = true
+            }
         }
-        return (0..<m.numberOfRanges).map { i in
-            let r = m.range(at: i)
-            return r.location == NSNotFound ? nil : ns.substring(with: r)
-        }
+        return outcome
     }
 }
 

@@ -351,21 +351,27 @@ struct HTTPStepRunner {
                     continue
                 }
                 if let regex {
-                    guard let groups = regex.captures(in: v) else {
+                    switch regex.captures(in: v) {
+                    case .matched(let groups):
+                        captures.append((c.variable, .string((groups.count > 1 ? groups[1] : groups[0]) ?? "")))
+                    case .notMatched:
                         problems.append("capture \(c.variable): header \(name) does not match '\(regex.source)'")
-                        continue
+                    case .timedOut:
+                        errors.append("capture \(c.variable): matching '\(regex.source)' did not finish in time; no verdict")
                     }
-                    captures.append((c.variable, .string((groups.count > 1 ? groups[1] : groups[0]) ?? "")))
                 } else {
                     captures.append((c.variable, .string(v)))
                 }
             case .bodyRegex(let regex):
                 let text = String(decoding: response.body, as: UTF8.self)
-                guard let groups = regex.captures(in: text) else {
+                switch regex.captures(in: text) {
+                case .matched(let groups):
+                    captures.append((c.variable, .string((groups.count > 1 ? groups[1] : groups[0]) ?? "")))
+                case .notMatched:
                     problems.append("capture \(c.variable): body does not match '\(regex.source)'")
-                    continue
+                case .timedOut:
+                    errors.append("capture \(c.variable): matching '\(regex.source)' did not finish in time; no verdict")
                 }
-                captures.append((c.variable, .string((groups.count > 1 ? groups[1] : groups[0]) ?? "")))
             }
         }
         return (problems, errors, captures)

@@ -127,8 +127,19 @@ import Testing
 
     @Test func capturesGiveGroups() {
         let r = ECMARegex.compile("/([^/]+)$")!
-        #expect(r.captures(in: "/cse-in/ae-1")?.last == "ae-1")
-        #expect(r.captures(in: "none") == nil)
+        #expect(r.captures(in: "/cse-in/ae-1") == .matched(["/ae-1", "ae-1"]))
+        #expect(r.captures(in: "none") == .notMatched)
+    }
+
+    /// Captures are bounded in time like matches (a capture regex could hang a run, and no signal stopped
+    /// it): a catastrophic pattern gives `.timedOut`, never "does not match".
+    @Test func capturesAreBoundedInTime() {
+        let r = ECMARegex.compile("(?=a)(a|aa)+$")!
+        let start = ContinuousClock.now
+        #expect(r.captures(in: String(repeating: "a", count: 40_000) + "!", timeLimit: 0.3) == .timedOut)
+        #expect(ContinuousClock.now - start < .seconds(15))
+        #expect(ECMARegex.compile("/([^/]+)$")!.captures(in: "/things/42") == .matched(["/42", "42"]))
+        #expect(ECMARegex.compile("^x")!.captures(in: "abc") == .notMatched)
     }
 }
 
@@ -143,4 +154,5 @@ struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
 }
