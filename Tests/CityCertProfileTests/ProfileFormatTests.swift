@@ -276,6 +276,12 @@ import Testing
             try FileManager.default.createSymbolicLink(atPath: dir + "/l\(i)", withDestinationPath: dir + "/l\(i - 1)")
         }
         cases.append(("schemas:\n  s: {file: l25}\n" + String(format: req, "schema: s"), "outside the profile's folder"))
+        // A rule's schemas are checked against their meta-schema like the profile's own.
+        try FileManager.default.createDirectory(atPath: dir + "/ocpp2", withIntermediateDirectories: true)
+        try #"{"$schema": "http://json-schema.org/draft-06/schema#", "type": "object", "requird": ["a"]}"#.write(
+            toFile: dir + "/ocpp2/BootNotificationRequest.json", atomically: true, encoding: .utf8)
+        cases.append(
+            (String(format: req, "rule: {id: ocpp-j/payload, schemas: ocpp2}"), "'requird' is not a JSON Schema keyword"))
         for (body, message) in cases {
             try (head + body).write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
             do {

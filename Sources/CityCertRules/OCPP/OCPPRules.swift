@@ -126,13 +126,19 @@ struct OCPPPayloadSchema: DataRule {
         for f in files.sorted() where f.hasSuffix(".json") {
             let path = try RuleFiles.inside((folder as NSString).appendingPathComponent(f), root: p.root, parameter: "schemas")
             let doc = try RuleFiles.readJSON(path, parameter: "schemas")
+            let schema: JSONSchema
             do {
-                schemas[f] = try JSONSchema(
+                schema = try JSONSchema(
                     document: doc, uri: URL(fileURLWithPath: path).absoluteString, path: path,
                     catalog: SchemaCatalog(fileRoot: folder), options: options)
             } catch {
                 throw RuleParameterError("schemas", "\(path): the schema does not compile: \(error)")
             }
+            // Like every schema a profile uses: valid against its draft's meta-schema, no misspelt keyword.
+            if let problem = MetaSchemas.problems(of: schema, fallback: options.defaultDraft).first {
+                throw RuleParameterError("schemas", "\(problem.path ?? path): \(problem.pointer): \(problem.message)")
+            }
+            schemas[f] = schema
         }
         guard !schemas.isEmpty else { throw RuleParameterError("schemas", "no .json schema in \(folder)") }
         self.schemas = schemas
