@@ -116,7 +116,7 @@ public struct Runner: Sendable {
         let credentialNames = Self.secretVariables(profile)
         let secrets = profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.compactMap { inputs[$0.name] }
         let variables = Variables(
-            inputs: inputs, secrets: secrets, secretVariables: Self.secretVariables(profile), runID: options.runID,
+            inputs: inputs, secrets: secrets, secretVariables: credentialNames, runID: options.runID,
             clock: options.clock)
         if profile.receiver != nil {
             guard let inbox = options.inbox else {
@@ -145,9 +145,8 @@ public struct Runner: Sendable {
         }
 
         var target: [String: String] = [:]
-        let credentialInputs = Self.secretVariables(profile)
         for i in profile.inputs where inputs[i.name] != nil {
-            target[i.name] = i.secret || credentialInputs.contains(i.name) ? "***" : variables.redact(inputs[i.name]!)
+            target[i.name] = i.secret || credentialNames.contains(i.name) ? "***" : variables.redact(inputs[i.name]!)
         }
         if !options.paths.isEmpty { target["paths"] = options.paths.joined(separator: " ") }
         let plannedIDs = Set(planned.map(\.id))
