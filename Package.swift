@@ -11,7 +11,9 @@ let package = Package(
     name: "citycert",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "citycert", targets: ["citycert"])
+        .executable(name: "citycert", targets: ["citycert"]),
+        // The fuzz targets' entry points, for the libFuzzer driver in `Fuzz/` (run by `.ci/fuzz`).
+        .library(name: "CityCertFuzz", targets: ["CityCertFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -24,8 +26,12 @@ let package = Package(
         .target(name: "CCityCertStack"),
         // Leaf: JSON value, exact numbers, parser with locations, pointer, serializer.
         .target(name: "CityCertJSON", dependencies: ["CCityCertStack"], swiftSettings: strictSettings),
+        // C: ICU's regular expressions through its C API (Debian libicu-dev), which says when a match gave up.
+        .target(
+            name: "CCityCertICU",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
         // Leaf: time-bounded regular expressions (I-Regexp and ECMA-262 dialects over ICU).
-        .target(name: "CityCertRegex", swiftSettings: strictSettings),
+        .target(name: "CityCertRegex", dependencies: ["CCityCertICU"], swiftSettings: strictSettings),
         .target(name: "CityCertJSONPath", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
         .target(name: "CityCertJSONSchema", dependencies: ["CityCertJSON", "CityCertRegex"], swiftSettings: strictSettings),
         // Built-in data rules a profile names with `rule:` (GeoJSON, NGSI entity shapes).
@@ -77,8 +83,19 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .target(name: "CityCertTestSupport", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        // What the fuzzers run, with the invariants each input must keep; the regression tests replay
+        // the committed inputs through the same entry points.
+        .target(
+            name: "CityCertFuzz",
+            dependencies: [
+                "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertProfile", "CityCertCSV", "CityCertGTFS",
+                "CityCertCore", "CityCertRunner", "CityCertReports",
+            ],
+            swiftSettings: strictSettings),
 
         .testTarget(name: "CityCertJSONTests", dependencies: ["CityCertJSON"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertFuzzTests", dependencies: ["CityCertFuzz", "CityCertTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertRulesTests", dependencies: ["CityCertRules", "CityCertJSON", "CityCertTestSupport"],
             swiftSettings: strictSettings),

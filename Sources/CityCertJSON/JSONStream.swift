@@ -29,11 +29,15 @@ public struct JSONLine: Sendable {
     public let origin: SourceLocation
     /// 0-based position of the record in the file (blank lines are not counted).
     public let index: Int
+    /// The line's length when it is longer than the reader's record limit: its bytes are then not kept
+    /// (`bytes` is empty) and the record cannot be judged; the lines after it are read as usual.
+    public let oversized: Int?
 
-    public init(bytes: [UInt8], origin: SourceLocation, index: Int) {
+    public init(bytes: [UInt8], origin: SourceLocation, index: Int, oversized: Int? = nil) {
         self.bytes = bytes
         self.origin = origin
         self.index = index
+        self.oversized = oversized
     }
 }
 
@@ -109,8 +113,11 @@ public struct JSONStreamReader: Sendable {
         }
     }
 
-    func parse(_ bytes: [UInt8], index: Int, origin: SourceLocation) -> JSONRecord {
+    func parse(_ bytes: [UInt8], index: Int, origin: SourceLocation, oversized: Int? = nil) -> JSONRecord {
         let document: Result<JSONDocument, JSONParseError>
+        if let oversized {
+            return JSONRecord(index: index, origin: origin, document: .failure(oversizedError(oversized, origin)))
+        }
         do throws(JSONParseError) {
             document = .success(try JSONDocument(bytes: bytes, options: options, origin: origin))
         } catch {
@@ -119,11 +126,23 @@ public struct JSONStreamReader: Sendable {
         return JSONRecord(index: index, origin: origin, document: document)
     }
 
-    /// Calls `body` for every non-blank line of a JSON Lines file.
+    /// The error an oversized line gets: a limit of the harness, not a fault of the data.
+    public func oversizedError(_ length: Int, _ origin: SourceLocation) -> JSONParseError {
+        JSONParseError(
+            message: "a line of \(length) bytes is longer than the \(maxRecordBytes)-byte record limit; it was not judged",
+            location: origin, isLimit: true)
+    }
+
+    /// Calls `body` for every non-blank line of a JSON Lines file. A line longer than `maxRecordBytes`
+    /// is passed as a failed record whose error is a limit (`isLimit`), and reading goes on after it.
     public func forEachLine(path: String, _ body: (JSONRecord) throws -> Void) throws {
         var index = 0
-        try forEachRawLine(path: path) { bytes, origin in
-            try body(parse(bytes, index: index, origin: origin))
+        try forEachRawLine(path: path) { bytes, origin, oversized in
+            if let oversized {
+                try body(JSONRecord(index: index, origin: origin, document: .failure(oversizedError(oversized, origin))))
+            } else {
+                try body(parse(bytes, index: index, origin: origin))
+            }
             index += 1
         }
     }
@@ -140,7 +159,9 @@ public struct JSONStreamReader: Sendable {
         try forEachRawLine(
             path: path, jobs: jobs, batchLines: batchLines,
             map: { slot, line in
-                map(slot, parse(line.bytes, index: line.index, origin: line.origin))
+                guard let n = line.oversized else { return map(slot, parse(line.bytes, index: line.index, origin: line.origin)) }
+                return map(
+                    slot, JSONRecord(index: line.index, origin: line.origin, document: .failure(oversizedError(n, line.origin))))
             }, emit: emit)
     }
 
@@ -152,8 +173,8 @@ public struct JSONStreamReader: Sendable {
     ) throws {
         var index = 0
         guard jobs > 1 else {
-            try forEachRawLine(path: path) { bytes, origin in
-                try emit(map(0, JSONLine(bytes: bytes, origin: origin, index: index)))
+            try forEachRawLine(path: path) { bytes, origin, oversized in
+                try emit(map(0, JSONLine(bytes: bytes, origin: origin, index: index, oversized: oversized)))
                 index += 1
             }
             return
@@ -173,8 +194,8 @@ public struct JSONStreamReader: Sendable {
             window.removeAll(keepingCapacity: true)
             for i in 0..<lines.count { try emit(results.take(i)) }
         }
-        try forEachRawLine(path: path) { bytes, origin in
-            window.append(JSONLine(bytes: bytes, origin: origin, index: index))
+        try forEachRawLine(path: path) { bytes, origin, oversized in
+            window.append(JSONLine(bytes: bytes, origin: origin, index: index, oversized: oversized))
             index += 1
             if window.count == windowSize { try drain() }
         }
@@ -207,11 +228,14 @@ public struct JSONStreamReader: Sendable {
         }
     }
 
-    /// The bytes and start of every non-blank line, in order.
-    func forEachRawLine(path: String, _ body: ([UInt8], SourceLocation) throws -> Void) throws {
+    /// The bytes and start of every non-blank line, in order. A line longer than `maxRecordBytes` is
+    /// skipped to its end without being kept and passed with empty bytes and its length.
+    func forEachRawLine(path: String, _ body: ([UInt8], SourceLocation, Int?) throws -> Void) throws {
         let reader = try FileReader(path: path, chunkSize: chunkSize)
         var lineNumber = 1
         var scanPos = 0
+        // The line being skipped: where it starts and how many of its bytes were dropped so far.
+        var skipping: (origin: SourceLocation, length: Int)? = nil
         while true {
             let count = reader.buffer.count
             let newline: Int? = reader.buffer.withUnsafeBufferPointer { buf in
@@ -220,14 +244,32 @@ public struct JSONStreamReader: Sendable {
                 else { return nil }
                 return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
             }
+            if let skip = skipping {
+                let end = newline ?? count
+                let length = skip.length + (end - reader.start)
+                reader.start = newline.map { $0 + 1 } ?? count
+                scanPos = reader.start
+                if newline != nil {
+                    skipping = nil
+                    lineNumber += 1
+                    try body([], skip.origin, length)
+                    continue
+                }
+                skipping = (skip.origin, length)
+                if let shift = try reader.fill() {
+                    scanPos -= shift
+                    continue
+                }
+                try body([], skip.origin, length)
+                return
+            }
             let end: Int
             if let newline {
                 end = newline
             } else {
                 if count - reader.start > maxRecordBytes {
-                    throw JSONStreamError(
-                        path: path, message: "line longer than \(maxRecordBytes) bytes",
-                        location: SourceLocation(line: lineNumber, column: 1, offset: reader.consumed + reader.start))
+                    skipping = (SourceLocation(line: lineNumber, column: 1, offset: reader.consumed + reader.start), 0)
+                    continue
                 }
                 scanPos = count
                 if let shift = try reader.fill() {
@@ -247,7 +289,7 @@ public struct JSONStreamReader: Sendable {
             } else if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                 continue
             }
-            try body(lineBytes, origin)
+            try body(lineBytes, origin, nil)
         }
     }
 

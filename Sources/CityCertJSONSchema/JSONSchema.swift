@@ -11,6 +11,9 @@ public struct SchemaValidationError: Sendable, Hashable, CustomStringConvertible
     /// The failing keyword.
     public let keyword: String
     public let message: String
+    /// A limit of the validator (recursion depth, a `pattern` that ran out of time), not a fault of the
+    /// instance: the instance was not judged, and the caller reports an error, never "invalid".
+    public var isLimit = false
 
     public var description: String {
         "\(instanceLocation.description.isEmpty ? "/" : instanceLocation.description): \(message) [\(keywordLocation)]"

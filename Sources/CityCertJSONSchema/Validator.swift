@@ -71,10 +71,30 @@ struct Validator {
         var annotations: Annotations
     }
 
-    mutating func stop(_ node: SchemaNode, _ message: String) {
+    /// Ends the validation undecided: a limit was met (see `tooDeep`). The recursion limit is reported
+    /// at `$ref`; a regular expression's at its keyword.
+    mutating func stop(_ node: SchemaNode, _ message: String, keyword: String? = nil) {
+        guard tooDeep == nil else { return }
+        if let keyword {
+            tooDeep = SchemaValidationError(
+                instanceLocation: JSONPointer(tokens: instancePath),
+                keywordLocation: JSONPointer(tokens: keywordPath.dropLast() + [keyword]).description,
+                absoluteKeywordLocation: node.absoluteLocation + "/" + keyword, keyword: keyword, message: message,
+                isLimit: true)
+            return
+        }
         tooDeep = SchemaValidationError(
             instanceLocation: JSONPointer(tokens: instancePath), keywordLocation: JSONPointer(tokens: keywordPath).description,
-            absoluteKeywordLocation: node.absoluteLocation, keyword: "$ref", message: message)
+            absoluteKeywordLocation: node.absoluteLocation, keyword: "$ref", message: message, isLimit: true)
+    }
+
+    /// A regular expression that ran out of time decides nothing: the validation ends undecided.
+    mutating func timedOut(_ node: SchemaNode, _ keyword: String, _ regex: BoundedRegex, _ subject: String) {
+        stop(
+            node,
+            "matching \(subject) against the pattern '\(regex.source)' did not finish within \(schema.regexTimeLimit) s "
+                + "and the regex engine's backtracking limit (catastrophic backtracking); the instance was not judged",
+            keyword: keyword)
     }
 
     mutating func fail(_ node: SchemaNode, _ keyword: String, _ message: @autoclosure () -> String) {
@@ -235,16 +255,12 @@ struct Validator {
             return false
         case .pattern(let regex):
             guard case .string(let s) = instance else { return true }
-            let limit = schema.regexTimeLimit
-            switch regex.firstMatch(in: s, timeLimit: limit) {
+            switch regex.firstMatch(in: s, timeLimit: schema.regexTimeLimit) {
             case .matched: return true
             case .notMatched:
                 fail(node, "pattern", "\(Self.excerpt(instance)) does not match the pattern '\(regex.source)'")
             case .timedOut:
-                fail(
-                    node, "pattern",
-                    "matching the pattern '\(regex.source)' took longer than \(limit) s (catastrophic backtracking); counted as not matching"
-                )
+                timedOut(node, "pattern", regex, Self.excerpt(instance))
             }
             return false
         case .format(let name, let checker):
@@ -348,7 +364,14 @@ struct Validator {
             guard case .object(let o) = instance else { return true }
             var ok = true
             for e in o.uniqueEntries {
-                for (regex, s) in props where regex.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched {
+                for (regex, s) in props {
+                    switch regex.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) {
+                    case .matched: break
+                    case .notMatched: continue
+                    case .timedOut:
+                        timedOut(node, "patternProperties", regex, "the property name '\(e.key)'")
+                        return false
+                    }
                     if track { ann.insertProperty(e.key) }
                     if !evaluate(s, e.value, instanceToken: e.key, schemaTokens: [regex.source]).valid {
                         ok = false
@@ -361,9 +384,18 @@ struct Validator {
             guard case .object(let o) = instance else { return true }
             var ok = true
             for e in o.uniqueEntries where !names.contains(e.key) {
-                if patterns.contains(where: { $0.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) == .matched }) {
-                    continue
+                var matched = false
+                for regex in patterns {
+                    switch regex.firstMatch(in: e.key, timeLimit: schema.regexTimeLimit) {
+                    case .matched: matched = true
+                    case .notMatched: continue
+                    case .timedOut:
+                        timedOut(node, "additionalProperties", regex, "the property name '\(e.key)'")
+                        return false
+                    }
+                    break
                 }
+                if matched { continue }
                 if track { ann.insertProperty(e.key) }
                 if s.constant == false {
                     fail(node, "additionalProperties", "property '\(e.key)' is not allowed")

@@ -1,3 +1,4 @@
+import CCityCertICU
 import Foundation
 import Synchronization
 
@@ -8,7 +9,10 @@ public final class BoundedRegex: @unchecked Sendable {
     public let source: String
     /// The ICU pattern it was translated to.
     public let icuPattern: String
-    private let regex: NSRegularExpression
+    /// ICU's compiled pattern, through its C API (`CCityCertICU`): unlike NSRegularExpression, it says
+    /// when ICU gave up (its backtracking stack full), which Foundation reported as "no match".
+    private let icu: OpaquePointer
+    private let groups: Int
     /// The automaton for patterns in its subset: the same answers in linear time, no timer needed.
     private let linear: LinearRegex?
 
@@ -18,12 +22,25 @@ public final class BoundedRegex: @unchecked Sendable {
         case timedOut
     }
 
+    public struct SyntaxError: Error, CustomStringConvertible {
+        public let pattern: String
+        public let offset: Int
+        public var description: String { "invalid regular expression '\(pattern)' (at UTF-16 offset \(offset))" }
+    }
+
     public init(icuPattern: String, source: String, linear: LinearRegex? = nil) throws {
         self.source = source
         self.icuPattern = icuPattern
-        self.regex = try NSRegularExpression(pattern: icuPattern, options: [])
+        let utf16 = Array(icuPattern.utf16)
+        var offset: Int32 = -1
+        guard let compiled = utf16.withUnsafeBufferPointer({ cc_icu_regex_open($0.baseAddress, Int32($0.count), &offset) })
+        else { throw SyntaxError(pattern: icuPattern, offset: Int(offset)) }
+        icu = compiled
+        groups = Int(cc_icu_regex_groups(compiled))
         self.linear = linear
     }
+
+    deinit { cc_icu_regex_close(icu) }
 
     /// Whether matches take the linear-time automaton rather than ICU.
     public var isLinear: Bool { linear != nil }
@@ -37,34 +54,15 @@ public final class BoundedRegex: @unchecked Sendable {
         return firstMatch(in: String(decoding: utf8, as: UTF8.self), timeLimit: timeLimit)
     }
 
-    /// Whether the pattern matches somewhere in `subject` (it is anchored if the pattern says so).
+    /// Whether the pattern matches somewhere in `subject` (it is anchored if the pattern says so). ICU
+    /// running out of time, or out of backtracking stack, is `.timedOut`: no answer, never "no match".
     public func firstMatch(in subject: String, timeLimit: Double = BoundedRegex.defaultTimeLimit) -> Outcome {
         if let linear { return linear.matches(subject) ? .matched : .notMatched }
-        let ns = subject as NSString
-        let range = NSRange(location: 0, length: ns.length)
-        let start = DispatchTime.now().uptimeNanoseconds
-        let limit = UInt64(timeLimit * 1_000_000_000)
-        var outcome = Outcome.notMatched
-        regex.enumerateMatches(in: subject, options: [.reportProgress, .reportCompletion], range: range) {
-            match, flags, stop in
-            if match != nil {
-                outcome = .matched
-                stop.pointee = true
-                return
-            }
-            // ICU gave up (its backtracking stack overflowed, or another internal error): not matching
-            // would be a guess, so it counts as a match that did not finish in time.
-            if flags.contains(.internalError) {
-                outcome = .timedOut
-                stop.pointee = true
-                return
-            }
-            if DispatchTime.now().uptimeNanoseconds - start > limit {
-                outcome = .timedOut
-                stop.pointee = true
-            }
+        switch find(subject, timeLimit: timeLimit, capacity: 0).result {
+        case Int32(CC_ICU_MATCHED): return .matched
+        case Int32(CC_ICU_NOT_MATCHED): return .notMatched
+        default: return .timedOut
         }
-        return outcome
     }
 
     /// What looking for the first match's captures gave.
@@ -78,28 +76,32 @@ public final class BoundedRegex: @unchecked Sendable {
 
     /// The captures of the first match, bounded in time like `firstMatch`.
     public func captures(in subject: String, timeLimit: Double = BoundedRegex.defaultTimeLimit) -> Captures {
-        let ns = subject as NSString
-        let start = DispatchTime.now().uptimeNanoseconds
-        let limit = UInt64(timeLimit * 1_000_000_000)
-        var outcome = Captures.notMatched
-        regex.enumerateMatches(
-            in: subject, options: [.reportProgress, .reportCompletion], range: NSRange(location: 0, length: ns.length)
-        ) { match, flags, stop in
-            if let m = match {
-                outcome = .matched(
-                    (0..<m.numberOfRanges).map { i in
-                        let r = m.range(at: i)
-                        return r.location == NSNotFound ? nil : ns.substring(with: r)
-                    })
-                stop.pointee = true
-                return
-            }
-            if flags.contains(.internalError) || DispatchTime.now().uptimeNanoseconds - start > limit {
-                outcome = .timedOut
-                stop.pointee = true
+        let utf16 = Array(subject.utf16)
+        let (result, ranges) = find(subject, utf16: utf16, timeLimit: timeLimit, capacity: groups + 1)
+        switch result {
+        case Int32(CC_ICU_MATCHED):
+            return .matched(
+                (0...groups).map { g in
+                    let (a, b) = (Int(ranges[2 * g]), Int(ranges[2 * g + 1]))
+                    guard a >= 0, b >= a, b <= utf16.count else { return nil }
+                    return String(decoding: utf16[a..<b], as: UTF16.self)
+                })
+        case Int32(CC_ICU_NOT_MATCHED): return .notMatched
+        default: return .timedOut
+        }
+    }
+
+    private func find(_ subject: String, utf16: [UInt16]? = nil, timeLimit: Double, capacity: Int) -> (
+        result: Int32, ranges: [Int32]
+    ) {
+        let text = utf16 ?? Array(subject.utf16)
+        var ranges = [Int32](repeating: -1, count: max(2, 2 * capacity))
+        let result = text.withUnsafeBufferPointer { t in
+            ranges.withUnsafeMutableBufferPointer { r in
+                cc_icu_regex_find(icu, t.baseAddress, Int32(t.count), max(0, timeLimit), r.baseAddress, Int32(capacity))
             }
         }
-        return outcome
+        return (result, ranges)
     }
 }
 

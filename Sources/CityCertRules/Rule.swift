@@ -9,12 +9,18 @@ public struct RuleFinding: Sendable {
     /// Set by cross-document rules: the file and location the finding is about.
     public var file: String?
     public var location: SourceLocation?
+    /// The rule could not judge (a limit of the harness, such as a schema `pattern` that ran out of
+    /// time): the runner reports an error, not a finding against the data.
+    public var isLimit: Bool
 
-    public init(pointer: JSONPointer, message: String, file: String? = nil, location: SourceLocation? = nil) {
+    public init(
+        pointer: JSONPointer, message: String, file: String? = nil, location: SourceLocation? = nil, isLimit: Bool = false
+    ) {
         self.pointer = pointer
         self.message = message
         self.file = file
         self.location = location
+        self.isLimit = isLimit
     }
 }
 

@@ -69,6 +69,10 @@ struct DataCheckRunner {
         }
         for (id, session) in sessions {
             session.finish { f in
+                if f.isLimit {
+                    collector.error("\(f.file ?? ""):\(f.location?.line ?? 0):\(f.location?.column ?? 0): \(id): \(f.message)")
+                    return
+                }
                 collector.add(
                     DataFinding(
                         file: f.file ?? "", line: f.location?.line ?? 0, column: f.location?.column ?? 0,
@@ -212,8 +216,17 @@ struct DataCheckRunner {
             source = projection.source(of:)
         }
         if let s = check.schema, !isValid(s.schema, subject, document, projected: check.projectKeyValues) {
-            for e in s.schema.validate(subject)
-            where (check.schemaKeywords?.contains(e.keyword) ?? true) && !check.schemaIgnore.contains(e.keyword) {
+            for e in s.schema.validate(subject) {
+                if e.isLimit {
+                    // The validator could not judge this document: an error of the harness, never a finding.
+                    let at = locate(source(e.instanceLocation))
+                    collector.error(
+                        "\(file):\(at.line):\(at.column): schema \(s.name) \(e.keywordLocation): \(e.message)")
+                    continue
+                }
+                guard (check.schemaKeywords?.contains(e.keyword) ?? true) && !check.schemaIgnore.contains(e.keyword) else {
+                    continue
+                }
                 report(source(e.instanceLocation), e.message, rule: "schema \(s.name) \(e.keywordLocation)")
             }
         }
@@ -232,7 +245,10 @@ struct DataCheckRunner {
             let ruleDocument = RuleDocument(root: document.root, file: file, locate: locate)
             for (id, session) in sessions {
                 session.visit(ruleDocument) { f in
-                    if let other = f.file, let at = f.location {
+                    if f.isLimit {
+                        let at = f.location ?? locate(f.pointer)
+                        collector.error("\(f.file ?? file):\(at.line):\(at.column): \(id): \(f.message)")
+                    } else if let other = f.file, let at = f.location {
                         collector.add(
                             DataFinding(
                                 file: other, line: at.line, column: at.column, pointer: f.pointer.description,

@@ -314,6 +314,10 @@ struct HTTPStepRunner {
         if let json {
             if let s = e.schema {
                 for err in s.schema.validate(json).prefix(20) {
+                    if err.isLimit {
+                        errors.append("schema \(s.name): \(err.keywordLocation): \(err.message)")
+                        continue
+                    }
                     problems.append(
                         "schema \(s.name): \(err.instanceLocation.description.isEmpty ? "/" : err.instanceLocation.description): \(err.message)"
                     )

@@ -10,7 +10,9 @@ struct JSONCommand: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate JSON files against a JSON Schema: exit 0 valid, 1 invalid, 2 schema invalid.")
+            abstract:
+                "Validate JSON files against a JSON Schema: exit 0 valid, 1 invalid, 2 schema invalid or a document not judged (a limit)."
+        )
 
         @Option(name: .customLong("schema"), help: "The schema file.") var schema: String
         @Option(
@@ -80,6 +82,7 @@ struct JSONCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             var invalid = 0
+            var undecided = 0
             for file in files {
                 let lines = JSONCommand.isJSONLines(file)
                 let reader = JSONStreamReader()
@@ -88,29 +91,38 @@ struct JSONCommand: ParsableCommand {
                 // only when that does not say "valid" is the tree built, and its validator's output is
                 // the verdict.
                 let parsers = (0..<max(jobs, 1)).map { _ in TapeParserSlot(options: reader.options) }
-                let check: @Sendable (Int, JSONLine) -> (invalid: Bool, lines: [String]) = { slot, line in
+                let check: @Sendable (Int, JSONLine) -> Verdict = { slot, line in
                     let compiled = compiled[min(slot, compiled.count - 1)]
+                    if let n = line.oversized {
+                        let e = reader.oversizedError(n, line.origin)
+                        return Verdict(.undecided, ["\(file):\(e.location): error: \(e.message)"])
+                    }
                     let tape: JSONTape
                     do throws(JSONParseError) {
                         tape = try parsers[slot].parser.parse(line.bytes, origin: line.origin)
                     } catch {
-                        return (true, ["\(file):\(error.location): not valid JSON: \(error.message)"])
+                        // A parser limit (nesting, string or number size) is the harness's, not the data's.
+                        if error.isLimit { return Verdict(.undecided, ["\(file):\(error.location): error: \(error.message)"]) }
+                        return Verdict(.invalid, ["\(file):\(error.location): not valid JSON: \(error.message)"])
                     }
-                    if compiled.isValid(tape: tape) == true { return (false, []) }
+                    if compiled.isValid(tape: tape) == true { return Verdict(.valid, []) }
                     let doc = JSONDocument(tape: tape)
-                    if compiled.isValid(doc.root) { return (false, []) }
+                    if compiled.isValid(doc.root) { return Verdict(.valid, []) }
                     let errors = compiled.validate(doc.root)
-                    return (
-                        !errors.isEmpty,
-                        errors.map { e in
-                            let loc = doc.location(of: e.instanceLocation) ?? line.origin
-                            return
-                                "\(file):\(loc): \(e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description): \(e.message) [\(e.keywordLocation)]"
-                        }
-                    )
+                    let shown = errors.map { e in
+                        let loc = doc.location(of: e.instanceLocation) ?? line.origin
+                        let pointer = e.instanceLocation.description.isEmpty ? "/" : e.instanceLocation.description
+                        return "\(file):\(loc): \(e.isLimit ? "error: " : "")\(pointer): \(e.message) [\(e.keywordLocation)]"
+                    }
+                    if errors.contains(where: \.isLimit) { return Verdict(.undecided, shown) }
+                    return Verdict(errors.isEmpty ? .valid : .invalid, shown)
                 }
-                let emit: ((invalid: Bool, lines: [String])) -> Void = { result in
-                    if result.invalid { invalid += 1 }
+                let emit: (Verdict) -> Void = { result in
+                    switch result.kind {
+                    case .invalid: invalid += 1
+                    case .undecided: undecided += 1
+                    case .valid: break
+                    }
                     for line in result.lines { print(line) }
                 }
                 do {
@@ -127,10 +139,16 @@ struct JSONCommand: ParsableCommand {
                     throw ExitCode(2)
                 }
             }
+            // A document a limit kept from being judged is neither valid nor invalid: invalid ones decide
+            // (exit 1), else the undecided ones make the answer an error (exit 2).
+            if undecided > 0 {
+                print("\(undecided) document(s) not judged (a limit of citycert, named above)")
+            }
             if invalid > 0 {
                 print("\(invalid) invalid document(s)")
                 throw ExitCode(1)
             }
+            if undecided > 0 { throw ExitCode(2) }
             print("valid")
         }
     }
@@ -178,6 +196,17 @@ struct JSONCommand: ParsableCommand {
     }
 
     static func isJSONLines(_ file: String) -> Bool { file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") }
+
+    /// One document's answer and the lines printed for it.
+    struct Verdict: Sendable {
+        enum Kind: Sendable { case valid, invalid, undecided }
+        let kind: Kind
+        let lines: [String]
+        init(_ kind: Kind, _ lines: [String]) {
+            self.kind = kind
+            self.lines = lines
+        }
+    }
 
     /// A tape parser for one worker slot: `forEachRawLine(path:jobs:…)` never runs two batches on one
     /// slot at once, so each parser is used by one thread at a time and keeps its buffers between lines.

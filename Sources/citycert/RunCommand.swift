@@ -137,7 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         // signal ends the process at once.
         let interruption = Interruption()
         options.interruption = interruption
-        let signalSources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+        let signalSources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {

@@ -92,13 +92,39 @@ import Testing
         #expect(folder.stderr.contains("cannot read \(dir): Is a directory"), "\(folder.stderr)")
     }
 
-    /// A schema that refers to itself without consuming the instance: invalid with the recursion error.
+    /// A schema that refers to itself without consuming the instance: the recursion limit leaves the
+    /// document not judged (exit 2; it was exit 1, "invalid", which blamed the document for the schema's loop).
     @Test func selfReferencingSchemaIsAnError() throws {
         let dir = try folder(["s.json": ##"{"allOf": [{"$ref": "#"}]}"##, "i.json": "1"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try CityCertBinary.run(["json", "validate", "--schema", dir + "/s.json", dir + "/i.json"])
-        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stdout.contains("schema recursion deeper than"))
+    }
+
+    /// A record the validator cannot judge (a `pattern` that runs out of time, a record nested past the
+    /// parser's limit) is neither valid nor invalid: it is named, the other records are judged, and the
+    /// exit code is 2 (it was exit 1, "not valid JSON" or "does not match"); an invalid record still decides exit 1.
+    @Test func recordsALimitKeptFromBeingJudgedExitTwo() throws {
+        let hostile = String(repeating: "a", count: 40_000) + "!"
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        let dir = try folder([
+            "s.json": #"{"properties": {"id": {"pattern": "^(?=a)(a+)+$"}}}"#,
+            "a.jsonl": "{\"id\": \"\(hostile)\"}\n\(deep)\n{\"id\": \"aaa\"}\n",
+            "b.jsonl": "{\"id\": \"\(hostile)\"}\n{\"id\": \"b\"}\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = try CityCertBinary.run(["json", "validate", "--schema", dir + "/s.json", dir + "/a.jsonl"])
+        #expect(a.status == 2, "\(a.stdout)")
+        #expect(a.stdout.contains("\(dir)/a.jsonl:1:"), "\(a.stdout)")
+        #expect(a.stdout.contains("catastrophic backtracking"), "\(a.stdout)")
+        #expect(a.stdout.contains("\(dir)/a.jsonl:2:"), "\(a.stdout)")
+        #expect(!a.stdout.contains("not valid JSON"), "\(a.stdout)")
+        #expect(a.stdout.contains("2 document(s) not judged"), "\(a.stdout)")
+        let b = try CityCertBinary.run(["json", "validate", "--schema", dir + "/s.json", dir + "/b.jsonl"])
+        #expect(b.status == 1, "\(b.stdout)")
+        #expect(b.stdout.contains("1 document(s) not judged"), "\(b.stdout)")
+        #expect(b.stdout.hasSuffix("1 invalid document(s)\n"), "\(b.stdout)")
     }
 
     @Test func queryPrintsNormalizedPaths() throws {

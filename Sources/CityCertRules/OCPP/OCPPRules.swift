@@ -186,7 +186,7 @@ struct OCPPPayloadSchema: DataRule {
                 for e in schema.validate(payload) {
                     var p = JSONPointer.root.appending(index)
                     for t in e.instanceLocation.tokens { p = p.appending(t) }
-                    report(RuleFinding(pointer: p, message: "\(file): \(e.message)"))
+                    report(RuleFinding(pointer: p, message: "\(file): \(e.message)", isLimit: e.isLimit))
                 }
             }
             switch frame {
