@@ -27,10 +27,14 @@ public struct HTTPRequest: Sendable, Equatable {
     public var connectTimeout: Double
     public var totalTimeout: Double
     public var redirects: RedirectPolicy
+    /// Header names (lowercased) the step lets follow a redirect to another origin, besides the content
+    /// negotiation headers; a credential header is never among them (the profile loader refuses it).
+    public var keepAcrossOrigins: Set<String> = []
 
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-        connectTimeout: Double = 10, totalTimeout: Double = 30, redirects: RedirectPolicy = .none
+        connectTimeout: Double = 10, totalTimeout: Double = 30, redirects: RedirectPolicy = .none,
+        keepAcrossOrigins: Set<String> = []
     ) {
         self.method = method
         self.url = url
@@ -39,6 +43,7 @@ public struct HTTPRequest: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
         self.redirects = redirects
+        self.keepAcrossOrigins = keepAcrossOrigins
     }
 
     public static func == (a: HTTPRequest, b: HTTPRequest) -> Bool {

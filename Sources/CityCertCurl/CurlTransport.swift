@@ -48,9 +48,21 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 )
             }
             if !sameOrigin {
-                // Nothing the profile set follows a redirect to another origin but content negotiation: any
-                // other header may carry a credential under a name no list knows (X-Token, Api-Key, …).
-                current.headers.removeAll { !Self.headersKeptAcrossOrigins.contains($0.name.lowercased()) }
+                // A 307/308 resends the method and the body: to another origin that would hand it whatever
+                // the body holds (a password, a token); refused rather than sent.
+                if (response.status == 307 || response.status == 308), let body = current.body, !body.isEmpty {
+                    throw TransportError(
+                        .redirectRefused,
+                        "\(response.status) redirect from \(current.url) to \(next.absoluteString) leaves the origin and would resend the request body there; refused"
+                    )
+                }
+                // Nothing the profile set follows a redirect to another origin but content negotiation and
+                // what the step names in redirect_headers: any other header may carry a credential under a
+                // name no list knows (X-Token, Api-Key, …).
+                current.headers.removeAll {
+                    let name = $0.name.lowercased()
+                    return !Self.headersKeptAcrossOrigins.contains(name) && !request.keepAcrossOrigins.contains(name)
+                }
             }
             hops += 1
             if hops > settings.maxRedirects {

@@ -89,7 +89,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch (view.kind(i), value) {
         case (.object, .object(let o)):
             guard view.count(i) == o.count else { return "\(at): tape has \(view.count(i)) members, tree \(o.count)" }
-            for (k, v) in o {
+            // With duplicate keys both sides see the last occurrence (as ECMAScript's JSON.parse does).
+            for (k, v) in o.uniqueEntries {
                 guard let m = view.member(i, k) else { return "\(at)/\(k): member missing from the tape" }
                 if let p = agree(view, m, v, at + "/" + k) { return p }
             }

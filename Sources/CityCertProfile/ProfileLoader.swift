@@ -12,6 +12,11 @@ import Foundation
 public struct ProfileLoader {
     /// The profile format versions this loader reads.
     public static let formatVersions = [1]
+    /// Headers whose values are credentials (shown as `***` in reports, never sent to another origin).
+    public static let credentialHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey", "x-auth-token",
+        "x-token", "x-access-token", "x-csrf-token",
+    ]
 
     public init() {}
 
@@ -452,7 +457,8 @@ struct Builder {
         let m = try node.mapping(
             "a step",
             allowed: [
-                "name", "request", "await_notification", "expect", "capture", "eventually", "timeout", "redirects", "writes",
+                "name", "request", "await_notification", "expect", "capture", "eventually", "timeout", "redirects",
+                "redirect_headers", "writes",
             ])
         if let a = m["await_notification"] {
             return try awaitStep(node, m, a, index: index)
@@ -484,6 +490,21 @@ struct Builder {
             let s = try r.string("redirects")
             guard let p = RedirectPolicy(rawValue: s) else { throw r.error("redirects must be none, same-origin or any") }
             redirects = p
+        }
+        var redirectHeaders: Set<String> = []
+        if let r = m["redirect_headers"] {
+            for item in try r.sequence("redirect_headers") {
+                let name = try item.string("redirect_headers")
+                guard !ProfileLoader.credentialHeaders.contains(name.lowercased()) else {
+                    throw item.error(
+                        "\(name) carries a credential: it never follows a redirect to another origin",
+                        hint: "send it in a step to the other origin itself")
+                }
+                redirectHeaders.insert(name.lowercased())
+            }
+            guard redirects == .any else {
+                throw r.error("redirect_headers only matter with redirects: any (a redirect to another origin)")
+            }
         }
         let writes = try m["writes"]?.bool("writes") ?? !["GET", "HEAD", "OPTIONS"].contains(method)
         let expect = try m["expect"].map { try expectations($0) } ?? Expectations()
@@ -517,12 +538,14 @@ struct Builder {
             )
         }
         for c in captures { known.insert(c.variable) }
-        return HTTPStep(
+        var step = HTTPStep(
             name: try m["name"]?.string("name") ?? "step \(index + 1)", method: method, url: url,
             headers: try request["headers"].map { try templates($0, "headers") } ?? [],
             query: try request["query"].map { try templates($0, "query") } ?? [], body: body, connectTimeout: connect,
             totalTimeout: total, redirects: redirects,
             writes: writes, expect: expect, captures: captures, eventually: eventually, mark: node.mark)
+        step.redirectHeaders = redirectHeaders
+        return step
     }
 
     func capture(_ variable: String, _ spec: YNode) throws -> Capture {

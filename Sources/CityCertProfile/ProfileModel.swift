@@ -160,6 +160,8 @@ public struct HTTPStep: Sendable {
     public let connectTimeout: Double?
     public let totalTimeout: Double?
     public let redirects: RedirectPolicy
+    /// Headers (lowercased names) the step lets follow a redirect to another origin (`redirect_headers`).
+    public var redirectHeaders: Set<String> = []
     public let writes: Bool
     public let expect: Expectations
     public let captures: [Capture]

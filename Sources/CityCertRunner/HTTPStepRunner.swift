@@ -17,10 +17,7 @@ struct HTTPStepRunner {
     static let excerptLimit = 2048
     /// Headers whose values are credentials: shown as `***` wherever a header is reported, and their values
     /// (as sent) redacted from every other output of the run, in every encoding.
-    static let sensitiveHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey", "x-auth-token",
-        "x-token", "x-access-token", "x-csrf-token",
-    ]
+    static let sensitiveHeaders = ProfileLoader.credentialHeaders
 
     /// Learns the credential values of a request's headers as secrets: the whole value and, after an auth
     /// scheme (`Bearer abc`), the credential alone; for cookies, each cookie's value.
@@ -110,10 +107,47 @@ struct HTTPStepRunner {
             setContentType(type)
         case nil: break
         }
+        try checkCredentialOrigin(url: url, template: step.url, headers: headers, body: body)
         return HTTPRequest(
             method: step.method, url: url, headers: headers, body: body,
             connectTimeout: step.connectTimeout ?? options.connectTimeout ?? profile.defaults.connectTimeout,
-            totalTimeout: step.totalTimeout ?? options.totalTimeout ?? profile.defaults.totalTimeout, redirects: step.redirects)
+            totalTimeout: step.totalTimeout ?? options.totalTimeout ?? profile.defaults.totalTimeout, redirects: step.redirects,
+            keepAcrossOrigins: step.redirectHeaders)
+    }
+
+    /// The origins the run was pointed at: those of the inputs that are http(s) URLs.
+    var declaredOrigins: Set<String> {
+        Set(options.inputs.values.compactMap { Self.origin(of: $0) })
+    }
+
+    static func origin(of url: String) -> String? {
+        guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = u.host?.lowercased()
+        else { return nil }
+        return "\(scheme)://\(host):\(u.port ?? (scheme == "https" ? 443 : 80))"
+    }
+
+    /// A URL built from variables (a link captured from a response, say) may lead to an origin no input
+    /// names: a request that carries credentials (a credential header, or a secret in a header or the
+    /// body) is not sent there. A URL written literally in the profile is the author's choice.
+    func checkCredentialOrigin(url: String, template: Template, headers: [(name: String, value: String)], body: [UInt8]?)
+        throws(TransportError)
+    {
+        guard !template.variables.isEmpty, let origin = Self.origin(of: url) else { return }
+        let declared = declaredOrigins
+        guard !declared.isEmpty, !declared.contains(origin) else { return }
+        var carried: [String] = []
+        for h in headers where Self.sensitiveHeaders.contains(h.name.lowercased()) || variables.redact(h.value) != h.value {
+            carried.append(h.name)
+        }
+        if let body, let text = String(validating: body, as: UTF8.self), variables.redact(text) != text {
+            carried.append("the body")
+        }
+        guard !carried.isEmpty else { return }
+        throw TransportError(
+            .invalidRequest,
+            "the URL (from {{\(template.variables.joined(separator: "}}, {{"))}}) leads to \(origin), an origin no input names; "
+                + "the request carries credentials (\(carried.joined(separator: ", "))), which are not sent there")
     }
 
     func run(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome) {

@@ -139,6 +139,37 @@ import Testing
         ]
         let stripped = try await t.send(withAuth)
         #expect(String(decoding: stripped.body, as: UTF8.self) == #"{"headers": "accept,content-type"}"#)
+        // A header the step names in redirect_headers follows; the others still do not.
+        var optedIn = withAuth
+        optedIn.headers.append(("X-Trace", "t1"))
+        optedIn.keepAcrossOrigins = ["x-trace"]
+        let kept = try await t.send(optedIn)
+        #expect(String(decoding: kept.body, as: UTF8.self) == #"{"headers": "accept,content-type,x-trace"}"#)
+    }
+
+    /// A 307/308 resends the body: to another origin that is refused (a body with a password reached it);
+    /// within the origin it is followed with the body.
+    @Test(arguments: [307, 308]) func bodyNeverFollowsARedirectToAnotherOrigin(status: Int) async throws {
+        let other = try LoopbackServer { r in .json("{\"got\": \(r.body.count)}") }
+        defer { other.stop() }
+        let s = try LoopbackServer { r in
+            if r.path == "/away" { return .respond(status: status, headers: [("Location", other.baseURL + "/in")], body: []) }
+            if r.path == "/here" { return .respond(status: status, headers: [("Location", "/in")], body: []) }
+            return .json("{\"got\": \(r.body.count)}")
+        }
+        defer { s.stop() }
+        let t = CurlTransport()
+        var away = request(s.baseURL + "/away", redirects: .any)
+        away.method = "POST"
+        away.body = Array(#"{"password": "hunter22"}"#.utf8)
+        let refused = await #expect(throws: TransportError.self) { try await t.send(away) }
+        #expect(refused?.kind == .redirectRefused)
+        #expect(refused?.description.contains("would resend the request body") == true, "\(String(describing: refused))")
+        #expect(other.requestsServed == 0)
+        var here = away
+        here.url = s.baseURL + "/here"
+        let followed = try await t.send(here)
+        #expect(String(decoding: followed.body, as: UTF8.self) == #"{"got": 24}"#)
     }
 
     @Test func concurrentTransfers() async throws {

@@ -35,5 +35,8 @@ import Testing
         let different = FuzzTarget.agreementProblem(tape: #"{"a": [1, 2]}"#, tree: #"{"a": [1, 3]}"#)
         #expect(different != nil)
         #expect(FuzzTarget.agreementProblem(tape: #"{"a": [1, 2]}"#, tree: #"{"a": [1, 2]}"#) == nil)
+        for text in [#"{"a": "x\"y"}"#, #"{"a": "…"}"#, #"{"a": "x\"…"}"#, #"["x\"…", "x\"y…z\"w"]"#, #"{"a": 1, "a": "x\"…"}"#] {
+            #expect(FuzzTarget.agreementProblem(tape: text, tree: text) == nil, "\(text)")
+        }
     }
 }

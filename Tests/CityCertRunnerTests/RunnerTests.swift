@@ -39,6 +39,35 @@ import Testing
         #expect(!report.conformant)
     }
 
+    /// A URL built from a captured link may lead to an origin no input names: a request carrying
+    /// credentials is not sent there (an error naming the origin); one without credentials is (issue 15).
+    @Test func credentialsAreNotSentToAnOriginNoInputNames() async throws {
+        let other = try LoopbackServer { r in .json("{\"auth\": \"\(r.header("Authorization") ?? "none")\"}") }
+        defer { other.stop() }
+        let server = try LoopbackServer { _ in .json("{\"link\": \"\(other.baseURL)/thing\"}") }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {link: {jsonpath: $.link}}}, {request: {url: "{{link}}", headers: {Authorization: "Bearer {{token}}"}}, expect: {status: 200}}]}}]}
+              - {id: B, title: b, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {link: {jsonpath: $.link}}}, {request: {url: "{{link}}"}, expect: {assert: [{path: $.auth, equals: none}]}}]}}]}
+            """, inputs: "inputs: {base_url: {}, token: {secret: true}}")
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL, "token": "t0ken-value"]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.error, .passed])
+        let message = report.requirements[0].checks.first?.message ?? ""
+        #expect(message.contains("an origin no input names"), "\(message)")
+        #expect(message.contains("Authorization"), "\(message)")
+        #expect(other.requestsServed == 1, "only B's request, without credentials, reached the other origin")
+        // A credential header cannot be opted in to follow a redirect to another origin.
+        #expect(throws: ProfileError.self) {
+            try self.profile(
+                """
+                  - {id: C, title: c, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, redirects: any, redirect_headers: [Authorization], expect: {status: 200}}]}}]}
+                """)
+        }
+    }
+
     @Test func parallelRunKeepsOrderAndDependencies() async throws {
         let server = try LoopbackServer { r in
             if r.method == "POST" { return .json("{\"id\": \"x1\"}", status: 201) }
