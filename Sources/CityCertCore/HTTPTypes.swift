@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a redirect may do: citycert never follows one unless the step allows it.
 public enum RedirectPolicy: String, Sendable, Codable {
     case none
@@ -8,6 +10,9 @@ public enum RedirectPolicy: String, Sendable, Codable {
 
 /// TLS and network settings of a run (CLI flags), applied to every request.
 public struct TransportSettings: Sendable, Equatable {
+    /// When raised, transfers in flight end at once (libcurl's progress callback, within a second) with
+    /// an `interrupted` error: a second Ctrl-C does not wait for a slow server.
+    public var abort: AbortFlag?
     public var insecure = false
     public var caBundle: String?
     public var clientCertificate: String?
@@ -16,6 +21,15 @@ public struct TransportSettings: Sendable, Equatable {
     public var maxBodyBytes = 16 << 20
     public var maxRedirects = 10
     public init() {}
+}
+
+/// A flag that ends transfers in flight once raised (compared by identity).
+public final class AbortFlag: Sendable, Equatable {
+    private let raised = Mutex(false)
+    public init() {}
+    public func raise() { raised.withLock { $0 = true } }
+    public var isRaised: Bool { raised.withLock { $0 } }
+    public static func == (a: AbortFlag, b: AbortFlag) -> Bool { a === b }
 }
 
 /// An HTTP request as the runner builds it.
@@ -106,7 +120,7 @@ public struct HTTPResponse: Sendable {
 public struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Codable {
         case connect, timeout, tls, bodyTooLarge = "body-too-large", redirectRefused = "redirect-refused", protocolError =
-            "protocol", invalidRequest = "invalid-request", other
+            "protocol", invalidRequest = "invalid-request", interrupted, other
     }
     public let kind: Kind
     public let message: String

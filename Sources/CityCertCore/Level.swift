@@ -26,12 +26,14 @@ public enum Outcome: String, Sendable, Codable, CaseIterable {
     case notApplicable = "not-applicable"
 
     /// Combines check outcomes into a requirement outcome: any failure fails, else any error errs,
-    /// else passed if anything passed, else skipped if anything was skipped, else not applicable.
+    /// else skipped if anything could not run, else passed if anything passed, else not applicable.
     public static func combine(_ outcomes: [Outcome]) -> Outcome {
         if outcomes.contains(.failed) { return .failed }
         if outcomes.contains(.error) { return .error }
-        if outcomes.contains(.passed) { return .passed }
+        // A check that could not run leaves the requirement unjudged, whatever the others said: [passed,
+        // skipped] was passed.
         if outcomes.contains(.skipped) || outcomes.isEmpty { return .skipped }
+        if outcomes.contains(.passed) { return .passed }
         return .notApplicable
     }
 }

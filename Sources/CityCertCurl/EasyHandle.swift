@@ -9,6 +9,9 @@ final class TransferBox {
     var body: [UInt8] = []
     let limit: Int
     var exceeded = false
+    /// Set for the transfer: when raised, the progress callback ends it.
+    var abort: AbortFlag?
+    var aborted = false
 
     init(limit: Int) { self.limit = limit }
 
@@ -17,6 +20,7 @@ final class TransferBox {
         headers = []
         body = []
         exceeded = false
+        aborted = false
     }
 }
 
@@ -61,6 +65,16 @@ private let headerCallback: citycert_curl_data_cb = { ptr, size, count, userdata
             ))
     }
     return n
+}
+
+/// libcurl calls this about once a second (and on every read or write): a raised abort flag ends the transfer.
+private let progressCallback: citycert_curl_xferinfo_cb = { userdata, _, _, _, _ in
+    let box = Unmanaged<TransferBox>.fromOpaque(userdata!).takeUnretainedValue()
+    if box.abort?.isRaised == true {
+        box.aborted = true
+        return 1  // CURLE_ABORTED_BY_CALLBACK
+    }
+    return 0
 }
 
 /// Process-wide libcurl initialization, done once.
@@ -178,6 +192,14 @@ final class EasyHandle {
         _ = citycert_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque)
         _ = citycert_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
         _ = citycert_setopt_pointer(handle, CURLOPT_HEADERDATA, opaque)
+        if let abort = settings.abort {
+            box.abort = abort
+            _ = citycert_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            _ = citycert_setopt_xferinfo(handle, progressCallback)
+            _ = citycert_setopt_pointer(handle, CURLOPT_XFERINFODATA, opaque)
+        } else {
+            box.abort = nil
+        }
 
     }
 
@@ -218,6 +240,8 @@ final class EasyHandle {
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         switch code {
+        case CURLE_ABORTED_BY_CALLBACK where box.aborted:
+            return TransportError(.interrupted, "ended by a second interruption (the transfer was in flight)")
         case CURLE_WRITE_ERROR where box.exceeded:
             return TransportError(.bodyTooLarge, "response body exceeds the limit of \(box.limit) bytes")
         case CURLE_OPERATION_TIMEDOUT:

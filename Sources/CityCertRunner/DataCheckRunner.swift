@@ -50,22 +50,34 @@ struct DataCheckRunner {
         let collector = Collector(limit: options.maxFindingsPerCheck)
         let sessions = check.rules.map { (id: $0.id, session: $0.rule.makeSession()) }
         let jobs = max(1, options.jobs)
+        // An interruption stops the walk between files: no new file is started.
+        let interrupted = { options.interruption?.isInterrupted == true }
+        var started = 0
         if jobs == 1 || files.count == 1 {
-            for f in files { scan(f, collector, sessions) }
+            for f in files {
+                if interrupted() { break }
+                started += 1
+                scan(f, collector, sessions)
+            }
         } else {
             await withTaskGroup(of: Void.self) { group in
-                var next = 0
-                for _ in 0..<min(jobs, files.count) {
-                    let f = files[next]
-                    next += 1
+                for _ in 0..<min(jobs, files.count) where !interrupted() {
+                    let f = files[started]
+                    started += 1
                     group.addTask { scan(f, collector, sessions) }
                 }
-                while await group.next() != nil, next < files.count {
-                    let f = files[next]
-                    next += 1
+                while await group.next() != nil, started < files.count, !interrupted() {
+                    let f = files[started]
+                    started += 1
                     group.addTask { scan(f, collector, sessions) }
                 }
             }
+        }
+        if started < files.count, let signal = options.interruption?.signalName {
+            // Cut short: what was read is not a verdict on the files (a finding may be in one not read).
+            return CheckResult(
+                name: check.name, outcome: .skipped,
+                message: "cut short by \(signal) after \(started) of \(files.count) file(s); not judged", evidence: [])
         }
         for (id, session) in sessions {
             session.finish { f in

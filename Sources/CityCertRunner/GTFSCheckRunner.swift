@@ -87,7 +87,13 @@ struct GTFSCheckRunner {
         var total = 0
         var errors: [String] = []
         var dropped = 0
-        for feed in feeds {
+        for (index, feed) in feeds.enumerated() {
+            if let signal = options.interruption?.signalName {
+                // No new feed is validated once interrupted (one in progress runs to its end).
+                return CheckResult(
+                    name: check.name, outcome: .skipped,
+                    message: "cut short by \(signal) after \(index) of \(feeds.count) feed(s); not judged", evidence: [])
+            }
             coverage?.recordFeed(feed)
             let result = await cache.result(feed: feed, check: check)
             if let fatal = result.fatal {

@@ -108,11 +108,12 @@ struct HTTPStepRunner {
         case nil: break
         }
         try checkCredentialOrigin(url: url, template: step.url, headers: headers, body: body)
+        let cap = options.timeoutCap ?? .infinity
         return HTTPRequest(
             method: step.method, url: url, headers: headers, body: body,
-            connectTimeout: step.connectTimeout ?? options.connectTimeout ?? profile.defaults.connectTimeout,
-            totalTimeout: step.totalTimeout ?? options.totalTimeout ?? profile.defaults.totalTimeout, redirects: step.redirects,
-            keepAcrossOrigins: step.redirectHeaders)
+            connectTimeout: min(cap, step.connectTimeout ?? options.connectTimeout ?? profile.defaults.connectTimeout),
+            totalTimeout: min(cap, step.totalTimeout ?? options.totalTimeout ?? profile.defaults.totalTimeout),
+            redirects: step.redirects, keepAcrossOrigins: step.redirectHeaders)
     }
 
     /// The origins the run was pointed at: those of the inputs that are http(s) URLs.
@@ -261,7 +262,8 @@ struct HTTPStepRunner {
             response = try await transport.send(request)
         } catch {
             exchange.problems.append(variables.redact("transport \(error.description)"))
-            return (exchange, .error, [])
+            // Cut short by a second interruption: nothing was judged, the step did not run to its end.
+            return (exchange, error.kind == .interrupted ? .skipped : .error, [])
         }
         exchange.status = response.status
         Self.learnSecrets(from: response.headers.filter { $0.name.lowercased() == "set-cookie" }, into: variables)

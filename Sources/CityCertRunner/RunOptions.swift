@@ -74,6 +74,9 @@ public struct RunOptions: Sendable {
     public var interruption: Interruption?
     /// How long the cleanup may take in all once the run was interrupted, in seconds.
     public var cleanupBound: Double = 30
+    /// An upper bound on every request's connect and total timeouts (set for the cleanup after an
+    /// interruption: what is left of `cleanupBound`).
+    var timeoutCap: Double?
     /// Treat every data document as this entity model (instead of reading its `type`).
     public var model: String?
     /// Treat every data document as this representation (instead of detecting it from its shape).

@@ -328,9 +328,7 @@ public struct Runner: Sendable {
             }
         }
         // A requirement the interruption cut short was not judged whole: skipped, whatever its other checks said.
-        if let signal = options.interruption?.signalName,
-            checks.contains(where: { $0.outcome == .skipped && $0.message?.contains("interrupted") == true })
-        {
+        if let signal = options.interruption?.signalName, checks.contains(where: { $0.outcome == .skipped }) {
             return result(.skipped, "not run to its end: the run was interrupted (\(signal))", checks)
         }
         let outcome = Outcome.combine(checks.map(\.outcome))
@@ -375,7 +373,14 @@ public struct Runner: Sendable {
             }
             // A cleanup step whose variables were never captured has nothing to delete.
             if step.url.variables.contains(where: { variables.value($0) == nil }) { continue }
-            let (exchange, outcome) = await runner.run(step)
+            var stepRunner = runner
+            if options.interruption?.isInterrupted == true {
+                // Each request gets at most what is left of the bound.
+                var capped = options
+                capped.timeoutCap = max(0.001, options.cleanupBound - Date().timeIntervalSince(start))
+                stepRunner = HTTPStepRunner(profile: profile, transport: transport, variables: variables, options: capped)
+            }
+            let (exchange, outcome) = await stepRunner.run(step)
             if outcome != .passed {
                 leftovers.append("\(exchange.method) \(exchange.url): " + exchange.problems.joined(separator: "; "))
             }

@@ -118,6 +118,9 @@ struct RunCommand: AsyncParsableCommand {
         settings.clientKey = clientKey
         settings.proxy = proxy
         settings.maxBodyBytes = maxBody
+        // A second signal ends the transfers in flight too (a slow server must not hold the exit).
+        let abort = AbortFlag()
+        settings.abort = abort
         // A profile that awaits notifications gets a receiver for the length of the run.
         var receiver: NotificationReceiver?
         if let spec = loaded.receiver, !listOnly {
@@ -132,9 +135,9 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         defer { receiver?.stop() }
-        // SIGINT / SIGTERM: no new request starts, the cleanup runs (30 s at most; a second signal skips it),
-        // the reports are written, marked interrupted, and the exit code is 128 + the signal. A third
-        // signal ends the process at once.
+        // SIGINT / SIGTERM: no new request starts, the cleanup runs (30 s at most; a second signal skips it
+        // and ends the transfers in flight), the reports are written, marked interrupted, and the exit code
+        // is 128 + the signal. A third signal ends the process at once.
         let interruption = Interruption()
         options.interruption = interruption
         let signalSources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
@@ -142,6 +145,7 @@ struct RunCommand: AsyncParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 let count = interruption.interrupt(signal: sig, times: Int(source.data))
+                if count >= 2 { abort.raise() }
                 if count >= 3 && !interruption.isWritingReports { _exit(128 + sig) }
                 warn(
                     count == 1

@@ -17,7 +17,9 @@ import Testing
     @Test func outcomesCombineFailureFirst() {
         #expect(Outcome.combine([.passed, .error, .failed]) == .failed)
         #expect(Outcome.combine([.passed, .error]) == .error)
-        #expect(Outcome.combine([.skipped, .passed]) == .passed)
+        // A check that could not run leaves the requirement unjudged (it was passed).
+        #expect(Outcome.combine([.skipped, .passed]) == .skipped)
+        #expect(Outcome.combine([.notApplicable, .passed]) == .passed)
         #expect(Outcome.combine([.skipped]) == .skipped)
         #expect(Outcome.combine([]) == .skipped)
     }

@@ -55,4 +55,53 @@ import Testing
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["err.txt", "out.txt", "profile.yaml", "r.json"])
     }
+
+    /// A second signal ends the transfer in flight (it waited for the request's own 50 s timeout) and skips
+    /// the cleanup; the requirement it cut short is `skipped`, not judged on half an exchange.
+    @Test func aSecondSignalEndsTheTransferInFlight() throws {
+        let seen = Mutex<[String]>([])
+        let server = try LoopbackServer { r in
+            seen.withLock { $0.append("\(r.method) \(r.path)") }
+            return .hang(seconds: 60)
+        }
+        defer { server.stop() }
+        let dir = NSTemporaryDirectory() + "citycert-interrupt2-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let profile = """
+            citycert: 1
+            id: interrupt2
+            title: I
+            version: "1"
+            standard: {name: S, version: "1"}
+            inputs: {base_url: {}}
+            requirements:
+              - {id: R1, title: r, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/hang"}, timeout: {total: 50s}, expect: {status: 200}}]}}]}
+            cleanup:
+              - request: {method: DELETE, url: "{{base_url}}/cleanup"}
+                expect: {status: 200}
+            """
+        try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
+        let start = Date()
+        let pid = try Subprocess.spawn(
+            CityCertBinary.path,
+            ["run", dir + "/profile.yaml", "--input", "base_url=\(server.baseURL)", "--report-json", dir + "/r.json"],
+            stdout: dir + "/out.txt", stderr: dir + "/err.txt")
+        while seen.withLock({ $0.isEmpty }) && Date().timeIntervalSince(start) < 60 { usleep(10_000) }
+        kill(pid, SIGINT)
+        usleep(500_000)
+        let second = Date()
+        kill(pid, SIGINT)
+        let status = Subprocess.wait(pid, timeout: 60)
+        #expect(status == 130)
+        #expect(Date().timeIntervalSince(second) < 10, "the transfer in flight held the exit")
+        #expect(seen.withLock { $0 } == ["GET /hang"], "the cleanup was skipped")
+        let report = try JSONValue.parse(bytes: Repository.read(URL(fileURLWithPath: dir + "/r.json")))
+        guard case .array(let requirements)? = report["requirements"], let r1 = requirements.first else {
+            Issue.record("no requirement in the report")
+            return
+        }
+        #expect(r1["outcome"] == .string("skipped"), "\(JSONSerializer.string(r1))")
+        #expect(report["interrupted"] == .string("SIGINT"))
+    }
 }

@@ -68,6 +68,69 @@ import Testing
         }
     }
 
+    /// After an interruption the cleanup's requests get at most what is left of its bound: a cleanup step
+    /// whose own timeout is 60 s against a server that never answers ends with the bound (here 2 s).
+    @Test func anInterruptedCleanupIsBoundedPerRequest() async throws {
+        let server = try LoopbackServer { _ in .hang(seconds: 60) }
+        defer { server.stop() }
+        let p = try ProfileLoader().load(
+            text: """
+                citycert: 1
+                id: t
+                title: T
+                version: "1"
+                standard: {name: S, version: "1"}
+                inputs: {base_url: {}}
+                requirements:
+                  - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/a"}, expect: {status: 200}}]}}]}
+                cleanup:
+                  - request: {method: DELETE, url: "{{base_url}}/cleanup"}
+                    timeout: {total: 60s}
+                    expect: {status: 200}
+                """, file: Repository.fixture("loopback/inline.yaml").path)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let interruption = Interruption()
+        interruption.interrupt(signal: SIGINT)
+        options.interruption = interruption
+        options.cleanupBound = 2
+        let started = ContinuousClock.now
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(report.interrupted == "SIGINT")
+        #expect(server.requestsServed == 1, "only the cleanup request was sent")
+        #expect(report.leftovers.count == 1 && report.leftovers[0].contains("timed out"), "\(report.leftovers)")
+    }
+
+    /// A data check that an interruption reaches starts no new file, and is `skipped` (not judged on the
+    /// files it read) rather than passed.
+    @Test func anInterruptedDataCheckIsSkipped() async throws {
+        let interruption = Interruption()
+        let server = try LoopbackServer { _ in
+            interruption.interrupt(signal: SIGTERM)
+            return .json("{}")
+        }
+        defer { server.stop() }
+        let dir = NSTemporaryDirectory() + "citycert-cut-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for i in 0..<3 { try "{\"n\": \(i)}".write(toFile: dir + "/\(i).json", atomically: true, encoding: .utf8) }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {status: 200}}]}}, {data: {files: ["*.json"], assert: [{path: $.n, type: integer}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        options.paths = [dir]
+        options.interruption = interruption
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(
+            report.requirements.map(\.outcome) == [.skipped],
+            "\(report.requirements[0].checks.map { "\($0.outcome) \($0.message ?? "")" })")
+        let message = report.requirements[0].checks.last?.message ?? ""
+        #expect(message.contains("cut short by SIGTERM after 0 of 3 file(s)"), "\(message)")
+    }
+
     @Test func parallelRunKeepsOrderAndDependencies() async throws {
         let server = try LoopbackServer { r in
             if r.method == "POST" { return .json("{\"id\": \"x1\"}", status: 201) }
