@@ -41,6 +41,13 @@ public struct RunReport: Sendable {
     /// The signal that interrupted the run (SIGINT, SIGTERM), nil when it ran to its end. An interrupted
     /// run is never CONFORMANT: what did not run was not judged.
     public var interrupted: String?
+    /// The lowest level whose failure fails the run (`--fail-on`): a failed requirement below it is a
+    /// warning in every output (console WARN, JUnit system-out, SARIF warning/note) and leaves the exit
+    /// code alone; at or above it, a failure (console FAIL, JUnit failure, exit 1).
+    public var failOn: Level = .must
+
+    /// Whether a failure of this requirement fails the run (it is at or above `failOn`).
+    public func failureCounts(_ q: RequirementResult) -> Bool { q.level <= failOn }
 
     /// A requirement that did not run because of a run option, not because of the target.
     public struct NotRun: Sendable, Equatable {

@@ -211,7 +211,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                     throw FuzzViolation(.csv, "record \(records) at offset \(reader.recordOffset) after \(last)")
                 }
                 last = reader.recordOffset
-                let longest = reader.withRecord { r in (0..<r.count).map { r.string($0).utf8.count }.max() ?? 0 }
+                // Raw bytes (a decoded field grows where invalid UTF-8 becomes U+FFFD, three bytes each).
+                let longest = reader.withRecord { r in (0..<r.count).map { r.raw($0).count }.max() ?? 0 }
                 if longest > bytes.count {
                     throw FuzzViolation(.csv, "a field of \(longest) bytes in \(bytes.count) bytes of input")
                 }

@@ -3,11 +3,12 @@ import Foundation
 
 /// Human output: one line per requirement (live on a terminal), its findings, and the summary.
 public enum ConsoleReport {
-    public static func line(_ q: RequirementResult) -> String {
+    /// `failOn`: a failed requirement below this level is a WARN (it does not fail the run).
+    public static func line(_ q: RequirementResult, failOn: Level = .must) -> String {
         let tag: String
         switch q.outcome {
         case .passed: tag = "PASS "
-        case .failed: tag = q.level == .must ? "FAIL " : "WARN "
+        case .failed: tag = q.level <= failOn ? "FAIL " : "WARN "
         case .error: tag = "ERROR"
         case .skipped: tag = "SKIP "
         case .notApplicable: tag = "N/A  "

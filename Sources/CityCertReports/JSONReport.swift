@@ -40,6 +40,7 @@ public enum JSONReport {
             ("readOnly", .bool(r.readOnly)),
             ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")),
             ("partial", .bool(r.partial)),
+            ("failOn", .string(r.failOn.rawValue)),
             ("interrupted", r.interrupted.map(JSONValue.string) ?? .null),
             (
                 "notRun",

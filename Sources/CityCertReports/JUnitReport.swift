@@ -5,7 +5,10 @@ import Foundation
 public enum JUnitReport {
     public static func render(_ r: RunReport) -> [UInt8] {
         let tests = r.requirements.count
-        let failures = r.count(.failed)
+        // A failure below --fail-on does not fail the run: it is not a JUnit <failure> either (CI went red
+        // while the exit code was 0); it is reported in <system-out> and counted in the `warnings` property.
+        let failures = r.requirements.filter { $0.outcome == .failed && r.failureCounts($0) }.count
+        let warnings = r.requirements.filter { $0.outcome == .failed && !r.failureCounts($0) }.count
         let errors = r.count(.error)
         let skipped = r.count(.skipped) + r.count(.notApplicable)
         let time = String(format3(r.finished - r.started))
@@ -21,6 +24,7 @@ public enum JUnitReport {
                 ("standard", "\(r.profile.standardName) \(r.profile.standardVersion)"), ("tool.version", r.toolVersion),
                 ("verdict", r.conformant ? "CONFORMANT" : "NOT CONFORMANT"), ("insecure", String(r.insecure)),
                 ("partial", String(r.partial)), ("interrupted", r.interrupted ?? "false"),
+                ("failOn", r.failOn.rawValue), ("warnings", String(warnings)),
             ]
             + r.notRun.map { ("notRun.\($0.id)", $0.reason) }
             + (r.coverage.map { [("coverage.documents", String($0.documents)), ("coverage.uncovered", String($0.uncovered))] }
@@ -33,6 +37,9 @@ public enum JUnitReport {
             let detail = details(q)
             switch q.outcome {
             case .passed: x += "/>\n"
+            case .failed where !r.failureCounts(q):
+                x +=
+                    ">\n      <system-out>\(esc("WARNING: \(q.level.rawValue) requirement failed (the run fails on \(r.failOn.rawValue) and above): \(q.reason ?? "failed")\n\(detail)"))</system-out>\n    </testcase>\n"
             case .failed:
                 x +=
                     ">\n      <failure message=\"\(esc(q.reason ?? "failed"))\" type=\"\(q.level.rawValue)\">\(esc(detail))</failure>\n    </testcase>\n"

@@ -74,6 +74,8 @@ public struct RunOptions: Sendable {
     public var interruption: Interruption?
     /// How long the cleanup may take in all once the run was interrupted, in seconds.
     public var cleanupBound: Double = 30
+    /// `--fail-on`: the lowest level whose failure fails the run (recorded in the report).
+    public var failOn: Level = .must
     /// An upper bound on every request's connect and total timeouts (set for the cleanup after an
     /// interruption: what is left of `cleanupBound`).
     var timeoutCap: Double?

@@ -158,6 +158,7 @@ public struct Runner: Sendable {
             target: target, toolVersion: Self.toolVersion, started: started, finished: options.clock(),
             insecure: options.insecure,
             readOnly: options.readOnly, requirements: results, leftovers: leftovers)
+        report.failOn = options.failOn
         // The data checks of requirements an option kept from running (--filter, --read-only): their files
         // are not judged, rather than uncovered (such a run is partial and says so).
         let ran = Set(results.filter { !$0.checks.isEmpty }.map(\.id))

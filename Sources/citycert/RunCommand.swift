@@ -76,6 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         options.paths = paths
         options.filters = filters
         options.readOnly = readOnly
+        options.failOn = failOn.lowercased() == "should" ? .should : .must
         options.jobs = jobs
         options.connectTimeout = connectTimeout
         options.totalTimeout = timeout
@@ -105,8 +106,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let interactive = isatty(STDOUT_FILENO) == 1
         if interactive {
+            let failLevel = options.failOn
             options.progress = { q in
-                var lines = [ConsoleReport.line(q)]
+                var lines = [ConsoleReport.line(q, failOn: failLevel)]
                 lines += ConsoleReport.details(q)
                 print(lines.joined(separator: "\n"))
             }
@@ -192,7 +194,7 @@ struct RunCommand: AsyncParsableCommand {
         if !interactive {
             print(ConsoleReport.header(report))
             for q in report.requirements {
-                print(ConsoleReport.line(q))
+                print(ConsoleReport.line(q, failOn: report.failOn))
                 for d in ConsoleReport.details(q) { print(d) }
             }
         } else if report.insecure {
@@ -209,8 +211,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(3)
         }
         if report.interrupted != nil { throw ExitCode(128 + (report.interrupted == "SIGTERM" ? SIGTERM : SIGINT)) }
-        let shouldFailed =
-            failOn.lowercased() == "should" && report.requirements.contains { $0.level == .should && $0.outcome == .failed }
+        let shouldFailed = report.requirements.contains {
+            $0.level == .should && $0.outcome == .failed && report.failureCounts($0)
+        }
         if !report.conformant {
             let mustFailed = report.requirements.contains { $0.level == .must && $0.outcome == .failed }
             if mustFailed || report.uncoveredFails { throw ExitCode(1) }

@@ -187,7 +187,8 @@ import Testing
     /// The multi loop sleeps in `curl_multi_poll` when it has nothing to do, and is woken only for a job
     /// queued while it sleeps. A job queued then must not wait for the poll to time out: each request
     /// below follows a pause long enough for the loop to fall asleep. The sleep is lengthened to 30 s
-    /// here, so that a missed wake-up (about 30 s) cannot pass for a loaded machine (the 5 s bound).
+    /// here, so that a missed wake-up (about 30 s) cannot pass for a loaded machine (the 15 s bound: 5 s
+    /// was crossed, at 5.4 s, while the hostile-endpoint suite generated keys and a gzip bomb beside it).
     @Test func jobsQueuedWhileTheLoopSleepsAreSentAtOnce() async throws {
         let s = try Self.server()
         defer { s.stop() }
@@ -198,7 +199,7 @@ import Testing
             let started = ContinuousClock.now
             let r = try await t.send(request(s.baseURL + "/ok"))
             #expect(r.status == 200)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(15))
         }
     }
 
