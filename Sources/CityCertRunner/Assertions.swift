@@ -39,14 +39,14 @@ enum AssertionEvaluator {
             }
             return []
         case .equals(let expectedRaw):
-            let expected = variables?.render(expectedRaw) ?? expectedRaw
+            let expected = variables?.renderExpected(expectedRaw) ?? expectedRaw
             return each { $0 == expected ? nil : "\(show($0)) is not equal to \(show(expected))" }
         case .notEquals(let raw):
             // Like every predicate but exists/count, a path that selects nothing fails (FORMAT.md).
-            let v = variables?.render(raw) ?? raw
+            let v = variables?.renderExpected(raw) ?? raw
             return each { $0 == v ? "\(show($0)) must not equal \(show(v))" : nil }
         case .oneOf(let raw):
-            let options = raw.map { variables?.render($0) ?? $0 }
+            let options = raw.map { variables?.renderExpected($0) ?? $0 }
             return each { v in options.contains(v) ? nil : "\(show(v)) is not one of \(show(.array(options)))" }
         case .matches(let regex):
             // A match that does not finish gives no verdict: the assertion is an error, as in a path.
@@ -81,7 +81,7 @@ enum AssertionEvaluator {
         case .greaterThan(let d): return compare(nodes, a) { $0 > d ? nil : "\($0.text) is not > \(d.text)" }
         case .greaterOrEqual(let d): return compare(nodes, a) { $0 >= d ? nil : "\($0.text) is not >= \(d.text)" }
         case .contains(let raw):
-            let needle = variables?.render(raw) ?? raw
+            let needle = variables?.renderExpected(raw) ?? raw
             return each { v in
                 switch (v, needle) {
                 case (.array(let arr), _): return arr.contains(needle) ? nil : "\(show(v)) does not contain \(show(needle))"

@@ -105,6 +105,24 @@ final class Variables: Sendable {
         }
     }
 
+    /// Renders an expected value: like `render`, but a string that is one template alone (`"{{n}}"`)
+    /// becomes the captured value with its JSON type (a count captured as 12 compares equal to 12, not
+    /// to "12"); a variable captured as a string, or an input, stays a string.
+    func renderExpected(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .string(let s) where s.hasPrefix("{{") && s.hasSuffix("}}"):
+            guard let t = try? Template(parsing: s) else { return v }
+            if t.parts.count == 1, case .variable(let name) = t.parts[0], let typed = values.withLock({ $0.typed[name] }) {
+                return typed
+            }
+            return .string(render(t))
+        case .string: return render(v)
+        case .array(let a): return .array(a.map(renderExpected))
+        case .object(let o): return .object(JSONObject(o.entries.map { ($0.key, renderExpected($0.value)) }))
+        default: return v
+        }
+    }
+
     /// Replaces every secret value in `text` with `***`.
     func redact(_ text: String) -> String {
         let secrets = secretForms.withLock { $0 }

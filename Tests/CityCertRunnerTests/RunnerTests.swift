@@ -131,6 +131,33 @@ import Testing
         #expect(message.contains("cut short by SIGTERM after 0 of 3 file(s)"), "\(message)")
     }
 
+    /// A template that stands alone in an expected value compares as the captured value with its type
+    /// (issue 16, item 1): `equals: "{{n}}"` with n captured as 12 failed with `12 is not equal to "12"`.
+    /// A value captured as a string stays a string, so "12" is still not 12.
+    @Test func aCapturedValueComparesWithItsType() async throws {
+        let server = try LoopbackServer { r in
+            r.path == "/count"
+                ? .json(#"{"n": 12, "s": "12", "ids": [3, 4], "o": {"a": [1]}}"#) : .json(#"{"total": 12, "list": [4, 3]}"#)
+        }
+        defer { server.stop() }
+        let capture =
+            #"{request: {url: "{{base_url}}/count"}, capture: {n: {jsonpath: $.n}, s: {jsonpath: $.s}, ids: {jsonpath: $.ids}, o: {jsonpath: $.o}}}"#
+        func req(_ id: String, _ assertion: String) -> String {
+            "  - {id: \(id), title: t, clause: \"1\", level: MUST, checks: [{http: {steps: [\(capture), {request: {url: \"{{base_url}}/list\"}, expect: {assert: [\(assertion)]}}]}}]}\n"
+        }
+        let p = try profile(
+            req("NUMBER", #"{path: $.total, equals: "{{n}}"}"#) + req("STRING", #"{path: $.total, equals: "{{s}}"}"#)
+                + req("NOT", #"{path: $.total, not_equals: "{{s}}"}"#) + req("ONE-OF", #"{path: $.total, one_of: ["{{n}}", 13]}"#)
+                + req("CONTAINS", #"{path: $.list, contains: 4}"#) + req("SPLICED", #"{path: $.total, equals: "n={{n}}"}"#))
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .passed, .passed, .passed, .failed])
+        #expect(
+            report.requirements[1].reason?.contains(#"12 is not equal to "12""#) == true, "\(report.requirements[1].reason ?? "")"
+        )
+    }
+
     @Test func parallelRunKeepsOrderAndDependencies() async throws {
         let server = try LoopbackServer { r in
             if r.method == "POST" { return .json("{\"id\": \"x1\"}", status: 201) }
