@@ -693,9 +693,29 @@ struct Builder {
                 "an assertion needs exactly one predicate", hint: "one of: \(Self.predicateKeys.joined(separator: ", "))")
         }
         let predicate: Predicate
-        func number() throws -> JSONDecimal {
-            guard case .number(let n) = try value.json() else { throw value.error("\(key) needs a number") }
-            return n.decimal
+        /// A number, a template alone (`"{{n}}"`, a captured or input value) or `{path: <JSONPath>}` on the same
+        /// document.
+        func bound(integer: Bool = false) throws -> Bound {
+            if let m = try? value.mapping("\(key)", allowed: ["path"]), let p = m["path"] {
+                return .path(try jsonPath(p))
+            }
+            switch try value.json() {
+            case .number(let n):
+                if integer && (!n.isInteger || n.decimal < JSONNumber(0).decimal) {
+                    throw value.error("\(key) needs a whole number of 0 or more")
+                }
+                return .number(n.decimal)
+            case .string(let s):
+                guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable(let name) = t.parts[0] else {
+                    throw value.error(
+                        "\(key) needs a number, a variable alone (\"{{name}}\") or {path: <JSONPath>}",
+                        hint: "text around a variable would make a string, not a number")
+                }
+                try checkTemplates(in: .string(s), at: value)
+                return .variable(name)
+            default:
+                throw value.error("\(key) needs a number, a variable alone (\"{{name}}\") or {path: <JSONPath>}")
+            }
         }
         switch key {
         case "exists": predicate = .exists(try value.bool("exists"))
@@ -719,11 +739,11 @@ struct Builder {
                 throw value.error("unknown type '\(t)'", hint: didYouMean(t, types).map { "did you mean '\($0)'?" })
             }
             predicate = .type(t)
-        case "count": predicate = .count(try value.int("count"))
-        case "lt": predicate = .lessThan(try number())
-        case "le": predicate = .lessOrEqual(try number())
-        case "gt": predicate = .greaterThan(try number())
-        case "ge": predicate = .greaterOrEqual(try number())
+        case "count": predicate = .count(try bound(integer: true))
+        case "lt": predicate = .lessThan(try bound())
+        case "le": predicate = .lessOrEqual(try bound())
+        case "gt": predicate = .greaterThan(try bound())
+        case "ge": predicate = .greaterOrEqual(try bound())
         case "contains":
             let v = try value.json()
             try checkTemplates(in: v, at: value)

@@ -255,13 +255,32 @@ public enum Predicate: Sendable {
     case oneOf([JSONValue])
     case matches(BoundedRegex)
     case type(String)
-    case count(Int)
-    case lessThan(JSONDecimal)
-    case lessOrEqual(JSONDecimal)
-    case greaterThan(JSONDecimal)
-    case greaterOrEqual(JSONDecimal)
+    case count(Bound)
+    case lessThan(Bound)
+    case lessOrEqual(Bound)
+    case greaterThan(Bound)
+    case greaterOrEqual(Bound)
     case contains(JSONValue)
     case format(String)
+}
+
+/// The number a comparison (`lt`, `le`, `gt`, `ge`, `count`) is made against: written in the profile, a
+/// captured variable (`ge: "{{min}}"`), or a value of the same document (`count: {path: $.numberReturned}`),
+/// so that a profile need not hard-code one server's numbers.
+public enum Bound: Sendable {
+    case number(JSONDecimal)
+    case variable(String)
+    case path(JSONPath)
+
+    public var isLiteral: Bool { if case .number = self { return true } else { return false } }
+
+    public var text: String {
+        switch self {
+        case .number(let d): return d.text
+        case .variable(let v): return "{{\(v)}}"
+        case .path(let p): return p.text
+        }
+    }
 }
 
 public struct Capture: Sendable {

@@ -5,17 +5,49 @@ import CityCertProfile
 import CityCertRegex
 
 /// Judges JSONPath assertions. Returns the problems found, each with the pointer it concerns.
+/// An assertion that cannot be decided: its path passed the step limit, a regular expression did not
+/// finish, or the number it compares against is missing or not a number.
+struct AssertionUndecided: Error, CustomStringConvertible {
+    let description: String
+}
+
 enum AssertionEvaluator {
     struct Problem {
         let pointer: JSONPointer
         let message: String
     }
 
-    /// Throws when the path's evaluation passes its step limit: no verdict can be given.
-    static func evaluate(_ a: Assertion, on root: JSONValue, variables: Variables?, stepLimit: Int?) throws(JSONPathLimitError)
+    /// Throws when no verdict can be given (a limit, or a bound that is not a number).
+    static func evaluate(_ a: Assertion, on root: JSONValue, variables: Variables?, stepLimit: Int?) throws(AssertionUndecided)
         -> [Problem]
     {
-        let nodes = try a.path.select(root, stepLimit: stepLimit)
+        let nodes: [JSONPathNode]
+        do { nodes = try a.path.select(root, stepLimit: stepLimit) } catch { throw AssertionUndecided(description: "\(error)") }
+        /// The number a comparison is made against.
+        func resolve(_ b: Bound) throws(AssertionUndecided) -> JSONDecimal {
+            switch b {
+            case .number(let d): return d
+            case .variable(let name):
+                guard let v = variables?.json(name) else {
+                    throw AssertionUndecided(description: "{{\(name)}} has no value")
+                }
+                if case .number(let n) = v { return n.decimal }
+                // A number captured as text ("12", from a header) is a number.
+                if case .string(let s) = v, let n = try? JSONValue.parse(s), case .number(let d) = n { return d.decimal }
+                throw AssertionUndecided(description: "{{\(name)}} is \(show(v)), not a number")
+            case .path(let p):
+                let found: [JSONValue]
+                do { found = try p.values(root, stepLimit: stepLimit) } catch {
+                    throw AssertionUndecided(description: "\(error)")
+                }
+                guard found.count == 1, case .number(let n) = found[0] else {
+                    throw AssertionUndecided(
+                        description:
+                            "\(p.text) selects \(found.count == 1 ? show(found[0]) : "\(found.count) values"), not one number")
+                }
+                return n.decimal
+            }
+        }
         func each(_ test: (JSONValue) -> String?) -> [Problem] {
             if nodes.isEmpty { return [Problem(pointer: .root, message: "\(a.path.text) selects nothing (expected \(a.text))")] }
             return nodes.compactMap { n in test(n.value).map { Problem(pointer: n.location.pointer, message: $0) } }
@@ -62,7 +94,10 @@ enum AssertionEvaluator {
                     return nil
                 }
             }
-            if unfinished { throw JSONPathLimitError(query: a.path.text, steps: 0, timedOutPattern: regex.source) }
+            if unfinished {
+                throw AssertionUndecided(
+                    description: "\(JSONPathLimitError(query: a.path.text, steps: 0, timedOutPattern: regex.source))")
+            }
             return problems
         case .type(let t):
             return each { v in
@@ -73,13 +108,24 @@ enum AssertionEvaluator {
                 }
                 return ok ? nil : "\(show(v)) is \(v.typeName), expected \(t)"
             }
-        case .count(let n):
-            return nodes.count == n
-                ? [] : [Problem(pointer: .root, message: "\(a.path.text) selects \(nodes.count) node(s), expected \(n)")]
-        case .lessThan(let d): return compare(nodes, a) { $0 < d ? nil : "\($0.text) is not < \(d.text)" }
-        case .lessOrEqual(let d): return compare(nodes, a) { $0 <= d ? nil : "\($0.text) is not <= \(d.text)" }
-        case .greaterThan(let d): return compare(nodes, a) { $0 > d ? nil : "\($0.text) is not > \(d.text)" }
-        case .greaterOrEqual(let d): return compare(nodes, a) { $0 >= d ? nil : "\($0.text) is not >= \(d.text)" }
+        case .count(let b):
+            let n = try resolve(b)
+            let from = b.isLiteral ? "" : " (\(b.text))"
+            return JSONNumber(nodes.count).decimal == n
+                ? []
+                : [Problem(pointer: .root, message: "\(a.path.text) selects \(nodes.count) node(s), expected \(n.text)\(from)")]
+        case .lessThan(let b):
+            let d = try resolve(b)
+            return compare(nodes, a) { $0 < d ? nil : "\($0.text) is not < \(d.text)\(b.isLiteral ? "" : " (\(b.text))")" }
+        case .lessOrEqual(let b):
+            let d = try resolve(b)
+            return compare(nodes, a) { $0 <= d ? nil : "\($0.text) is not <= \(d.text)\(b.isLiteral ? "" : " (\(b.text))")" }
+        case .greaterThan(let b):
+            let d = try resolve(b)
+            return compare(nodes, a) { $0 > d ? nil : "\($0.text) is not > \(d.text)\(b.isLiteral ? "" : " (\(b.text))")" }
+        case .greaterOrEqual(let b):
+            let d = try resolve(b)
+            return compare(nodes, a) { $0 >= d ? nil : "\($0.text) is not >= \(d.text)\(b.isLiteral ? "" : " (\(b.text))")" }
         case .contains(let raw):
             let needle = variables?.renderExpected(raw) ?? raw
             return each { v in

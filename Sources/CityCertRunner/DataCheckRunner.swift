@@ -150,7 +150,7 @@ struct DataCheckRunner {
     }
 
     /// Whether a document is one this check looks at.
-    func selects(_ root: JSONValue) throws(JSONPathLimitError) -> Bool {
+    func selects(_ root: JSONValue) throws(AssertionUndecided) -> Bool {
         for s in check.select {
             switch s {
             case .assertion(let a):

@@ -438,6 +438,9 @@ extension Requirement {
         switch a.predicate {
         case .equals(let v), .notEquals(let v), .contains(let v): return variables(in: v)
         case .oneOf(let vs): return variables(in: .array(vs))
+        case .count(.variable(let v)), .lessThan(.variable(let v)), .lessOrEqual(.variable(let v)),
+            .greaterThan(.variable(let v)), .greaterOrEqual(.variable(let v)):
+            return [v]
         default: return []
         }
     }

@@ -158,6 +158,41 @@ import Testing
         )
     }
 
+    /// Comparisons against a captured value or a value of the same response (issue 16, item 1): a profile
+    /// need not write one server's count or limit into itself. A bound that is not a number is an error.
+    @Test func comparisonsTakeACapturedValueOrAPath() async throws {
+        let server = try LoopbackServer { r in
+            r.path == "/limits"
+                ? .json(#"{"max": 3, "text": "3", "word": "many"}"#)
+                : .json(#"{"numberReturned": 2, "features": [{"n": 1}, {"n": 3}], "numberMatched": 5}"#)
+        }
+        defer { server.stop() }
+        let capture =
+            #"{request: {url: "{{base_url}}/limits"}, capture: {max: {jsonpath: $.max}, text: {jsonpath: $.text}, word: {jsonpath: $.word}}}"#
+        func req(_ id: String, _ assertion: String) -> String {
+            "  - {id: \(id), title: t, clause: \"1\", level: MUST, checks: [{http: {steps: [\(capture), {request: {url: \"{{base_url}}/items\"}, expect: {assert: [\(assertion)]}}]}}]}\n"
+        }
+        let p = try profile(
+            req("COUNT-PATH", #"{path: "$.features[*]", count: {path: $.numberReturned}}"#)
+                + req("LE-PATH", #"{path: $.numberReturned, le: {path: $.numberMatched}}"#)
+                + req("LE-VAR", #"{path: "$.features[*].n", le: "{{max}}"}"#)
+                + req("LT-VAR", #"{path: "$.features[*].n", lt: "{{max}}"}"#)
+                + req("GE-TEXT", #"{path: $.numberReturned, le: "{{text}}"}"#)
+                + req("NOT-NUMBER", #"{path: $.numberReturned, le: "{{word}}"}"#)
+                + req("PATH-MISSING", #"{path: "$.features[*]", count: {path: $.nothing}}"#))
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.passed, .passed, .passed, .failed, .passed, .error, .error])
+        #expect(
+            report.requirements[3].reason?.contains("3 is not < 3 ({{max}})") == true, "\(report.requirements[3].reason ?? "")")
+        #expect(
+            report.requirements[5].checks.first?.message?.contains(#"{{word}} is "many", not a number"#) == true,
+            "\(report.requirements[5].checks.first?.message ?? "")")
+        // A bound with text around the variable is refused at load: it would be a string.
+        #expect(throws: ProfileError.self) { try self.profile(req("BAD", #"{path: $.numberReturned, le: "n{{max}}"}"#)) }
+    }
+
     @Test func parallelRunKeepsOrderAndDependencies() async throws {
         let server = try LoopbackServer { r in
             if r.method == "POST" { return .json("{\"id\": \"x1\"}", status: 201) }
