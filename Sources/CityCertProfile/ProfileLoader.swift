@@ -440,13 +440,25 @@ struct Builder {
     }
 
     mutating func check(_ node: YNode, requirement: String, index: Int) throws -> Check {
-        let m = try node.mapping("a check", allowed: ["http", "data", "gtfs", "name"])
+        let m = try node.mapping("a check", allowed: ["http", "data", "gtfs", "name", "for_each"])
         let name = try m["name"]?.string("name") ?? "\(requirement) check \(index + 1)"
+        if let f = m["for_each"], m["http"] == nil {
+            throw f.error("for_each repeats an http check", hint: "a data check already judges every document it selects")
+        }
         if let h = m["http"] {
             let hm = try h.mapping("an http check", allowed: ["steps"])
+            var forEach: ForEach? = nil
+            let knownBefore = known
+            if let f = m["for_each"] { forEach = try self.forEach(f) }
             var steps: [HTTPStep] = []
             for (i, s) in try hm.required("steps").sequence("steps").enumerated() { steps.append(try step(s, index: i)) }
-            return .http(HTTPCheck(name: name, steps: steps))
+            if forEach != nil {
+                // The item and what an instance captures belong to that instance: later checks cannot use them.
+                known = knownBefore
+            }
+            var check = HTTPCheck(name: name, steps: steps)
+            check.forEach = forEach
+            return .http(check)
         }
         if let d = m["data"] { return .data(try dataCheck(d, name: name)) }
         if let g = m["gtfs"] { return .gtfs(try gtfsCheck(g, name: name)) }
@@ -548,8 +560,40 @@ struct Builder {
         return step
     }
 
+    /// `for_each: {in: [a, b] | "{{list}}", as: name, max: 100}`.
+    mutating func forEach(_ node: YNode) throws -> ForEach {
+        let m = try node.mapping("for_each", allowed: ["in", "as", "max"])
+        let asNode = try m.required("as")
+        let variable = try asNode.string("as")
+        guard (try? Template(parsing: "{{" + variable + "}}"))?.variables == [variable] else {
+            throw asNode.error("'\(variable)' is not a variable name")
+        }
+        guard !known.contains(variable) else {
+            throw asNode.error(
+                "'\(variable)' is already a variable (an input, a capture or a built-in)",
+                hint: "choose another name for the item")
+        }
+        let inNode = try m.required("in")
+        let items: ForEach.Items
+        switch try inNode.json() {
+        case .array(let list): items = .list(list)
+        case .string(let s):
+            guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable(let v) = t.parts[0] else {
+                throw inNode.error("for_each.in needs a list or a variable alone (\"{{name}}\") holding one")
+            }
+            try checkTemplates(in: .string(s), at: inNode)
+            items = .variable(v)
+        default:
+            throw inNode.error("for_each.in needs a list or a variable alone (\"{{name}}\") holding one")
+        }
+        let max = try m["max"]?.int("max") ?? 100
+        guard (1...10_000).contains(max) else { throw m["max"]!.error("for_each.max must be between 1 and 10000") }
+        known.insert(variable)
+        return ForEach(items: items, variable: variable, max: max, mark: node.mark)
+    }
+
     func capture(_ variable: String, _ spec: YNode) throws -> Capture {
-        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex", "secret"])
+        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex", "secret", "all"])
         let source: Capture.Source
         let regex = try m["regex"].map { try compileRegex($0) }
         if let p = m["jsonpath"] {
@@ -563,6 +607,10 @@ struct Builder {
         }
         var c = Capture(variable: variable, source: source)
         c.secret = try m["secret"]?.bool("secret") ?? false
+        if let a = m["all"] {
+            guard m["jsonpath"] != nil else { throw a.error("all: true collects what a jsonpath selects; this capture has none") }
+            c.all = try a.bool("all")
+        }
         return c
     }
 

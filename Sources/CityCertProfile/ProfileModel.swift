@@ -141,6 +141,24 @@ public struct GTFSCheck: Sendable {
 public struct HTTPCheck: Sendable {
     public let name: String
     public let steps: [HTTPStep]
+    /// `for_each`: the steps run once per item, each instance with its own variables (the item bound to
+    /// `variable`, its captures its own) and its own result.
+    public var forEach: ForEach?
+}
+
+/// What a check repeats over: a list written in the profile, or a variable alone holding an array (a
+/// JSONPath capture that selected several nodes, an input).
+public struct ForEach: Sendable {
+    public enum Items: Sendable {
+        case list([JSONValue])
+        case variable(String)
+    }
+    public let items: Items
+    /// The variable each item is bound to in the steps.
+    public let variable: String
+    /// More items than this make the check an `error` (default 100).
+    public let max: Int
+    public let mark: SourceMark
 }
 
 /// Where the run's notification receiver listens, and the URL announced to targets.
@@ -293,6 +311,9 @@ public struct Capture: Sendable {
     public let source: Source
     /// `secret: true`: the captured value (a token) is redacted from every output, like a secret input.
     public var secret = false
+    /// `all: true` (jsonpath only): the variable holds the array of every selected value (empty when the
+    /// path selects nothing); without it, the first selected value, and selecting nothing is a failure.
+    public var all = false
 }
 
 public enum DataFormat: String, Sendable {

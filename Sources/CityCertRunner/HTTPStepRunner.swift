@@ -380,6 +380,10 @@ struct HTTPStepRunner {
                     errors.append("capture \(c.variable): \(error)")
                     continue
                 }
+                if c.all {
+                    captures.append((c.variable, .array(selected.map(\.value))))
+                    continue
+                }
                 guard let first = selected.first else {
                     problems.append("capture \(c.variable): \(p.text) selects nothing")
                     continue

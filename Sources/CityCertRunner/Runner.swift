@@ -314,8 +314,13 @@ public struct Runner: Sendable {
         for c in r.checks {
             switch c {
             case .http(let h):
-                checks.append(
-                    await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(h))
+                if let each = h.forEach {
+                    checks += await runInstances(h, each, variables: variables)
+                } else {
+                    checks.append(
+                        await HTTPStepRunner(profile: profile, transport: transport!, variables: variables, options: options).run(
+                            h))
+                }
             case .data(let d):
                 let selected = FileSelector.select(files, globs: d.files)
                 checks.append(
@@ -355,6 +360,49 @@ public struct Runner: Sendable {
             return c
         }
         return q
+    }
+
+    /// A `for_each` check: one result per item, named `check [item]`, each instance with its own variables.
+    func runInstances(_ h: HTTPCheck, _ each: ForEach, variables: Variables) async -> [CheckResult] {
+        func one(_ outcome: Outcome, _ message: String) -> [CheckResult] {
+            [CheckResult(name: h.name, outcome: outcome, message: "for_each: " + message, evidence: [])]
+        }
+        let items: [JSONValue]
+        switch each.items {
+        case .list(let list): items = list.map { variables.renderExpected($0) }
+        case .variable(let name):
+            guard let value = variables.json(name) else {
+                return one(.skipped, "{{\(name)}} has no value (the requirement that captures it did not pass)")
+            }
+            guard case .array(let list) = value else {
+                return one(.error, "{{\(name)}} is \(JSONSerializer.string(value).prefix(80)), not a list")
+            }
+            items = list
+        }
+        if items.isEmpty { return one(.notApplicable, "the list of items is empty: nothing to check") }
+        if items.count > each.max {
+            return one(
+                .error, "\(items.count) items, more than the \(each.max) for_each.max allows (raise max to check them all)")
+        }
+        var results: [CheckResult] = []
+        for item in items {
+            let label: String
+            if case .string(let s) = item { label = s } else { label = String(JSONSerializer.string(item).prefix(60)) }
+            let shown = variables.redact(label)
+            if let signal = options.interruption?.signalName {
+                results.append(
+                    CheckResult(
+                        name: "\(h.name) [\(shown)]", outcome: .skipped, message: "not run, the run was interrupted (\(signal))",
+                        evidence: []))
+                continue
+            }
+            let scope = variables.instance(binding: each.variable, to: item)
+            var r = await HTTPStepRunner(profile: profile, transport: transport!, variables: scope, options: options).run(h)
+            r.name = "\(h.name) [\(shown)]"
+            r.message = r.message.map { "[\(shown)] " + $0 }
+            results.append(r)
+        }
+        return results
     }
 
     /// Runs the profile's cleanup steps; returns what could not be deleted.
@@ -416,6 +464,7 @@ extension Requirement {
         var out = Set<String>()
         if let a = appliesIf { out.formUnion(a.variables) }
         for case .http(let h) in checks {
+            if case .variable(let v)? = h.forEach?.items { out.insert(v) }
             for s in h.steps {
                 out.formUnion(s.url.variables)
                 for hd in s.headers { out.formUnion(hd.value.variables) }

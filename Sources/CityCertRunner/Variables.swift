@@ -10,7 +10,13 @@ final class Variables: Sendable {
     private let values: Mutex<(text: [String: String], typed: [String: JSONValue])>
     /// Every secret in the forms it can take on the wire, longest first (so a longer form is replaced
     /// before a shorter one inside it). Grows during the run: credential header values, secret captures.
-    private let secretForms = Mutex<[String]>([])
+    /// Shared with the scopes made from this one (`instance(binding:to:)`): a secret learned in one is a
+    /// secret everywhere.
+    private let secrets: SecretStore
+
+    final class SecretStore: Sendable {
+        let forms = Mutex<[String]>([])
+    }
     /// Variables whose captured values are secrets (`secret: true`, or used in a credential header).
     let secretVariables: Set<String>
     let runID: String
@@ -27,7 +33,24 @@ final class Variables: Sendable {
         self.secretVariables = secretVariables
         self.runID = runID
         self.clock = clock
+        self.secrets = SecretStore()
         for s in secrets { addSecret(s) }
+    }
+
+    private init(copying parent: Variables) {
+        values = Mutex(parent.values.withLock { $0 })
+        secretVariables = parent.secretVariables
+        runID = parent.runID
+        clock = parent.clock
+        secrets = parent.secrets
+    }
+
+    /// A scope for one instance of a `for_each`: today's values, `name` bound to `item`; what it captures
+    /// stays in it. Secrets are shared with the whole run.
+    func instance(binding name: String, to item: JSONValue) -> Variables {
+        let scope = Variables(copying: self)
+        scope.set(name, item)
+        return scope
     }
 
     /// Makes `secret` (and its encodings) redacted from now on: raw, percent-encoded (query and path),
@@ -42,7 +65,7 @@ final class Variables: Sendable {
         let json = JSONSerializer.string(.string(secret))
         forms.insert(String(json.dropFirst().dropLast()))
         forms.insert(Data(secret.utf8).base64EncodedString())
-        secretForms.withLock { list in
+        secrets.forms.withLock { list in
             let known = Set(list)
             let added = forms.subtracting(known)
             guard !added.isEmpty else { return }
@@ -50,7 +73,7 @@ final class Variables: Sendable {
         }
     }
 
-    var hasSecrets: Bool { secretForms.withLock { !$0.isEmpty } }
+    var hasSecrets: Bool { secrets.forms.withLock { !$0.isEmpty } }
 
     func set(_ name: String, _ value: String) {
         if secretVariables.contains(name) { addSecret(value) }
@@ -125,7 +148,7 @@ final class Variables: Sendable {
 
     /// Replaces every secret value in `text` with `***`.
     func redact(_ text: String) -> String {
-        let secrets = secretForms.withLock { $0 }
+        let secrets = secrets.forms.withLock { $0 }
         guard !secrets.isEmpty else { return text }
         var out = text
         for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: "***") }

@@ -193,6 +193,51 @@ import Testing
         #expect(throws: ProfileError.self) { try self.profile(req("BAD", #"{path: $.numberReturned, le: "n{{max}}"}"#)) }
     }
 
+    /// for_each (issue 16, item 3): a check repeated over every item of a captured list (or a list in the
+    /// profile), each instance with its own result, variables and captures; a deviation in one instance
+    /// (here the second entity set) fails the requirement, which one example would have missed.
+    @Test func forEachJudgesEveryItem() async throws {
+        let server = try LoopbackServer { r in
+            switch r.path {
+            case "/": return .json(#"{"value": [{"name": "Things"}, {"name": "Sensors"}, {"name": "Datastreams"}]}"#)
+            case "/Sensors": return .json(#"{"items": "not a list"}"#)
+            default: return .json(#"{"items": [], "self": "\#(r.path)"}"#)
+            }
+        }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: ROOT, title: r, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {sets: {jsonpath: "$.value[*].name", all: true}}}]}}]}
+              - id: EACH
+                title: every set
+                clause: "2"
+                level: MUST
+                needs: [ROOT]
+                checks:
+                  - name: list
+                    for_each: {in: "{{sets}}", as: set}
+                    http: {steps: [{request: {url: "{{base_url}}/{{set}}"}, capture: {me: {jsonpath: $.self}}, expect: {assert: [{path: $.items, type: array}]}}, {request: {url: "{{base_url}}{{me}}"}, expect: {status: 200}}]}
+              - {id: LITERAL, title: l, clause: "3", level: MUST, checks: [{name: lit, for_each: {in: [Things, Datastreams], as: s}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {assert: [{path: $.self, equals: "/{{s}}"}]}}]}}]}
+              - {id: TOO-MANY, title: m, clause: "4", level: MUST, needs: [ROOT], checks: [{name: m, for_each: {in: "{{sets}}", as: s, max: 2}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .passed, .error])
+        let each = report.requirements[1]
+        #expect(each.checks.map(\.name) == ["list [Things]", "list [Sensors]", "list [Datastreams]"])
+        #expect(each.checks.map(\.outcome) == [.passed, .failed, .passed])
+        #expect(each.reason?.hasPrefix("[Sensors] ") == true, "\(each.reason ?? "")")
+        #expect(report.requirements[3].checks.first?.message?.contains("3 items, more than the 2") == true)
+        // The item and an instance's captures are the instance's own: a later check cannot name them.
+        #expect(throws: ProfileError.self) {
+            try self.profile(
+                """
+                  - {id: A, title: a, clause: "1", level: MUST, checks: [{name: a, for_each: {in: [x], as: s}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}, {http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}]}
+                """)
+        }
+    }
+
     @Test func parallelRunKeepsOrderAndDependencies() async throws {
         let server = try LoopbackServer { r in
             if r.method == "POST" { return .json("{\"id\": \"x1\"}", status: 201) }
