@@ -470,7 +470,7 @@ struct Builder {
             "a step",
             allowed: [
                 "name", "request", "await_notification", "expect", "capture", "eventually", "timeout", "redirects",
-                "redirect_headers", "writes",
+                "redirect_headers", "writes", "follow",
             ])
         if let a = m["await_notification"] {
             return try awaitStep(node, m, a, index: index)
@@ -557,6 +557,23 @@ struct Builder {
             totalTimeout: total, redirects: redirects,
             writes: writes, expect: expect, captures: captures, eventually: eventually, mark: node.mark)
         step.redirectHeaders = redirectHeaders
+        if let f = m["follow"] {
+            let fm = try f.mapping("follow", allowed: ["next", "link_rel", "max_pages"])
+            guard method == "GET" else { throw f.error("follow pages through GET requests; this step sends \(method)") }
+            guard eventually == nil else { throw f.error("follow and eventually cannot be combined in one step") }
+            let next: Follow.Next
+            switch (fm["next"], fm["link_rel"]) {
+            case (let n?, nil): next = .jsonPath(try jsonPath(n))
+            case (nil, let r?): next = .linkRelation(try r.string("link_rel").lowercased())
+            default:
+                throw f.error("follow needs one of next (a JSONPath to the next page's URL) or link_rel (a Link header relation)")
+            }
+            let maxPages = try fm["max_pages"]?.int("max_pages") ?? 100
+            guard (2...10_000).contains(maxPages) else {
+                throw fm["max_pages"]!.error("follow.max_pages must be between 2 and 10000")
+            }
+            step.follow = Follow(next: next, maxPages: maxPages)
+        }
         return step
     }
 

@@ -146,6 +146,20 @@ public struct HTTPCheck: Sendable {
     public var forEach: ForEach?
 }
 
+/// Paging: where each page names the next one, and how many pages at most.
+public struct Follow: Sendable {
+    public enum Next: Sendable {
+        /// A JSONPath whose first selected value is the next page's URL (`$['@iot.nextLink']`,
+        /// `$.links[?@.rel == 'next'].href`).
+        case jsonPath(JSONPath)
+        /// An RFC 8288 `Link` header with this relation (`next`).
+        case linkRelation(String)
+    }
+    public let next: Next
+    /// More pages than this make the step an `error` (default 100).
+    public let maxPages: Int
+}
+
 /// What a check repeats over: a list written in the profile, or a variable alone holding an array (a
 /// JSONPath capture that selected several nodes, an input).
 public struct ForEach: Sendable {
@@ -180,6 +194,8 @@ public struct HTTPStep: Sendable {
     public let redirects: RedirectPolicy
     /// Headers (lowercased names) the step lets follow a redirect to another origin (`redirect_headers`).
     public var redirectHeaders: Set<String> = []
+    /// `follow`: the step pages through next links, judging every page.
+    public var follow: Follow?
     public let writes: Bool
     public let expect: Expectations
     public let captures: [Capture]

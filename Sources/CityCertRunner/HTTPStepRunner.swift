@@ -43,6 +43,15 @@ struct HTTPStepRunner {
                     name: check.name, outcome: .skipped, message: "\(step.name): not sent, the run was interrupted (\(signal))",
                     evidence: evidence)
             }
+            if step.follow != nil {
+                let (pages, outcome) = await runPages(step)
+                evidence += pages.map { .exchange($0) }
+                if outcome != .passed, let last = pages.last {
+                    let message = "\(last.step): " + last.problems.joined(separator: "; ")
+                    return CheckResult(name: check.name, outcome: outcome, message: message, evidence: evidence)
+                }
+                continue
+            }
             let (exchange, outcome) = await run(step)
             evidence.append(.exchange(exchange))
             if outcome != .passed {
@@ -53,13 +62,14 @@ struct HTTPStepRunner {
         return CheckResult(name: check.name, outcome: .passed, message: nil, evidence: evidence)
     }
 
-    func request(for step: HTTPStep) throws(TransportError) -> HTTPRequest {
-        var url = variables.render(step.url)
+    /// `page`: the URL of a later page (a next link, absolute): sent as it is, without the step's query.
+    func request(for step: HTTPStep, page: String? = nil) throws(TransportError) -> HTTPRequest {
+        var url = page ?? variables.render(step.url)
         // A control character (NUL above all, which C would take for the end) never reaches libcurl.
         if url.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw TransportError(.invalidRequest, "the URL holds a control character (from a variable?): not sent")
         }
-        if !step.query.isEmpty {
+        if !step.query.isEmpty && page == nil {
             var allowed = CharacterSet.urlQueryAllowed
             allowed.remove(charactersIn: "&=+?#")
             let q = step.query.map { name, value in
@@ -236,10 +246,94 @@ struct HTTPStepRunner {
         headers.map { h in (h.name, Self.sensitiveHeaders.contains(h.name.lowercased()) ? "***" : variables.redact(h.value)) }
     }
 
+    /// Pages through a `follow` step: every page is judged by the step's expectations; a next link that
+    /// goes back to a page already seen is a failure (a client following next links would page forever),
+    /// one to another origin is not followed (an error), more than `maxPages` pages is an error. Captures
+    /// are taken from the first page.
+    func runPages(_ step: HTTPStep) async -> ([ExchangeEvidence], Outcome) {
+        guard let follow = step.follow else { return ([], .error) }
+        var pages: [ExchangeEvidence] = []
+        var seen: [String: Int] = [:]
+        var page: String? = nil
+        while true {
+            let number = pages.count + 1
+            if let signal = options.interruption?.signalName, !pages.isEmpty {
+                pages[pages.count - 1].problems.append("page \(number) not requested: the run was interrupted (\(signal))")
+                return (pages, .skipped)
+            }
+            var (exchange, outcome, captures, next) = await attempt(step, page: page)
+            exchange.step = number == 1 ? step.name : "\(step.name) (page \(number))"
+            if number == 1 && outcome == .passed {
+                for (k, v) in captures { variables.set(k, v) }
+            }
+            // The URL as sent (the evidence's is redacted): relative next links resolve against it.
+            let here = page ?? (try? request(for: step).url) ?? exchange.url
+            seen[here] = number
+            pages.append(exchange)
+            guard outcome == .passed else { return (pages, outcome) }
+            guard let next else { return (pages, .passed) }
+            // Relative links resolve against the page that holds them.
+            guard let base = URL(string: here), let target = URL(string: next, relativeTo: base)?.absoluteURL.absoluteString
+            else {
+                pages[pages.count - 1].problems.append("the next link '\(variables.redact(next))' is not a URL")
+                return (pages, .failed)
+            }
+            if let earlier = seen[target] {
+                pages[pages.count - 1].problems.append(
+                    "the next link of page \(number) goes back to page \(earlier) (\(variables.redact(target))): "
+                        + "a client following next links would page forever")
+                return (pages, .failed)
+            }
+            if Self.origin(of: target) != Self.origin(of: here) {
+                pages[pages.count - 1].problems.append(
+                    "the next link of page \(number) leads to another origin (\(variables.redact(target))); not followed")
+                return (pages, .error)
+            }
+            if number >= follow.maxPages {
+                pages[pages.count - 1].problems.append(
+                    "more than \(follow.maxPages) pages (follow.max_pages); the rest was not judged")
+                return (pages, .error)
+            }
+            page = target
+        }
+    }
+
+    /// The next page's URL a response names, if any.
+    static func nextLink(_ follow: Follow, _ response: HTTPResponse) -> String? {
+        switch follow.next {
+        case .jsonPath(let p):
+            guard let json = try? JSONDocument(bytes: response.body).root,
+                let first = try? p.values(json, stepLimit: 1_000_000).first, case .string(let s) = first
+            else { return nil }
+            return s
+        case .linkRelation(let rel):
+            // RFC 8288: Link: <url>; rel="next", <url2>; rel="prev"
+            for header in response.headers(named: "Link") {
+                for link in header.split(separator: ",") {
+                    let parts = link.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard let target = parts.first, target.hasPrefix("<"), target.hasSuffix(">") else { continue }
+                    for p in parts.dropFirst() {
+                        let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                        guard kv.count == 2, kv[0].lowercased() == "rel" else { continue }
+                        let rels = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased().split(
+                            separator: " ")
+                        if rels.contains(Substring(rel)) { return String(target.dropFirst().dropLast()) }
+                    }
+                }
+            }
+            return nil
+        }
+    }
+
     func attempt(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome, [(String, JSONValue)]) {
+        let (exchange, outcome, captures, _) = await attempt(step, page: nil)
+        return (exchange, outcome, captures)
+    }
+
+    func attempt(_ step: HTTPStep, page: String?) async -> (ExchangeEvidence, Outcome, [(String, JSONValue)], String?) {
         let request: HTTPRequest
         do {
-            request = try self.request(for: step)
+            request = try self.request(for: step, page: page)
         } catch {
             return (
                 ExchangeEvidence(
@@ -247,7 +341,7 @@ struct HTTPStepRunner {
                     requestBodyExcerpt: nil,
                     status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil, attempts: 1,
                     problems: [variables.redact(error.description)]),
-                .error, []
+                .error, [], nil
             )
         }
         Self.learnSecrets(from: request.headers, into: variables)
@@ -263,7 +357,7 @@ struct HTTPStepRunner {
         } catch {
             exchange.problems.append(variables.redact("transport \(error.description)"))
             // Cut short by a second interruption: nothing was judged, the step did not run to its end.
-            return (exchange, error.kind == .interrupted ? .skipped : .error, [])
+            return (exchange, error.kind == .interrupted ? .skipped : .error, [], nil)
         }
         exchange.status = response.status
         Self.learnSecrets(from: response.headers.filter { $0.name.lowercased() == "set-cookie" }, into: variables)
@@ -285,7 +379,8 @@ struct HTTPStepRunner {
         exchange.problems = (errors + problems).map(variables.redact)
         // An expectation that could not be judged (a JSONPath past its step limit, a regex that did not
         // finish) makes the step an error, unless another expectation failed for certain (as checks combine).
-        return (exchange, !problems.isEmpty ? .failed : !errors.isEmpty ? .error : .passed, captures)
+        let next = step.follow.flatMap { Self.nextLink($0, response) }
+        return (exchange, !problems.isEmpty ? .failed : !errors.isEmpty ? .error : .passed, captures, next)
     }
 
     /// The problems found (failures), the expectations that could not be judged (errors), and the captures.

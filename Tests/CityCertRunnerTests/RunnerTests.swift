@@ -5,6 +5,7 @@ import CityCertProfile
 import CityCertRunner
 import CityCertTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct RunnerTests {
@@ -236,6 +237,65 @@ import Testing
                   - {id: A, title: a, clause: "1", level: MUST, checks: [{name: a, for_each: {in: [x], as: s}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}, {http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}]}
                 """)
         }
+    }
+
+    /// Paging (issue 16, item 4): a step with follow judges every page its next links lead to; a next link
+    /// back to a page already seen fails (a client would page forever), one to another origin is not
+    /// followed, and more pages than max_pages is an error.
+    @Test func followJudgesEveryPage() async throws {
+        let other = try LoopbackServer { _ in .json(#"{"value": []}"#) }
+        defer { other.stop() }
+        let base = Mutex("")
+        let server = try LoopbackServer { r in
+            let page = Int(r.query.split(separator: "=").last ?? "1") ?? 1
+            let root = base.withLock { $0 }
+            switch r.path {
+            case "/items":
+                // Page 1 links relatively, page 2 absolutely, page 3 is the last.
+                let next =
+                    page == 1
+                    ? #""@iot.nextLink": "items?page=2","# : page == 2 ? #""@iot.nextLink": "\#(root)/items?page=3","# : ""
+                return .json(#"{\#(next) "value": [{"n": \#(page)}]}"#)
+            case "/bad":
+                let next = page < 3 ? #""@iot.nextLink": "/bad?page=\#(page + 1)","# : ""
+                return .json(#"{\#(next) "value": [{"n": \#(page == 2 ? "\"two\"" : "\(page)")}]}"#)
+            case "/loop": return .json(#"{"@iot.nextLink": "/loop?page=1", "value": [{"n": 1}]}"#)
+            case "/away": return .json(#"{"@iot.nextLink": "\#(other.baseURL)/x", "value": [{"n": 1}]}"#)
+            case "/linked":
+                let link =
+                    page < 3
+                    ? [("Link", "<\(root)/linked?page=\(page + 1)>; rel=\"next\", <\(root)/linked?page=1>; rel=\"first\"")] : []
+                return .json(#"{"value": [1]}"#, headers: link)
+            default: return .text("no", status: 404)
+            }
+        }
+        defer { server.stop() }
+        base.withLock { $0 = server.baseURL }
+        func req(_ id: String, _ path: String, _ follow: String) -> String {
+            "  - {id: \(id), title: t, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}\(path)\"}, follow: \(follow), expect: {assert: [{path: \"$.value[*].n\", type: integer}]}}]}}]}\n"
+        }
+        let p = try profile(
+            req("PAGES", "/items?page=1", #"{next: "$['@iot.nextLink']"}"#)
+                + req("BAD-PAGE", "/bad?page=1", #"{next: "$['@iot.nextLink']"}"#)
+                + req("LOOP", "/loop?page=1", #"{next: "$['@iot.nextLink']"}"#)
+                + req("AWAY", "/away?page=1", #"{next: "$['@iot.nextLink']"}"#)
+                + req("TOO-MANY", "/items?page=1", #"{next: "$['@iot.nextLink']", max_pages: 2}"#)
+                + "  - {id: LINK, title: t, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/linked?page=1\"}, follow: {link_rel: next}, expect: {status: 200}}]}}]}\n"
+        )
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .failed, .error, .error, .passed])
+        func pages(_ i: Int) -> Int {
+            report.requirements[i].checks.first?.evidence.filter { if case .exchange = $0 { true } else { false } }.count ?? 0
+        }
+        #expect(pages(0) == 3)
+        #expect(pages(5) == 3)
+        #expect(report.requirements[1].reason?.contains("(page 2)") == true, "\(report.requirements[1].reason ?? "")")
+        #expect(report.requirements[2].reason?.contains("goes back to page 1") == true, "\(report.requirements[2].reason ?? "")")
+        #expect(report.requirements[3].reason?.contains("another origin") == true, "\(report.requirements[3].reason ?? "")")
+        #expect(report.requirements[4].reason?.contains("more than 2 pages") == true, "\(report.requirements[4].reason ?? "")")
+        #expect(other.requestsServed == 0)
     }
 
     @Test func parallelRunKeepsOrderAndDependencies() async throws {
