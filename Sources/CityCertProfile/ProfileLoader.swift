@@ -11,7 +11,9 @@ import Foundation
 /// request is sent. Any problem is a `ProfileError` pointing at file:line:col.
 public struct ProfileLoader {
     /// The profile format versions this loader reads.
-    public static let formatVersions = [1]
+    /// The profile formats this citycert reads: 1, and 1.1 (for_each, follow, captures with all, bounds
+    /// from variables or paths, redirect_headers, typed comparisons). A 1 profile keeps its meaning.
+    public static let formatVersions = ["1", "1.1"]
     /// Headers whose values are credentials (shown as `***` in reports, never sent to another origin).
     public static let credentialHeaders: Set<String> = [
         "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey", "x-auth-token",
@@ -80,6 +82,18 @@ struct Builder {
     let source: YNode.YSource
     let folder: String
     var known: Set<String> = Template.builtins
+    /// `citycert: 1.1`: the keys and forms of format 1.1 are allowed.
+    var format11 = false
+
+    /// Refuses a format 1.1 key or form in a profile that declares format 1.
+    func needs11(_ node: YNode, _ what: String) throws {
+        guard !format11 else { return }
+        throw node.error(
+            "\(what) is new in profile format 1.1; this profile declares citycert: 1",
+            hint:
+                "write citycert: 1.1 (what the profile already says keeps its meaning, but for one thing: a template alone in an expected value, such as equals: \"{{n}}\", then compares with the captured value's type)"
+        )
+    }
     var schemas: [String: NamedSchema] = [:]
     var catalog: SchemaCatalog
     var schemaOptions = SchemaOptions()
@@ -117,10 +131,11 @@ struct Builder {
                 "requirements", "cleanup", "model", "receiver", "uncovered",
             ])
         let formatNode = try top.required("citycert")
-        let format = try formatNode.int("citycert (the profile format version)")
+        let format = formatNode.scalar ?? ""
         guard ProfileLoader.formatVersions.contains(format) else {
-            throw formatNode.error("unsupported profile format version \(format)", hint: "this citycert reads format 1")
+            throw formatNode.error("unsupported profile format version \(format)", hint: "this citycert reads formats 1 and 1.1")
         }
+        format11 = format == "1.1"
         // `model:` is the short form for one data model: the catalog must be loaded first, and the
         // generated requirements name the profile when id, title, version or standard are left out.
         if let c = top["catalog"] { try loadCatalog(c) }
@@ -449,7 +464,10 @@ struct Builder {
             let hm = try h.mapping("an http check", allowed: ["steps"])
             var forEach: ForEach? = nil
             let knownBefore = known
-            if let f = m["for_each"] { forEach = try self.forEach(f) }
+            if let f = m["for_each"] {
+                try needs11(f, "for_each")
+                forEach = try self.forEach(f)
+            }
             var steps: [HTTPStep] = []
             for (i, s) in try hm.required("steps").sequence("steps").enumerated() { steps.append(try step(s, index: i)) }
             if forEach != nil {
@@ -505,6 +523,7 @@ struct Builder {
         }
         var redirectHeaders: Set<String> = []
         if let r = m["redirect_headers"] {
+            try needs11(r, "redirect_headers")
             for item in try r.sequence("redirect_headers") {
                 let name = try item.string("redirect_headers")
                 guard !ProfileLoader.credentialHeaders.contains(name.lowercased()) else {
@@ -558,6 +577,7 @@ struct Builder {
             writes: writes, expect: expect, captures: captures, eventually: eventually, mark: node.mark)
         step.redirectHeaders = redirectHeaders
         if let f = m["follow"] {
+            try needs11(f, "follow")
             let fm = try f.mapping("follow", allowed: ["next", "link_rel", "max_pages"])
             guard method == "GET" else { throw f.error("follow pages through GET requests; this step sends \(method)") }
             guard eventually == nil else { throw f.error("follow and eventually cannot be combined in one step") }
@@ -625,6 +645,7 @@ struct Builder {
         var c = Capture(variable: variable, source: source)
         c.secret = try m["secret"]?.bool("secret") ?? false
         if let a = m["all"] {
+            try needs11(a, "a capture with all")
             guard m["jsonpath"] != nil else { throw a.error("all: true collects what a jsonpath selects; this capture has none") }
             c.all = try a.bool("all")
         }
@@ -762,6 +783,7 @@ struct Builder {
         /// document.
         func bound(integer: Bool = false) throws -> Bound {
             if let m = try? value.mapping("\(key)", allowed: ["path"]), let p = m["path"] {
+                try needs11(value, "\(key) with {path: …}")
                 return .path(try jsonPath(p))
             }
             switch try value.json() {
@@ -776,6 +798,7 @@ struct Builder {
                         "\(key) needs a number, a variable alone (\"{{name}}\") or {path: <JSONPath>}",
                         hint: "text around a variable would make a string, not a number")
                 }
+                try needs11(value, "\(key) with a variable")
                 try checkTemplates(in: .string(s), at: value)
                 return .variable(name)
             default:

@@ -19,7 +19,8 @@ public struct Profile: Sendable {
     public let file: String
     public let folder: String
     public let sha256: String
-    public let formatVersion: Int
+    /// "1" or "1.1".
+    public let formatVersion: String
     public let id: String
     public let title: String
     public let version: String

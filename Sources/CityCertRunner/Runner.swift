@@ -117,7 +117,7 @@ public struct Runner: Sendable {
         let secrets = profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.compactMap { inputs[$0.name] }
         let variables = Variables(
             inputs: inputs, secrets: secrets, secretVariables: credentialNames, runID: options.runID,
-            clock: options.clock)
+            clock: options.clock, typedExpected: profile.formatVersion != "1")
         if profile.receiver != nil {
             guard let inbox = options.inbox else {
                 throw RunError("this profile awaits notifications but no receiver is running", usage: false)

@@ -21,14 +21,17 @@ final class Variables: Sendable {
     let secretVariables: Set<String>
     let runID: String
     let clock: @Sendable () -> Double
+    /// Format 1.1: a template alone in an expected value compares with the captured value's type.
+    let typedExpected: Bool
 
     /// The shortest secret citycert accepts: a shorter one would be found, and replaced, everywhere.
     static let minimumSecretLength = 4
 
     init(
         inputs: [String: String], secrets: [String], secretVariables: Set<String> = [], runID: String,
-        clock: @escaping @Sendable () -> Double
+        clock: @escaping @Sendable () -> Double, typedExpected: Bool = true
     ) {
+        self.typedExpected = typedExpected
         values = Mutex((inputs, [:]))
         self.secretVariables = secretVariables
         self.runID = runID
@@ -42,6 +45,7 @@ final class Variables: Sendable {
         secretVariables = parent.secretVariables
         runID = parent.runID
         clock = parent.clock
+        typedExpected = parent.typedExpected
         secrets = parent.secrets
     }
 
@@ -128,10 +132,11 @@ final class Variables: Sendable {
         }
     }
 
-    /// Renders an expected value: like `render`, but a string that is one template alone (`"{{n}}"`)
+    /// Renders an expected value: like `render`, but (format 1.1) a string that is one template alone (`"{{n}}"`)
     /// becomes the captured value with its JSON type (a count captured as 12 compares equal to 12, not
     /// to "12"); a variable captured as a string, or an input, stays a string.
     func renderExpected(_ v: JSONValue) -> JSONValue {
+        guard typedExpected else { return render(v) }  // format 1: text, as it always was
         switch v {
         case .string(let s) where s.hasPrefix("{{") && s.hasSuffix("}}"):
             guard let t = try? Template(parsing: s) else { return v }

@@ -9,10 +9,10 @@ import Synchronization
 import Testing
 
 @Suite struct RunnerTests {
-    func profile(_ requirements: String, inputs: String = "inputs: {base_url: {}}") throws -> Profile {
+    func profile(_ requirements: String, inputs: String = "inputs: {base_url: {}}", format: String = "1") throws -> Profile {
         try ProfileLoader().load(
             text: """
-                citycert: 1
+                citycert: \(format)
                 id: t
                 title: T
                 version: "1"
@@ -51,7 +51,7 @@ import Testing
             """
               - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {link: {jsonpath: $.link}}}, {request: {url: "{{link}}", headers: {Authorization: "Bearer {{token}}"}}, expect: {status: 200}}]}}]}
               - {id: B, title: b, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {link: {jsonpath: $.link}}}, {request: {url: "{{link}}"}, expect: {assert: [{path: $.auth, equals: none}]}}]}}]}
-            """, inputs: "inputs: {base_url: {}, token: {secret: true}}")
+            """, inputs: "inputs: {base_url: {}, token: {secret: true}}", format: "1.1")
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL, "token": "t0ken-value"]
         let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
@@ -65,7 +65,7 @@ import Testing
             try self.profile(
                 """
                   - {id: C, title: c, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, redirects: any, redirect_headers: [Authorization], expect: {status: 200}}]}}]}
-                """)
+                """, format: "1.1")
         }
     }
 
@@ -149,7 +149,8 @@ import Testing
         let p = try profile(
             req("NUMBER", #"{path: $.total, equals: "{{n}}"}"#) + req("STRING", #"{path: $.total, equals: "{{s}}"}"#)
                 + req("NOT", #"{path: $.total, not_equals: "{{s}}"}"#) + req("ONE-OF", #"{path: $.total, one_of: ["{{n}}", 13]}"#)
-                + req("CONTAINS", #"{path: $.list, contains: 4}"#) + req("SPLICED", #"{path: $.total, equals: "n={{n}}"}"#))
+                + req("CONTAINS", #"{path: $.list, contains: 4}"#) + req("SPLICED", #"{path: $.total, equals: "n={{n}}"}"#),
+            format: "1.1")
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL]
         let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
@@ -180,7 +181,7 @@ import Testing
                 + req("LT-VAR", #"{path: "$.features[*].n", lt: "{{max}}"}"#)
                 + req("GE-TEXT", #"{path: $.numberReturned, le: "{{text}}"}"#)
                 + req("NOT-NUMBER", #"{path: $.numberReturned, le: "{{word}}"}"#)
-                + req("PATH-MISSING", #"{path: "$.features[*]", count: {path: $.nothing}}"#))
+                + req("PATH-MISSING", #"{path: "$.features[*]", count: {path: $.nothing}}"#), format: "1.1")
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL]
         let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
@@ -191,7 +192,9 @@ import Testing
             report.requirements[5].checks.first?.message?.contains(#"{{word}} is "many", not a number"#) == true,
             "\(report.requirements[5].checks.first?.message ?? "")")
         // A bound with text around the variable is refused at load: it would be a string.
-        #expect(throws: ProfileError.self) { try self.profile(req("BAD", #"{path: $.numberReturned, le: "n{{max}}"}"#)) }
+        #expect(throws: ProfileError.self) {
+            try self.profile(req("BAD", #"{path: $.numberReturned, le: "n{{max}}"}"#), format: "1.1")
+        }
     }
 
     /// for_each (issue 16, item 3): a check repeated over every item of a captured list (or a list in the
@@ -220,7 +223,7 @@ import Testing
                     http: {steps: [{request: {url: "{{base_url}}/{{set}}"}, capture: {me: {jsonpath: $.self}}, expect: {assert: [{path: $.items, type: array}]}}, {request: {url: "{{base_url}}{{me}}"}, expect: {status: 200}}]}
               - {id: LITERAL, title: l, clause: "3", level: MUST, checks: [{name: lit, for_each: {in: [Things, Datastreams], as: s}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {assert: [{path: $.self, equals: "/{{s}}"}]}}]}}]}
               - {id: TOO-MANY, title: m, clause: "4", level: MUST, needs: [ROOT], checks: [{name: m, for_each: {in: "{{sets}}", as: s, max: 2}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}]}
-            """)
+            """, format: "1.1")
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL]
         let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
@@ -235,7 +238,7 @@ import Testing
             try self.profile(
                 """
                   - {id: A, title: a, clause: "1", level: MUST, checks: [{name: a, for_each: {in: [x], as: s}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}, {http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}]}
-                """)
+                """, format: "1.1")
         }
     }
 
@@ -280,8 +283,8 @@ import Testing
                 + req("LOOP", "/loop?page=1", #"{next: "$['@iot.nextLink']"}"#)
                 + req("AWAY", "/away?page=1", #"{next: "$['@iot.nextLink']"}"#)
                 + req("TOO-MANY", "/items?page=1", #"{next: "$['@iot.nextLink']", max_pages: 2}"#)
-                + "  - {id: LINK, title: t, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/linked?page=1\"}, follow: {link_rel: next}, expect: {status: 200}}]}}]}\n"
-        )
+                + "  - {id: LINK, title: t, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/linked?page=1\"}, follow: {link_rel: next}, expect: {status: 200}}]}}]}\n",
+            format: "1.1")
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL]
         let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
@@ -296,6 +299,40 @@ import Testing
         #expect(report.requirements[3].reason?.contains("another origin") == true, "\(report.requirements[3].reason ?? "")")
         #expect(report.requirements[4].reason?.contains("more than 2 pages") == true, "\(report.requirements[4].reason ?? "")")
         #expect(other.requestsServed == 0)
+    }
+
+    /// A format 1 profile keeps its meaning (issue 16): a template alone in an expected value still
+    /// compares as text, and each 1.1 key is refused at its place with the way to opt in.
+    @Test func aFormatOneProfileKeepsItsMeaning() async throws {
+        let server = try LoopbackServer { _ in .json(#"{"n": 12}"#) }
+        defer { server.stop() }
+        let requirement = """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {n: {jsonpath: $.n}}}, {request: {url: "{{base_url}}/"}, expect: {assert: [{path: $.n, equals: "{{n}}"}]}}]}}]}
+            """
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let one = try await Runner(profile: try profile(requirement), transport: CurlTransport(), options: options).run()
+        let eleven = try await Runner(
+            profile: try profile(requirement, format: "1.1"), transport: CurlTransport(), options: options
+        )
+        .run()
+        #expect(one.requirements.map(\.outcome) == [.failed], "format 1: 12 is not the text \"12\"")
+        #expect(eleven.requirements.map(\.outcome) == [.passed])
+        let newKeys = [
+            #"{name: c, for_each: {in: [a], as: s}, http: {steps: [{request: {url: "{{base_url}}/{{s}}"}, expect: {status: 200}}]}}"#,
+            #"{http: {steps: [{request: {url: "{{base_url}}/"}, follow: {link_rel: next}, expect: {status: 200}}]}}"#,
+            #"{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {all: {jsonpath: $.n, all: true}}}]}}"#,
+            #"{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {assert: [{path: $.n, le: {path: $.m}}]}}]}}"#,
+        ]
+        for check in newKeys {
+            let error = #expect(throws: ProfileError.self) {
+                try self.profile("  - {id: B, title: b, clause: \"1\", level: MUST, checks: [\(check)]}")
+            }
+            #expect(error.map { "\($0)" }?.contains("new in profile format 1.1") == true, "\(String(describing: error))")
+            #expect(throws: Never.self) {
+                try self.profile("  - {id: B, title: b, clause: \"1\", level: MUST, checks: [\(check)]}", format: "1.1")
+            }
+        }
     }
 
     @Test func parallelRunKeepsOrderAndDependencies() async throws {
