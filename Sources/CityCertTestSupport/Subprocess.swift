@@ -73,3 +73,29 @@ public enum Subprocess {
         _ = wait(pid, timeout: 1)
     }
 }
+
+extension Subprocess {
+    /// Waits until something accepts TCP connections on 127.0.0.1:`port` (a server just spawned), for at
+    /// most `timeout` seconds; false if nothing did. A fixed sleep was too short on a loaded machine.
+    public static func waitForPort(_ port: Int, timeout: Double = 15) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            if fd >= 0 {
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_port = in_port_t(UInt16(port).bigEndian)
+                addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let rc = withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                close(fd)
+                if rc == 0 { return true }
+            }
+            usleep(50_000)
+        }
+        return false
+    }
+}

@@ -78,7 +78,9 @@ public final class TLSTestServers: @unchecked Sendable {
                         "\(kind.rawValue).key", "-quiet",
                     ], cwd: folder))
         }
-        Thread.sleep(forTimeInterval: 0.5)
+        for (kind, port) in ports where !Subprocess.waitForPort(port) {
+            throw ServerError("openssl s_server (\(kind.rawValue)) did not start listening on port \(port)")
+        }
     }
 
     deinit {

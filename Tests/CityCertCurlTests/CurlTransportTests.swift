@@ -240,7 +240,7 @@ import Testing
                     "s_server", "-accept", "127.0.0.1:\(port)", "-www", "-cert", folder + "/cert.pem", "-key",
                     folder + "/key.pem", "-quiet",
                 ] + extra)
-            Thread.sleep(forTimeInterval: 0.5)
+            guard Subprocess.waitForPort(port) else { throw ServerError("openssl s_server did not start listening on \(port)") }
         }
 
         deinit {
@@ -308,7 +308,7 @@ import Testing
         let pid = try Subprocess.spawn(
             "/usr/sbin/nghttpd", ["-a", "127.0.0.1", "-d", docroot, String(port), tls.folder + "/key.pem", tls.certificate])
         defer { Subprocess.terminate(pid) }
-        try await Task.sleep(nanoseconds: 500_000_000)
+        #expect(Subprocess.waitForPort(port), "nghttpd did not start listening")
         var settings = TransportSettings()
         settings.caBundle = tls.certificate
         let r = try await CurlTransport(settings: settings).send(request("https://127.0.0.1:\(port)/index.json"))
