@@ -17,7 +17,8 @@ public struct ProfileError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var out = "\(file):\(line):\(column): error: \(message)"
+        // Line 0: the error is about the file as a whole (missing, unreadable), not a place in it.
+        var out = line > 0 ? "\(file):\(line):\(column): error: \(message)" : "\(file): error: \(message)"
         if let lineText {
             let number = String(line)
             let pad = String(repeating: " ", count: number.count)

@@ -24,11 +24,21 @@ public struct ProfileLoader {
 
     public func load(path: String) throws -> Profile {
         let url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            let inside = (path as NSString).appendingPathComponent("profile.yaml")
+            guard FileManager.default.fileExists(atPath: inside) else {
+                throw ProfileError(
+                    file: path, line: 0, column: 0, message: "is a folder without a profile.yaml; give the profile file")
+            }
+            return try load(path: inside)
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ProfileError(file: path, line: 1, column: 1, message: "cannot read the profile: \(error.localizedDescription)")
+            let why = FileManager.default.fileExists(atPath: path) ? "cannot read the profile file" : "no such profile file"
+            throw ProfileError(file: path, line: 0, column: 0, message: why)
         }
         guard data.count <= 8 << 20 else {
             throw ProfileError(file: path, line: 1, column: 1, message: "profile larger than 8 MiB")

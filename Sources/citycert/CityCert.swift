@@ -11,6 +11,7 @@ struct CityCert: AsyncParsableCommand {
             Exit codes: 0 conformant; 1 a MUST requirement failed (or a SHOULD with --fail-on should); \
             2 invalid profile or usage; 3 runtime error (a check could not decide).
             """,
+        version: "citycert \(toolVersion)",
         subcommands: [RunCommand.self, LintCommand.self, ListCommand.self, VersionCommand.self, JSONCommand.self])
 
     static func main() async {

@@ -31,6 +31,25 @@ import Testing
         if result.stderr.contains(" | ") { #expect(result.stderr.contains("^")) }
     }
 
+    /// A profile path that is a folder reads its profile.yaml (it was "NSCocoaErrorDomain error 256"); a
+    /// missing file is named without a made-up line:column; --version answers (issue 24).
+    @Test func profilePathsAndVersionAreAnsweredPlainly() throws {
+        let folder = try CityCertBinary.run(["lint", "Profiles/ogc-sensorthings/sta-1.1"])
+        #expect(folder.status == 0, "\(folder.stderr)")
+        let empty = NSTemporaryDirectory() + "citycert-empty-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let noProfile = try CityCertBinary.run(["lint", empty])
+        #expect(noProfile.status == 2)
+        #expect(noProfile.stderr.contains("\(empty): error: is a folder without a profile.yaml"), "\(noProfile.stderr)")
+        let missing = try CityCertBinary.run(["lint", empty + "/nope.yaml"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("\(empty)/nope.yaml: error: no such profile file"), "\(missing.stderr)")
+        let version = try CityCertBinary.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("citycert "), "\(version.stdout)")
+    }
+
     @Test func shippedProfilesAreValid() throws {
         let result = try CityCertBinary.run(["list", "Profiles"])
         #expect(result.status == 0)
