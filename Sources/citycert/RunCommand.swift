@@ -61,7 +61,13 @@ struct RunCommand: AsyncParsableCommand {
                 "--representation must be one of \(EntityRepresentation.names.joined(separator: ", ")); got '\(representation)'")
         }
         for i in inputs where !i.contains("=") { throw ValidationError("--input expects name=value, got '\(i)'") }
-        for p in paths where !FileManager.default.fileExists(atPath: p) { throw ValidationError("no such file or folder: \(p)") }
+        let arguments = CommandLine.arguments
+        for p in paths where !FileManager.default.fileExists(atPath: p) {
+            // A value after an option this command does not know (`--reprot-json x.json`) is that option's
+            // value: the unknown option is the error to report (ArgumentParser does, once this passes).
+            if let i = arguments.firstIndex(of: p), i > 0, arguments[i - 1].hasPrefix("-") { continue }
+            throw ValidationError("no such file or folder: \(p)")
+        }
     }
 
     func run() async throws {

@@ -45,6 +45,10 @@ import Testing
         let missing = try CityCertBinary.run(["lint", empty + "/nope.yaml"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("\(empty)/nope.yaml: error: no such profile file"), "\(missing.stderr)")
+        // A mistyped option is named as such (it was "no such file or folder" for the option's value).
+        let typo = try CityCertBinary.run(["run", "Profiles/ogc-sensorthings/sta-1.1", "--reprot-json", "x.json"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("Unknown option '--reprot-json'"), "\(typo.stderr)")
         let version = try CityCertBinary.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("citycert "), "\(version.stdout)")
