@@ -16,7 +16,14 @@ static double now_seconds(void) {
 
 cc_icu_regex *cc_icu_regex_open(const uint16_t *pattern, int32_t length, int32_t *error_offset) {
     UErrorCode status = U_ZERO_ERROR;
-    UParseError parse;
+    UParseError parse = {0};
+    parse.offset = -1;
+    // ICU refuses an empty pattern; the empty pattern matches everywhere, as (?:) does.
+    static const UChar empty[] = {'(', '?', ':', ')'};
+    if (length == 0) {
+        pattern = (const uint16_t *)empty;
+        length = 4;
+    }
     URegularExpression *re = uregex_open((const UChar *)pattern, length, 0, &parse, &status);
     if (U_FAILURE(status) || re == NULL) {
         if (error_offset) *error_offset = parse.offset;

@@ -72,6 +72,13 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 current.method = "GET"
                 current.body = nil
             }
+            // Whatever the status (a 301/302 keeps a PUT's or PATCH's body), a body never goes to another origin.
+            if !sameOrigin, let body = current.body, !body.isEmpty {
+                throw TransportError(
+                    .redirectRefused,
+                    "\(response.status) redirect from \(current.url) to \(next.absoluteString) leaves the origin and would resend the request body there; refused"
+                )
+            }
             current.url = next.absoluteString
         }
     }

@@ -265,6 +265,16 @@ public struct JSONStreamReader: Sendable {
             }
             let end: Int
             if let newline {
+                // A line that arrived whole in the buffer is held to the same limit as one that did not.
+                if newline - reader.start > maxRecordBytes {
+                    let origin = SourceLocation(line: lineNumber, column: 1, offset: reader.consumed + reader.start)
+                    let length = newline - reader.start
+                    reader.start = newline + 1
+                    scanPos = reader.start
+                    lineNumber += 1
+                    try body([], origin, length)
+                    continue
+                }
                 end = newline
             } else {
                 if count - reader.start > maxRecordBytes {

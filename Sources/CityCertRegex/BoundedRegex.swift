@@ -95,6 +95,8 @@ public final class BoundedRegex: @unchecked Sendable {
         result: Int32, ranges: [Int32]
     ) {
         let text = utf16 ?? Array(subject.utf16)
+        // ICU takes an Int32 length: a longer subject is not matched (no answer, never a wrong one).
+        guard text.count < Int(Int32.max) else { return (Int32(CC_ICU_GAVE_UP), []) }
         var ranges = [Int32](repeating: -1, count: max(2, 2 * capacity))
         let result = text.withUnsafeBufferPointer { t in
             ranges.withUnsafeMutableBufferPointer { r in

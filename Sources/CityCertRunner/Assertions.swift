@@ -110,6 +110,9 @@ enum AssertionEvaluator {
             }
         case .count(let b):
             let n = try resolve(b)
+            guard n.exponent >= 0, !n.negative else {
+                throw AssertionUndecided(description: "count \(b.text) is \(n.text), not a whole number of 0 or more")
+            }
             let from = b.isLiteral ? "" : " (\(b.text))"
             return JSONNumber(nodes.count).decimal == n
                 ? []

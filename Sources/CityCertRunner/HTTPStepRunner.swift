@@ -123,12 +123,25 @@ struct HTTPStepRunner {
             method: step.method, url: url, headers: headers, body: body,
             connectTimeout: min(cap, step.connectTimeout ?? options.connectTimeout ?? profile.defaults.connectTimeout),
             totalTimeout: min(cap, step.totalTimeout ?? options.totalTimeout ?? profile.defaults.totalTimeout),
-            redirects: step.redirects, keepAcrossOrigins: step.redirectHeaders)
+            redirects: step.redirects,
+            // A header whose value holds a secret never follows a redirect to another origin, named or not.
+            keepAcrossOrigins: step.redirectHeaders.filter { name in
+                !headers.contains { $0.name.lowercased() == name && variables.redact($0.value) != $0.value }
+            })
     }
 
-    /// The origins the run was pointed at: those of the inputs that are http(s) URLs.
+    /// The origins the run was pointed at: those of the inputs that are http(s) URLs, and those of the
+    /// URLs the profile writes out literally.
     var declaredOrigins: Set<String> {
-        Set(options.inputs.values.compactMap { Self.origin(of: $0) })
+        var out = Set(options.inputs.values.compactMap { Self.origin(of: $0) })
+        var steps = profile.cleanup
+        for r in profile.requirements {
+            for case .http(let h) in r.checks { steps += h.steps }
+        }
+        for s in steps where s.url.isLiteral {
+            if let o = Self.origin(of: s.url.source) { out.insert(o) }
+        }
+        return out
     }
 
     static func origin(of url: String) -> String? {
@@ -144,9 +157,7 @@ struct HTTPStepRunner {
     func checkCredentialOrigin(url: String, template: Template, headers: [(name: String, value: String)], body: [UInt8]?)
         throws(TransportError)
     {
-        guard !template.variables.isEmpty, let origin = Self.origin(of: url) else { return }
-        let declared = declaredOrigins
-        guard !declared.isEmpty, !declared.contains(origin) else { return }
+        guard !template.variables.isEmpty else { return }
         var carried: [String] = []
         for h in headers where Self.sensitiveHeaders.contains(h.name.lowercased()) || variables.redact(h.value) != h.value {
             carried.append(h.name)
@@ -154,7 +165,17 @@ struct HTTPStepRunner {
         if let body, let text = String(validating: body, as: UTF8.self), variables.redact(text) != text {
             carried.append("the body")
         }
+        if variables.redact(url) != url { carried.append("the URL itself") }
         guard !carried.isEmpty else { return }
+        guard let origin = Self.origin(of: url) else {
+            throw TransportError(
+                .invalidRequest,
+                "the URL (from {{\(template.variables.joined(separator: "}}, {{"))}}) has no http(s) origin; "
+                    + "the request carries credentials (\(carried.joined(separator: ", "))), which are not sent")
+        }
+        let declared = declaredOrigins
+        // Nothing declares an origin (every URL is built from inputs that are not URLs): nothing to compare.
+        guard !declared.isEmpty, !declared.contains(origin) else { return }
         throw TransportError(
             .invalidRequest,
             "the URL (from {{\(template.variables.joined(separator: "}}, {{"))}}) leads to \(origin), an origin no input names; "
@@ -267,7 +288,7 @@ struct HTTPStepRunner {
                 for (k, v) in captures { variables.set(k, v) }
             }
             // The URL as sent (the evidence's is redacted): relative next links resolve against it.
-            let here = page ?? (try? request(for: step).url) ?? exchange.url
+            let here = page ?? sent.url.withLock { $0 } ?? exchange.url
             seen[here] = number
             pages.append(exchange)
             guard outcome == .passed else { return (pages, outcome) }
@@ -307,27 +328,82 @@ struct HTTPStepRunner {
             else { return nil }
             return s
         case .linkRelation(let rel):
-            // RFC 8288: Link: <url>; rel="next", <url2>; rel="prev"
             for header in response.headers(named: "Link") {
-                for link in header.split(separator: ",") {
-                    let parts = link.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard let target = parts.first, target.hasPrefix("<"), target.hasSuffix(">") else { continue }
-                    for p in parts.dropFirst() {
-                        let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                        guard kv.count == 2, kv[0].lowercased() == "rel" else { continue }
-                        let rels = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased().split(
-                            separator: " ")
-                        if rels.contains(Substring(rel)) { return String(target.dropFirst().dropLast()) }
-                    }
-                }
+                for link in Self.links(header) where link.relations.contains(rel) { return link.target }
             }
             return nil
         }
     }
 
+    /// The links of an RFC 8288 `Link` header value: `<target>; rel="next prev"; title="a, b", <…>; …`. A
+    /// comma inside the target or inside a quoted parameter does not end the link.
+    static func links(_ value: String) -> [(target: String, relations: [String])] {
+        var out: [(String, [String])] = []
+        let chars = Array(value.unicodeScalars)
+        var i = 0
+        func skipSpace() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
+        while i < chars.count {
+            skipSpace()
+            if i < chars.count, chars[i] == "," {
+                i += 1
+                continue
+            }
+            guard i < chars.count, chars[i] == "<", let close = chars[i...].firstIndex(of: ">") else { break }
+            let target = String(String.UnicodeScalarView(chars[(i + 1)..<close]))
+            i = close + 1
+            var relations: [String] = []
+            // Parameters up to the comma that ends this link.
+            while true {
+                skipSpace()
+                guard i < chars.count, chars[i] == ";" else { break }
+                i += 1
+                skipSpace()
+                var name = ""
+                while i < chars.count, chars[i] != "=", chars[i] != ";", chars[i] != ",", chars[i] != " " {
+                    name.unicodeScalars.append(chars[i])
+                    i += 1
+                }
+                skipSpace()
+                var paramValue = ""
+                if i < chars.count, chars[i] == "=" {
+                    i += 1
+                    skipSpace()
+                    if i < chars.count, chars[i] == "\"" {
+                        i += 1
+                        while i < chars.count, chars[i] != "\"" {
+                            if chars[i] == "\\", i + 1 < chars.count { i += 1 }
+                            paramValue.unicodeScalars.append(chars[i])
+                            i += 1
+                        }
+                        i += 1  // the closing quote
+                    } else {
+                        while i < chars.count, chars[i] != ";", chars[i] != ",", chars[i] != " " {
+                            paramValue.unicodeScalars.append(chars[i])
+                            i += 1
+                        }
+                    }
+                }
+                if name.lowercased() == "rel" {
+                    relations += paramValue.lowercased().split(separator: " ").map(String.init)
+                }
+            }
+            out.append((target, relations))
+            // Anything left before the next comma is malformed: skip to it.
+            while i < chars.count, chars[i] != "," { i += 1 }
+        }
+        return out
+    }
+
     func attempt(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome, [(String, JSONValue)]) {
         let (exchange, outcome, captures, _) = await attempt(step, page: nil)
         return (exchange, outcome, captures)
+    }
+
+    /// The URL last sent by `attempt(_:page:)` (the evidence's is redacted; `{{uuid}}` would render anew).
+    private let sent = SentURL()
+
+    final class SentURL: Sendable {
+        let url = Mutex<String?>(nil)
     }
 
     func attempt(_ step: HTTPStep, page: String?) async -> (ExchangeEvidence, Outcome, [(String, JSONValue)], String?) {
@@ -345,6 +421,7 @@ struct HTTPStepRunner {
             )
         }
         Self.learnSecrets(from: request.headers, into: variables)
+        sent.url.withLock { $0 = request.url }
         var exchange = ExchangeEvidence(
             step: step.name, method: request.method, url: variables.redact(request.url),
             requestHeaders: redactHeaders(request.headers),
@@ -476,6 +553,11 @@ struct HTTPStepRunner {
                     continue
                 }
                 if c.all {
+                    guard json != nil else {
+                        // An HTML error page is not an empty list: the items would vanish into not-applicable.
+                        problems.append("capture \(c.variable): the body is not JSON, so \(p.text) selects nothing to collect")
+                        continue
+                    }
                     captures.append((c.variable, .array(selected.map(\.value))))
                     continue
                 }

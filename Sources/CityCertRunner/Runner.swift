@@ -334,7 +334,7 @@ public struct Runner: Sendable {
             }
         }
         // A requirement the interruption cut short was not judged whole: skipped, whatever its other checks said.
-        if let signal = options.interruption?.signalName, checks.contains(where: { $0.outcome == .skipped }) {
+        if let signal = options.interruption?.signalName, Outcome.combine(checks.map(\.outcome)) == .skipped {
             return result(.skipped, "not run to its end: the run was interrupted (\(signal))", checks)
         }
         let outcome = Outcome.combine(checks.map(\.outcome))
@@ -347,6 +347,7 @@ public struct Runner: Sendable {
         q.reason = q.reason.map(variables.redact)
         q.checks = q.checks.map { c in
             var c = c
+            c.name = variables.redact(c.name)
             c.message = c.message.map(variables.redact)
             c.evidence = c.evidence.map { e in
                 switch e {
@@ -386,6 +387,9 @@ public struct Runner: Sendable {
         }
         var results: [CheckResult] = []
         for item in items {
+            // Bound first: an item that is a secret (used in a credential header) is known as one before
+            // its label is shown.
+            let scope = variables.instance(binding: each.variable, to: item)
             let label: String
             if case .string(let s) = item { label = s } else { label = String(JSONSerializer.string(item).prefix(60)) }
             let shown = variables.redact(label)
@@ -396,7 +400,6 @@ public struct Runner: Sendable {
                         evidence: []))
                 continue
             }
-            let scope = variables.instance(binding: each.variable, to: item)
             var r = await HTTPStepRunner(profile: profile, transport: transport!, variables: scope, options: options).run(h)
             r.name = "\(h.name) [\(shown)]"
             r.message = r.message.map { "[\(shown)] " + $0 }

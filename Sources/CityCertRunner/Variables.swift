@@ -92,7 +92,19 @@ final class Variables: Sendable {
     func set(_ name: String, _ value: JSONValue) {
         if case .string(let s) = value { return set(name, s) }
         let text = JSONSerializer.string(value)
-        if secretVariables.contains(name) { addSecret(text) }
+        if secretVariables.contains(name) {
+            addSecret(text)
+            // Each string inside (a list of tokens) is a secret on its own too: it is used one at a time.
+            func leaves(_ v: JSONValue) {
+                switch v {
+                case .string(let s): addSecret(s)
+                case .array(let a): a.forEach(leaves)
+                case .object(let o): o.entries.forEach { leaves($0.value) }
+                default: break
+                }
+            }
+            leaves(value)
+        }
         values.withLock {
             $0.typed[name] = value
             $0.text[name] = text

@@ -71,6 +71,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // validate() let a missing path pass when it followed an option (the value of an unknown option,
+        // reported by ArgumentParser); here every option was known, so a missing path is just missing.
+        for p in paths where !FileManager.default.fileExists(atPath: p) {
+            warn("error: no such file or folder: \(p)")
+            throw ExitCode(2)
+        }
         let loaded: Profile
         do {
             loaded = try ProfileLoader().load(path: profile)
@@ -222,7 +228,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         if !report.conformant {
             let mustFailed = report.requirements.contains { $0.level == .must && $0.outcome == .failed }
-            if mustFailed || report.uncoveredFails { throw ExitCode(1) }
+            if mustFailed || shouldFailed || report.uncoveredFails { throw ExitCode(1) }
             if report.requirements.contains(where: { $0.outcome == .error }) { throw ExitCode(3) }
             throw ExitCode(1)
         }

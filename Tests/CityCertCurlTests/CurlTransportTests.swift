@@ -166,6 +166,15 @@ import Testing
         #expect(refused?.kind == .redirectRefused)
         #expect(refused?.description.contains("would resend the request body") == true, "\(String(describing: refused))")
         #expect(other.requestsServed == 0)
+        // A 301/302 keeps a PUT's body: to another origin it is refused too.
+        var put = away
+        put.method = "PUT"
+        let keptBody = try LoopbackServer { _ in .respond(status: 302, headers: [("Location", other.baseURL + "/in")], body: []) }
+        defer { keptBody.stop() }
+        put.url = keptBody.baseURL + "/x"
+        let refusedPut = await #expect(throws: TransportError.self) { try await t.send(put) }
+        #expect(refusedPut?.kind == .redirectRefused)
+        #expect(other.requestsServed == 0)
         var here = away
         here.url = s.baseURL + "/here"
         let followed = try await t.send(here)

@@ -49,6 +49,12 @@ import Testing
         let typo = try CityCertBinary.run(["run", "Profiles/ogc-sensorthings/sta-1.1", "--reprot-json", "x.json"])
         #expect(typo.status == 2)
         #expect(typo.stderr.contains("Unknown option '--reprot-json'"), "\(typo.stderr)")
+        // A missing data path after a known flag is still missing (it was dropped in silence).
+        let dropped = try CityCertBinary.run([
+            "run", "Profiles/smart-data-models/air-quality/profile.yaml", "--read-only", empty + "/typo.jsonl",
+        ])
+        #expect(dropped.status == 2)
+        #expect(dropped.stderr.contains("no such file or folder: \(empty)/typo.jsonl"), "\(dropped.stderr)")
         let version = try CityCertBinary.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("citycert "), "\(version.stdout)")

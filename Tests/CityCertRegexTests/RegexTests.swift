@@ -29,6 +29,13 @@ import Testing
         #expect(ECMARegex.compile("[a-") == nil)
     }
 
+    /// The empty pattern matches everywhere (ICU refuses it as written; it is compiled as `(?:)`).
+    @Test func theEmptyPatternMatches() throws {
+        let r = try BoundedRegex(icuPattern: "", source: "")
+        #expect(r.firstMatch(in: "abc") == .matched)
+        #expect(r.firstMatch(in: "") == .matched)
+    }
+
     @Test func catastrophicBacktrackingTimesOut() {
         // A lookahead keeps the pattern on the ICU path, where only the timer stops the backtracking.
         let r = ECMARegex.compile("^(?=a)(a+)+$")!

@@ -60,6 +60,24 @@ import Testing
         #expect(message.contains("an origin no input names"), "\(message)")
         #expect(message.contains("Authorization"), "\(message)")
         #expect(other.requestsServed == 1, "only B's request, without credentials, reached the other origin")
+        // A secret in the URL itself (an API key in the query) does not go there either.
+        let inURL = try profile(
+            """
+              - {id: Q, title: q, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, capture: {link: {jsonpath: $.link}}}, {request: {url: "{{link}}", query: {api_key: "{{token}}"}}, expect: {status: 200}}]}}]}
+            """, inputs: "inputs: {base_url: {}, token: {secret: true}}", format: "1.1")
+        let q = try await Runner(profile: inURL, transport: CurlTransport(), options: options).run()
+        #expect(q.requirements.map(\.outcome) == [.error])
+        #expect(q.requirements[0].checks.first?.message?.contains("the URL itself") == true)
+        #expect(other.requestsServed == 1)
+        // An item that is a credential (used in an Authorization header) is not shown in its check's name.
+        let items = try profile(
+            """
+              - {id: T, title: t, clause: "1", level: MUST, checks: [{name: tokens, for_each: {in: [tokA-1234, tokB-5678], as: tok}, http: {steps: [{request: {url: "{{base_url}}/", headers: {Authorization: "Bearer {{tok}}"}}, expect: {status: 200}}]}}]}
+            """, format: "1.1")
+        var plain = RunOptions()
+        plain.inputs = ["base_url": server.baseURL]
+        let t = try await Runner(profile: items, transport: CurlTransport(), options: plain).run()
+        #expect(t.requirements[0].checks.map(\.name) == ["tokens [***]", "tokens [***]"])
         // A credential header cannot be opted in to follow a redirect to another origin.
         #expect(throws: ProfileError.self) {
             try self.profile(
@@ -265,9 +283,15 @@ import Testing
             case "/loop": return .json(#"{"@iot.nextLink": "/loop?page=1", "value": [{"n": 1}]}"#)
             case "/away": return .json(#"{"@iot.nextLink": "\#(other.baseURL)/x", "value": [{"n": 1}]}"#)
             case "/linked":
+                // A comma inside the target and inside a quoted parameter does not end a link (RFC 8288).
                 let link =
                     page < 3
-                    ? [("Link", "<\(root)/linked?page=\(page + 1)>; rel=\"next\", <\(root)/linked?page=1>; rel=\"first\"")] : []
+                    ? [
+                        (
+                            "Link",
+                            "<\(root)/linked?page=1>; rel=\"first\", <\(root)/linked?fields=a,b&page=\(page + 1)>; title=\"x, y\"; rel=\"next\""
+                        )
+                    ] : []
                 return .json(#"{"value": [1]}"#, headers: link)
             default: return .text("no", status: 404)
             }
