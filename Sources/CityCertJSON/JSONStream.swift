@@ -266,7 +266,8 @@ public struct JSONStreamReader: Sendable {
             let end: Int
             if let newline {
                 // A line that arrived whole in the buffer is held to the same limit as one that did not.
-                if newline - reader.start > maxRecordBytes {
+                let carriageReturn = newline > reader.start && reader.buffer[newline - 1] == 0x0D ? 1 : 0
+                if newline - reader.start - carriageReturn > maxRecordBytes {
                     let origin = SourceLocation(line: lineNumber, column: 1, offset: reader.consumed + reader.start)
                     let length = newline - reader.start
                     reader.start = newline + 1

@@ -588,7 +588,7 @@ struct Builder {
         step.redirectHeaders = redirectHeaders
         if let f = m["follow"] {
             try needs11(f, "follow")
-            let fm = try f.mapping("follow", allowed: ["next", "link_rel", "max_pages"])
+            let fm = try f.mapping("follow", allowed: ["next", "link_rel", "max_pages", "at_limit"])
             guard method == "GET" else { throw f.error("follow pages through GET requests; this step sends \(method)") }
             guard eventually == nil else { throw f.error("follow and eventually cannot be combined in one step") }
             let next: Follow.Next
@@ -602,7 +602,15 @@ struct Builder {
             guard (2...10_000).contains(maxPages) else {
                 throw fm["max_pages"]!.error("follow.max_pages must be between 2 and 10000")
             }
-            step.follow = Follow(next: next, maxPages: maxPages)
+            var follow = Follow(next: next, maxPages: maxPages)
+            if let a = fm["at_limit"] {
+                switch try a.string("at_limit") {
+                case "error": break
+                case "stop": follow.stopAtLimit = true
+                default: throw a.error("follow.at_limit must be error (default) or stop")
+                }
+            }
+            step.follow = follow
         }
         return step
     }

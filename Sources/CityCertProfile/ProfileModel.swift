@@ -157,8 +157,10 @@ public struct Follow: Sendable {
         case linkRelation(String)
     }
     public let next: Next
-    /// More pages than this make the step an `error` (default 100).
+    /// More pages than this make the step an `error` (default 100), or, with `at_limit: stop`, end the
+    /// paging there: the pages read are judged and the evidence says the rest was not.
     public let maxPages: Int
+    public var stopAtLimit = false
 }
 
 /// What a check repeats over: a list written in the profile, or a variable alone holding an array (a

@@ -44,8 +44,9 @@ struct HTTPStepRunner {
                     evidence: evidence)
             }
             if step.follow != nil {
-                let (pages, outcome) = await runPages(step)
+                let (pages, outcome, note) = await runPages(step)
                 evidence += pages.map { .exchange($0) }
+                if let note { evidence.append(.note(note)) }
                 if outcome != .passed, let last = pages.last {
                     let message = "\(last.step): " + last.problems.joined(separator: "; ")
                     return CheckResult(name: check.name, outcome: outcome, message: message, evidence: evidence)
@@ -130,16 +131,19 @@ struct HTTPStepRunner {
             })
     }
 
-    /// The origins the run was pointed at: those of the inputs that are http(s) URLs, and those of the
-    /// URLs the profile writes out literally.
+    /// The origins the run was pointed at: those of the inputs that are http(s) URLs (given or defaulted),
+    /// and those of the step URLs the profile writes with inputs and built-ins only (`{{base_url}}/x`,
+    /// `https://auth.example/realms/{{realm}}/token`, `https://{{host}}/x`); a URL that holds a captured
+    /// variable declares nothing.
     var declaredOrigins: Set<String> {
-        var out = Set(options.inputs.values.compactMap { Self.origin(of: $0) })
+        let inputNames = Set(profile.inputs.map(\.name))
+        var out = Set(profile.inputs.compactMap { variables.value($0.name).flatMap(Self.origin(of:)) })
         var steps = profile.cleanup
         for r in profile.requirements {
             for case .http(let h) in r.checks { steps += h.steps }
         }
-        for s in steps where s.url.isLiteral {
-            if let o = Self.origin(of: s.url.source) { out.insert(o) }
+        for s in steps where s.url.variables.allSatisfy({ inputNames.contains($0) || Template.builtins.contains($0) }) {
+            if let o = Self.origin(of: variables.render(s.url)) { out.insert(o) }
         }
         return out
     }
@@ -201,6 +205,11 @@ struct HTTPStepRunner {
                 options.interruption?.isInterrupted != true
             else {
                 if step.eventually != nil && outcome == .failed {
+                    if let signal = options.interruption?.signalName, Date().timeIntervalSince(started) < step.eventually!.within
+                    {
+                        exchange.problems.append("polling cut short after \(attempts) attempt(s) by the interruption (\(signal))")
+                        return (exchange, .skipped)
+                    }
                     exchange.problems.append("still failing after \(attempts) attempt(s) within \(step.eventually!.within) s")
                 }
                 return (exchange, outcome)
@@ -209,6 +218,11 @@ struct HTTPStepRunner {
             let wake = Date().addingTimeInterval(min(max(e.every, 0.001), 3600))
             while wake.timeIntervalSinceNow > 0 && options.interruption?.isInterrupted != true {
                 try? await Task.sleep(nanoseconds: UInt64(min(0.5, wake.timeIntervalSinceNow) * 1_000_000_000))
+            }
+            // Cut short while waiting: the time the step was given did not run out, so no verdict.
+            if let signal = options.interruption?.signalName {
+                exchange.problems.append("polling cut short after \(attempts) attempt(s) by the interruption (\(signal))")
+                return (exchange, .skipped)
             }
         }
     }
@@ -271,8 +285,8 @@ struct HTTPStepRunner {
     /// goes back to a page already seen is a failure (a client following next links would page forever),
     /// one to another origin is not followed (an error), more than `maxPages` pages is an error. Captures
     /// are taken from the first page.
-    func runPages(_ step: HTTPStep) async -> ([ExchangeEvidence], Outcome) {
-        guard let follow = step.follow else { return ([], .error) }
+    func runPages(_ step: HTTPStep) async -> ([ExchangeEvidence], Outcome, String?) {
+        guard let follow = step.follow else { return ([], .error, nil) }
         var pages: [ExchangeEvidence] = []
         var seen: [String: Int] = [:]
         var page: String? = nil
@@ -280,7 +294,7 @@ struct HTTPStepRunner {
             let number = pages.count + 1
             if let signal = options.interruption?.signalName, !pages.isEmpty {
                 pages[pages.count - 1].problems.append("page \(number) not requested: the run was interrupted (\(signal))")
-                return (pages, .skipped)
+                return (pages, .skipped, nil)
             }
             var (exchange, outcome, captures, next) = await attempt(step, page: page)
             exchange.step = number == 1 ? step.name : "\(step.name) (page \(number))"
@@ -291,29 +305,35 @@ struct HTTPStepRunner {
             let here = page ?? sent.url.withLock { $0 } ?? exchange.url
             seen[here] = number
             pages.append(exchange)
-            guard outcome == .passed else { return (pages, outcome) }
-            guard let next else { return (pages, .passed) }
+            guard outcome == .passed else { return (pages, outcome, nil) }
+            guard let next else { return (pages, .passed, nil) }
             // Relative links resolve against the page that holds them.
             guard let base = URL(string: here), let target = URL(string: next, relativeTo: base)?.absoluteURL.absoluteString
             else {
                 pages[pages.count - 1].problems.append("the next link '\(variables.redact(next))' is not a URL")
-                return (pages, .failed)
+                return (pages, .failed, nil)
             }
             if let earlier = seen[target] {
                 pages[pages.count - 1].problems.append(
                     "the next link of page \(number) goes back to page \(earlier) (\(variables.redact(target))): "
                         + "a client following next links would page forever")
-                return (pages, .failed)
+                return (pages, .failed, nil)
             }
             if Self.origin(of: target) != Self.origin(of: here) {
                 pages[pages.count - 1].problems.append(
                     "the next link of page \(number) leads to another origin (\(variables.redact(target))); not followed")
-                return (pages, .error)
+                return (pages, .error, nil)
             }
             if number >= follow.maxPages {
+                if follow.stopAtLimit {
+                    return (
+                        pages, .passed,
+                        "\(step.name): paging stopped after \(follow.maxPages) pages (follow.max_pages, at_limit: stop); the pages after were not judged"
+                    )
+                }
                 pages[pages.count - 1].problems.append(
                     "more than \(follow.maxPages) pages (follow.max_pages); the rest was not judged")
-                return (pages, .error)
+                return (pages, .error, nil)
             }
             page = target
         }
@@ -348,10 +368,19 @@ struct HTTPStepRunner {
                 i += 1
                 continue
             }
-            guard i < chars.count, chars[i] == "<", let close = chars[i...].firstIndex(of: ">") else { break }
+            guard i < chars.count, chars[i] == "<", let close = chars[i...].firstIndex(of: ">") else {
+                // Not a link: skip to the next comma outside quotes, so the links after it are still read.
+                var quoted = false
+                while i < chars.count, quoted || chars[i] != "," {
+                    if chars[i] == "\"" { quoted.toggle() }
+                    i += 1
+                }
+                continue
+            }
             let target = String(String.UnicodeScalarView(chars[(i + 1)..<close]))
             i = close + 1
-            var relations: [String] = []
+            var relations: [String]? = nil
+            var anchored = false
             // Parameters up to the comma that ends this link.
             while true {
                 skipSpace()
@@ -359,7 +388,7 @@ struct HTTPStepRunner {
                 i += 1
                 skipSpace()
                 var name = ""
-                while i < chars.count, chars[i] != "=", chars[i] != ";", chars[i] != ",", chars[i] != " " {
+                while i < chars.count, chars[i] != "=", chars[i] != ";", chars[i] != ",", chars[i] != " ", chars[i] != "\t" {
                     name.unicodeScalars.append(chars[i])
                     i += 1
                 }
@@ -377,17 +406,19 @@ struct HTTPStepRunner {
                         }
                         i += 1  // the closing quote
                     } else {
-                        while i < chars.count, chars[i] != ";", chars[i] != ",", chars[i] != " " {
+                        while i < chars.count, chars[i] != ";", chars[i] != ",", chars[i] != " ", chars[i] != "\t" {
                             paramValue.unicodeScalars.append(chars[i])
                             i += 1
                         }
                     }
                 }
-                if name.lowercased() == "rel" {
-                    relations += paramValue.lowercased().split(separator: " ").map(String.init)
+                // RFC 8288 §3.3: a rel after the first is ignored; a link with an anchor is about another context.
+                if name.lowercased() == "rel", relations == nil {
+                    relations = paramValue.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 }
+                if name.lowercased() == "anchor" { anchored = true }
             }
-            out.append((target, relations))
+            if !anchored { out.append((target, relations ?? [])) }
             // Anything left before the next comma is malformed: skip to it.
             while i < chars.count, chars[i] != "," { i += 1 }
         }
@@ -653,6 +684,10 @@ extension HTTPStepRunner {
             scanned = inbox.received().count
         } while found == nil && deadline.timeIntervalSinceNow > 0 && options.interruption?.isInterrupted != true
         guard let (_, n) = found else {
+            if let signal = options.interruption?.signalName, deadline.timeIntervalSinceNow > 0 {
+                exchange.problems.append("the wait was cut short by the interruption (\(signal))")
+                return (exchange, .skipped)
+            }
             let count = inbox.received().count
             let dropped =
                 inbox.droppedCount > 0 ? "; \(inbox.droppedCount) more arrived after the receiver was full and were not kept" : ""

@@ -390,9 +390,11 @@ public struct Runner: Sendable {
             // Bound first: an item that is a secret (used in a credential header) is known as one before
             // its label is shown.
             let scope = variables.instance(binding: each.variable, to: item)
+            // Redacted before it is cut: a secret cut in half would no longer be found.
             let label: String
-            if case .string(let s) = item { label = s } else { label = String(JSONSerializer.string(item).prefix(60)) }
-            let shown = variables.redact(label)
+            if case .string(let s) = item { label = s } else { label = JSONSerializer.string(item) }
+            let redacted = variables.redact(label)
+            let shown = redacted.count > 60 ? String(redacted.prefix(60)) + "…" : redacted
             if let signal = options.interruption?.signalName {
                 results.append(
                     CheckResult(

@@ -284,12 +284,16 @@ import Testing
             case "/away": return .json(#"{"@iot.nextLink": "\#(other.baseURL)/x", "value": [{"n": 1}]}"#)
             case "/linked":
                 // A comma inside the target and inside a quoted parameter does not end a link (RFC 8288).
+                // Had a wrong link been taken for next, page 1 would come again: a loop, a failure.
                 let link =
                     page < 3
                     ? [
                         (
                             "Link",
-                            "<\(root)/linked?page=1>; rel=\"first\", <\(root)/linked?fields=a,b&page=\(page + 1)>; title=\"x, y\"; rel=\"next\""
+                            // Before the real next link: an element that is no link, a link whose second rel
+                            // (ignored, RFC 8288 §3.3) is next, and a next link about another context (anchor).
+                            "garbage, <\(root)/linked?page=1>; rel=\"prev\"; rel=\"next\", <\(root)/linked?page=1>; anchor=\"#x\"; rel=next, "
+                                + "<\(root)/linked?page=1>; rel=\"first\", <\(root)/linked?fields=a,b&page=\(page + 1)>; title=\"x, y\"; rel=\"next\""
                         )
                     ] : []
                 return .json(#"{"value": [1]}"#, headers: link)
@@ -307,17 +311,23 @@ import Testing
                 + req("LOOP", "/loop?page=1", #"{next: "$['@iot.nextLink']"}"#)
                 + req("AWAY", "/away?page=1", #"{next: "$['@iot.nextLink']"}"#)
                 + req("TOO-MANY", "/items?page=1", #"{next: "$['@iot.nextLink']", max_pages: 2}"#)
+                + req("STOP", "/items?page=1", #"{next: "$['@iot.nextLink']", max_pages: 2, at_limit: stop}"#)
                 + "  - {id: LINK, title: t, clause: \"1\", level: MUST, checks: [{http: {steps: [{request: {url: \"{{base_url}}/linked?page=1\"}, follow: {link_rel: next}, expect: {status: 200}}]}}]}\n",
             format: "1.1")
         var options = RunOptions()
         options.inputs = ["base_url": server.baseURL]
         let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
-        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .failed, .error, .error, .passed])
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .failed, .error, .error, .passed, .passed])
         func pages(_ i: Int) -> Int {
             report.requirements[i].checks.first?.evidence.filter { if case .exchange = $0 { true } else { false } }.count ?? 0
         }
         #expect(pages(0) == 3)
-        #expect(pages(5) == 3)
+        #expect(pages(5) == 2, "at_limit: stop judges the first 2 pages")
+        #expect(
+            report.requirements[5].checks.first?.evidence.contains {
+                if case .note(let n) = $0 { n.contains("paging stopped after 2 pages") } else { false }
+            } == true)
+        #expect(pages(6) == 3)
         #expect(report.requirements[1].reason?.contains("(page 2)") == true, "\(report.requirements[1].reason ?? "")")
         #expect(report.requirements[2].reason?.contains("goes back to page 1") == true, "\(report.requirements[2].reason ?? "")")
         #expect(report.requirements[3].reason?.contains("another origin") == true, "\(report.requirements[3].reason ?? "")")
