@@ -136,6 +136,10 @@ struct HTTPStepRunner {
     /// `https://auth.example/realms/{{realm}}/token`, `https://{{host}}/x`); a URL that holds a captured
     /// variable declares nothing.
     var declaredOrigins: Set<String> {
+        variables.declaredOrigins { computeDeclaredOrigins() }
+    }
+
+    private func computeDeclaredOrigins() -> Set<String> {
         let inputNames = Set(profile.inputs.map(\.name))
         var out = Set(profile.inputs.compactMap { variables.value($0.name).flatMap(Self.origin(of:)) })
         var steps = profile.cleanup
@@ -192,7 +196,8 @@ struct HTTPStepRunner {
         var attempts = 0
         while true {
             attempts += 1
-            var (exchange, outcome, captures) = await attempt(step)
+            let tried = await attempt(step)
+            var (exchange, outcome, captures) = (tried.exchange, tried.outcome, tried.captures)
             exchange.attempts = attempts
             if outcome == .passed {
                 for (k, v) in captures { variables.set(k, v) }
@@ -296,13 +301,14 @@ struct HTTPStepRunner {
                 pages[pages.count - 1].problems.append("page \(number) not requested: the run was interrupted (\(signal))")
                 return (pages, .skipped, nil)
             }
-            var (exchange, outcome, captures, next) = await attempt(step, page: page)
+            let tried = await attempt(step, page: page)
+            var (exchange, outcome, captures, next) = (tried.exchange, tried.outcome, tried.captures, tried.next)
             exchange.step = number == 1 ? step.name : "\(step.name) (page \(number))"
             if number == 1 && outcome == .passed {
                 for (k, v) in captures { variables.set(k, v) }
             }
             // The URL as sent (the evidence's is redacted): relative next links resolve against it.
-            let here = page ?? sent.url.withLock { $0 } ?? exchange.url
+            let here = page ?? tried.sentURL ?? exchange.url
             seen[here] = number
             pages.append(exchange)
             guard outcome == .passed else { return (pages, outcome, nil) }
@@ -340,11 +346,10 @@ struct HTTPStepRunner {
     }
 
     /// The next page's URL a response names, if any.
-    static func nextLink(_ follow: Follow, _ response: HTTPResponse) -> String? {
+    static func nextLink(_ follow: Follow, _ response: HTTPResponse, json: JSONValue?) -> String? {
         switch follow.next {
         case .jsonPath(let p):
-            guard let json = try? JSONDocument(bytes: response.body).root,
-                let first = try? p.values(json, stepLimit: 1_000_000).first, case .string(let s) = first
+            guard let json, let first = try? p.values(json, stepLimit: 1_000_000).first, case .string(let s) = first
             else { return nil }
             return s
         case .linkRelation(let rel):
@@ -425,34 +430,32 @@ struct HTTPStepRunner {
         return out
     }
 
-    func attempt(_ step: HTTPStep) async -> (ExchangeEvidence, Outcome, [(String, JSONValue)]) {
-        let (exchange, outcome, captures, _) = await attempt(step, page: nil)
-        return (exchange, outcome, captures)
+    /// One request of a step and what it gave.
+    struct Attempt {
+        var exchange: ExchangeEvidence
+        var outcome: Outcome
+        var captures: [(String, JSONValue)] = []
+        /// The URL as sent (the evidence's is redacted; `{{uuid}}` would render anew); nil if nothing was sent.
+        var sentURL: String? = nil
+        /// For a `follow` step: the next page's link, as the response gives it.
+        var next: String? = nil
     }
 
-    /// The URL last sent by `attempt(_:page:)` (the evidence's is redacted; `{{uuid}}` would render anew).
-    private let sent = SentURL()
-
-    final class SentURL: Sendable {
-        let url = Mutex<String?>(nil)
-    }
-
-    func attempt(_ step: HTTPStep, page: String?) async -> (ExchangeEvidence, Outcome, [(String, JSONValue)], String?) {
+    /// `page`: the URL of a later page of a `follow` step (absolute), sent instead of the step's URL.
+    func attempt(_ step: HTTPStep, page: String? = nil) async -> Attempt {
         let request: HTTPRequest
         do {
             request = try self.request(for: step, page: page)
         } catch {
-            return (
-                ExchangeEvidence(
+            return Attempt(
+                exchange: ExchangeEvidence(
                     step: step.name, method: step.method, url: variables.redact(variables.render(step.url)), requestHeaders: [],
                     requestBodyExcerpt: nil,
                     status: nil, responseHeaders: [], responseBodyExcerpt: nil, httpVersion: nil, timings: nil, attempts: 1,
                     problems: [variables.redact(error.description)]),
-                .error, [], nil
-            )
+                outcome: .error)
         }
         Self.learnSecrets(from: request.headers, into: variables)
-        sent.url.withLock { $0 = request.url }
         var exchange = ExchangeEvidence(
             step: step.name, method: request.method, url: variables.redact(request.url),
             requestHeaders: redactHeaders(request.headers),
@@ -465,7 +468,7 @@ struct HTTPStepRunner {
         } catch {
             exchange.problems.append(variables.redact("transport \(error.description)"))
             // Cut short by a second interruption: nothing was judged, the step did not run to its end.
-            return (exchange, error.kind == .interrupted ? .skipped : .error, [], nil)
+            return Attempt(exchange: exchange, outcome: error.kind == .interrupted ? .skipped : .error, sentURL: request.url)
         }
         exchange.status = response.status
         Self.learnSecrets(from: response.headers.filter { $0.name.lowercased() == "set-cookie" }, into: variables)
@@ -474,7 +477,8 @@ struct HTTPStepRunner {
         exchange.httpVersion = response.httpVersion
         exchange.timings = response.timings
 
-        let (problems, errors, captures) = judge(step, response)
+        let judged = judge(step, response)
+        let (problems, errors, captures) = (judged.problems, judged.errors, judged.captures)
         // A secret capture (a token) is a secret from now on, whether or not the step passed: this very
         // response holds it, and its excerpt is redacted with it.
         var learned = false
@@ -487,12 +491,25 @@ struct HTTPStepRunner {
         exchange.problems = (errors + problems).map(variables.redact)
         // An expectation that could not be judged (a JSONPath past its step limit, a regex that did not
         // finish) makes the step an error, unless another expectation failed for certain (as checks combine).
-        let next = step.follow.flatMap { Self.nextLink($0, response) }
-        return (exchange, !problems.isEmpty ? .failed : !errors.isEmpty ? .error : .passed, captures, next)
+        return Attempt(
+            exchange: exchange, outcome: !problems.isEmpty ? .failed : !errors.isEmpty ? .error : .passed, captures: captures,
+            sentURL: request.url, next: judged.next)
     }
 
-    /// The problems found (failures), the expectations that could not be judged (errors), and the captures.
-    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> ([String], [String], [(String, JSONValue)]) {
+    /// What judging one response gave.
+    struct Judgement {
+        /// Expectations that failed.
+        var problems: [String] = []
+        /// Expectations that could not be judged.
+        var errors: [String] = []
+        var captures: [(String, JSONValue)] = []
+        /// For a `follow` step: the next page's URL as the response gives it (maybe relative).
+        var next: String? = nil
+    }
+
+    /// The problems found (failures), the expectations that could not be judged (errors), the captures,
+    /// and, for a `follow` step, the next page's link (read from the body parsed once for all of them).
+    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> Judgement {
         var problems: [String] = []
         var errors: [String] = []
         let e = step.expect
@@ -541,8 +558,11 @@ struct HTTPStepRunner {
             problems.append(String(format: "took %.0f ms, expected below %.0f ms", response.timings.total * 1000, limit * 1000))
         }
         var json: JSONValue? = nil
+        var followsJSONLink = false
+        if case .jsonPath? = step.follow?.next { followsJSONLink = true }
         let needsJSON =
-            e.bodyIsJSON || step.captures.contains { if case .jsonPath = $0.source { return true } else { return false } }
+            e.bodyIsJSON || followsJSONLink
+            || step.captures.contains { if case .jsonPath = $0.source { return true } else { return false } }
         if needsJSON {
             do {
                 json = try JSONDocument(bytes: response.body).root
@@ -626,7 +646,8 @@ struct HTTPStepRunner {
                 }
             }
         }
-        return (problems, errors, captures)
+        let next = step.follow.flatMap { Self.nextLink($0, response, json: json) }
+        return Judgement(problems: problems, errors: errors, captures: captures, next: next)
     }
 }
 
@@ -677,9 +698,9 @@ extension HTTPStepRunner {
         repeat {
             let slice = min(0.5, max(0, deadline.timeIntervalSinceNow))
             found = await inbox.wait(from: scanned, within: slice) { n in
-                let (problems, errors, _) = runner.judge(step, asResponse(n))
-                if let e = errors.first { unjudged.withLock { $0 = $0 ?? e } }
-                return problems.isEmpty && errors.isEmpty
+                let j = runner.judge(step, asResponse(n))
+                if let e = j.errors.first { unjudged.withLock { $0 = $0 ?? e } }
+                return j.problems.isEmpty && j.errors.isEmpty
             }
             scanned = inbox.received().count
         } while found == nil && deadline.timeIntervalSinceNow > 0 && options.interruption?.isInterrupted != true
@@ -694,8 +715,8 @@ extension HTTPStepRunner {
             exchange.problems.append(
                 "no notification meeting the expectations arrived within \(within) s (\(count) received in all\(dropped))")
             if let last = inbox.received().last {
-                let (problems, errors, _) = judge(step, asResponse(last))
-                exchange.problems += (errors + problems).map { "the last one: " + variables.redact($0) }
+                let j = judge(step, asResponse(last))
+                exchange.problems += (j.errors + j.problems).map { "the last one: " + variables.redact($0) }
             }
             // Some notification could not be judged: it may have been the one expected, so no verdict.
             if let e = unjudged.withLock({ $0 }) {
@@ -709,8 +730,7 @@ extension HTTPStepRunner {
         exchange.status = 200
         exchange.responseHeaders = redactHeaders(n.headers)
         exchange.responseBodyExcerpt = excerpt(n.body)
-        let (_, _, captures) = judge(step, asResponse(n))
-        for (k, v) in captures { variables.set(k, v) }
+        for (k, v) in judge(step, asResponse(n)).captures { variables.set(k, v) }
         return (exchange, .passed)
     }
 }

@@ -334,10 +334,10 @@ public struct Runner: Sendable {
             }
         }
         // A requirement the interruption cut short was not judged whole: skipped, whatever its other checks said.
-        if let signal = options.interruption?.signalName, Outcome.combine(checks.map(\.outcome)) == .skipped {
+        let outcome = Outcome.combine(checks.map(\.outcome))
+        if let signal = options.interruption?.signalName, outcome == .skipped {
             return result(.skipped, "not run to its end: the run was interrupted (\(signal))", checks)
         }
-        let outcome = Outcome.combine(checks.map(\.outcome))
         let reason = outcome == .passed ? nil : checks.first { $0.outcome == outcome }?.message
         return result(outcome, reason, checks)
     }

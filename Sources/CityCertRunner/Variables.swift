@@ -11,11 +11,22 @@ final class Variables: Sendable {
     /// Every secret in the forms it can take on the wire, longest first (so a longer form is replaced
     /// before a shorter one inside it). Grows during the run: credential header values, secret captures.
     /// Shared with the scopes made from this one (`instance(binding:to:)`): a secret learned in one is a
-    /// secret everywhere.
-    private let secrets: SecretStore
+    /// secret everywhere; the declared origins are computed once for all.
+    private let shared: RunShared
 
-    final class SecretStore: Sendable {
+    final class RunShared: Sendable {
         let forms = Mutex<[String]>([])
+        /// The run's declared origins, computed once (`declaredOrigins(_:)`).
+        let origins = Mutex<Set<String>?>(nil)
+    }
+
+    /// The origins the run was pointed at, computed by `compute` the first time and kept for the whole run
+    /// (they depend on the inputs only, which do not change; scopes share them).
+    func declaredOrigins(_ compute: () -> Set<String>) -> Set<String> {
+        if let known = shared.origins.withLock({ $0 }) { return known }
+        let made = compute()
+        shared.origins.withLock { $0 = made }
+        return made
     }
     /// Variables whose captured values are secrets (`secret: true`, or used in a credential header).
     let secretVariables: Set<String>
@@ -36,7 +47,7 @@ final class Variables: Sendable {
         self.secretVariables = secretVariables
         self.runID = runID
         self.clock = clock
-        self.secrets = SecretStore()
+        self.shared = RunShared()
         for s in secrets { addSecret(s) }
     }
 
@@ -46,7 +57,7 @@ final class Variables: Sendable {
         runID = parent.runID
         clock = parent.clock
         typedExpected = parent.typedExpected
-        secrets = parent.secrets
+        shared = parent.shared
     }
 
     /// A scope for one instance of a `for_each`: today's values, `name` bound to `item`; what it captures
@@ -69,7 +80,7 @@ final class Variables: Sendable {
         let json = JSONSerializer.string(.string(secret))
         forms.insert(String(json.dropFirst().dropLast()))
         forms.insert(Data(secret.utf8).base64EncodedString())
-        secrets.forms.withLock { list in
+        shared.forms.withLock { list in
             let known = Set(list)
             let added = forms.subtracting(known)
             guard !added.isEmpty else { return }
@@ -77,7 +88,7 @@ final class Variables: Sendable {
         }
     }
 
-    var hasSecrets: Bool { secrets.forms.withLock { !$0.isEmpty } }
+    var hasSecrets: Bool { shared.forms.withLock { !$0.isEmpty } }
 
     func set(_ name: String, _ value: String) {
         if secretVariables.contains(name) { addSecret(value) }
@@ -165,7 +176,7 @@ final class Variables: Sendable {
 
     /// Replaces every secret value in `text` with `***`.
     func redact(_ text: String) -> String {
-        let secrets = secrets.forms.withLock { $0 }
+        let secrets = shared.forms.withLock { $0 }
         guard !secrets.isEmpty else { return text }
         var out = text
         for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: "***") }

@@ -18,12 +18,6 @@ import Testing
     static let token = "hostile-canary-token-4e1f"
     static let apiKey = "hostile-canary-apikey-90b3"
 
-    static func gzipped(_ bytes: [UInt8], in dir: String) throws -> [UInt8] {
-        FileManager.default.createFile(atPath: dir + "/bomb", contents: Data(bytes))
-        #expect(Subprocess.wait(try Subprocess.spawn("/bin/gzip", ["-n", dir + "/bomb"])) == 0)
-        return Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/bomb.gz")))
-    }
-
     /// Each requirement, its misbehaviour, the outcome it must get and a word its message must hold.
     static let cases: [(id: String, step: String, outcome: String, says: String)] = [
         ("NEVER", #"{request: {url: "{{base_url}}/never"}, timeout: {total: 2s}, expect: {status: 200}}"#, "error", "timed out"),
@@ -61,7 +55,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "citycert-hostile-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let bomb = try Self.gzipped([UInt8](repeating: 0x20, count: 64 << 20), in: dir)
+        let bomb = try Gzip.compress([UInt8](repeating: 0x20, count: 64 << 20))
         let tls = try TLSTestServers()
         let manyHeaders = (0..<10_000).map { ("X-H\($0)", "v\($0)") }
         let server = try LoopbackServer { r in
@@ -90,11 +84,7 @@ import Testing
         }
         defer { server.stop() }
         var profile = """
-            citycert: 1
-            id: hostile
-            title: Hostile endpoints
-            version: "1"
-            standard: {name: S, version: "1"}
+            \(InlineProfile.head(id: "hostile"))
             inputs: {base_url: {}, tls_valid: {}, tls_expired: {}, tls_wrong_host: {}, tls_self_signed: {}, token: {secret: true}}
             defaults:
               headers: {Authorization: "Bearer {{token}}", X-Api-Key: \(Self.apiKey)}

@@ -69,11 +69,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let profile = """
-            citycert: 1
-            id: interrupt2
-            title: I
-            version: "1"
-            standard: {name: S, version: "1"}
+            \(InlineProfile.head(id: "interrupt2"))
             inputs: {base_url: {}}
             requirements:
               - {id: R1, title: r, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/hang"}, timeout: {total: 50s}, expect: {status: 200}}]}}]}

@@ -19,11 +19,7 @@ import Testing
     func profile(_ requirements: String) throws -> Profile {
         try ProfileLoader().load(
             text: """
-                citycert: 1
-                id: t
-                title: T
-                version: "1"
-                standard: {name: S, version: "1"}
+                \(InlineProfile.head())
                 inputs: {base_url: {}}
                 schemas:
                   plain: {properties: {id: {type: string, pattern: "\(Self.catastrophic)"}}}

@@ -12,11 +12,7 @@ import Testing
     func profile(_ requirements: String, inputs: String = "inputs: {base_url: {}}", format: String = "1") throws -> Profile {
         try ProfileLoader().load(
             text: """
-                citycert: \(format)
-                id: t
-                title: T
-                version: "1"
-                standard: {name: S, version: "1"}
+                \(InlineProfile.head(format: format))
                 \(inputs)
                 requirements:
                 \(requirements)
@@ -94,11 +90,7 @@ import Testing
         defer { server.stop() }
         let p = try ProfileLoader().load(
             text: """
-                citycert: 1
-                id: t
-                title: T
-                version: "1"
-                standard: {name: S, version: "1"}
+                \(InlineProfile.head())
                 inputs: {base_url: {}}
                 requirements:
                   - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/a"}, expect: {status: 200}}]}}]}
