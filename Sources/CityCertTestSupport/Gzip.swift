@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// gzip by `gzip` itself (Debian's), for tests of content codings and compression bombs.
 public enum Gzip {
