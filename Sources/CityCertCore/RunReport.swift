@@ -45,6 +45,9 @@ public struct RunReport: Sendable {
     /// warning in every output (console WARN, JUnit system-out, SARIF warning/note) and leaves the exit
     /// code alone; at or above it, a failure (console FAIL, JUnit failure, exit 1).
     public var failOn: Level = .must
+    /// What decided the verdicts besides the target (profile files, data files, options, tool version);
+    /// nil in reports built without a run.
+    public var fingerprint: Fingerprint?
 
     /// Whether a failure of this requirement fails the run (it is at or above `failOn`).
     public func failureCounts(_ q: RequirementResult) -> Bool { q.level <= failOn }

@@ -16,33 +16,67 @@ public enum SHA256 {
 
     /// The lowercase hex digest of `bytes`.
     public static func hex(_ bytes: [UInt8]) -> String {
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize()
+    }
+
+    /// An incremental digest: `update` with the message in pieces of any size, then `finalize` once.
+    public struct Hasher: Sendable {
         var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
             0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
         )
-        // The whole 64-byte blocks straight from the input, then the padded tail (one or two blocks).
-        let whole = bytes.count / 64 * 64
-        var tail = Array(bytes[whole...])
-        let bitLength = UInt64(bytes.count) * 8
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        for i in (0..<8).reversed() { tail.append(UInt8((bitLength >> (UInt64(i) * 8)) & 0xff)) }
-        k.withUnsafeBufferPointer { k in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                bytes.withUnsafeBufferPointer { input in
-                    for chunk in stride(from: 0, to: whole, by: 64) { compress(&h, input.baseAddress! + chunk, w, k) }
-                }
-                tail.withUnsafeBufferPointer { t in
-                    for chunk in stride(from: 0, to: t.count, by: 64) { compress(&h, t.baseAddress! + chunk, w, k) }
+        /// Bytes not yet compressed (fewer than 64).
+        var pending: [UInt8] = []
+        var length: UInt64 = 0
+
+        public init() { pending.reserveCapacity(64) }
+
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+            length &+= UInt64(bytes.count)
+            var offset = 0
+            if !pending.isEmpty {
+                let take = min(64 - pending.count, bytes.count)
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<take]))
+                offset = take
+                guard pending.count == 64 else { return }
+                pending.withUnsafeBufferPointer { blocks($0.baseAddress!, 64) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            // The whole 64-byte blocks straight from the input; the rest waits for more or for the end.
+            let whole = (bytes.count - offset) / 64 * 64
+            if whole > 0 { blocks(base.advanced(by: offset).assumingMemoryBound(to: UInt8.self), whole) }
+            offset += whole
+            if offset < bytes.count { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
+        }
+
+        mutating func blocks(_ start: UnsafePointer<UInt8>, _ count: Int) {
+            var state = h
+            SHA256.k.withUnsafeBufferPointer { k in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                    for chunk in stride(from: 0, to: count, by: 64) { SHA256.compress(&state, start + chunk, w, k) }
                 }
             }
+            h = state
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for v in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
-            for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int((v >> UInt32(shift)) & 0xf)]) }
+
+        /// The lowercase hex digest: the padded tail (FIPS 180-4 §5.1.1), one or two blocks.
+        public consuming func finalize() -> String {
+            var tail = pending
+            let bitLength = length &* 8
+            tail.append(0x80)
+            while tail.count % 64 != 56 { tail.append(0) }
+            for i in (0..<8).reversed() { tail.append(UInt8((bitLength >> (UInt64(i) * 8)) & 0xff)) }
+            tail.withUnsafeBufferPointer { blocks($0.baseAddress!, $0.count) }
+            let digits = Array("0123456789abcdef".utf8)
+            var out: [UInt8] = []
+            out.reserveCapacity(64)
+            for v in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
+                for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int((v >> UInt32(shift)) & 0xf)]) }
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// One 64-byte block into the state `h` (FIPS 180-4 section 6.2.2), with `w` as the message schedule.

@@ -118,6 +118,11 @@ public enum ConsoleReport {
             let notRun = r.requirements.filter { $0.reason?.contains("interrupted") == true }.count
             lines.append("INTERRUPTED by \(signal): \(notRun) requirement(s) did not run; the verdict cannot be CONFORMANT")
         }
+        if let f = r.fingerprint {
+            lines.append(
+                "Fingerprint: sha256:\(f.digest) (\(f.files(.profile).count) profile file(s), \(f.files(.data).count) data "
+                    + "file(s), options, citycert \(f.toolVersion))")
+        }
         let notPassed = r.mustNotPassed
         let applicable = r.requirements.count - r.count(.notApplicable)
         let partial = r.partial ? "PARTIAL, " : ""

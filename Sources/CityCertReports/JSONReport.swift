@@ -50,10 +50,16 @@ public enum JSONReport {
                     })
             ),
             ("coverage", r.coverage.map(coverage) ?? .null),
+            ("fingerprint", r.fingerprint.map(fingerprint) ?? .null),
             ("summary", .object([("total", counts(r.requirements)), ("byLevel", .object(levels))])),
             ("requirements", .array(r.requirements.map(requirement))),
             ("leftovers", .array(r.leftovers.map(JSONValue.string))),
         ])
+    }
+
+    /// The fingerprint with its digest last (the digest is over the other members, in JCS form).
+    static func fingerprint(_ f: Fingerprint) -> JSONValue {
+        .object(f.members + [("digest", .string(f.digest))])
     }
 
     static func coverage(_ c: DataCoverage) -> JSONValue {

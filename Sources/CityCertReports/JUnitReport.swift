@@ -18,6 +18,7 @@ public enum JUnitReport {
         x +=
             "  <testsuite name=\"\(esc(r.profile.id))\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\" timestamp=\"\(Timestamp.iso(r.started))\">\n"
         x += "    <properties>\n"
+        let fingerprint: [(String, String)] = r.fingerprint.map { [("fingerprint", "sha256:" + $0.digest)] } ?? []
         let props: [(String, String)] =
             [
                 ("profile.title", r.profile.title), ("profile.version", r.profile.version), ("profile.sha256", r.profile.sha256),
@@ -26,6 +27,7 @@ public enum JUnitReport {
                 ("partial", String(r.partial)), ("interrupted", r.interrupted ?? "false"),
                 ("failOn", r.failOn.rawValue), ("warnings", String(warnings)),
             ]
+            + fingerprint
             + r.notRun.map { ("notRun.\($0.id)", $0.reason) }
             + (r.coverage.map { [("coverage.documents", String($0.documents)), ("coverage.uncovered", String($0.uncovered))] }
                 ?? [])

@@ -129,6 +129,7 @@ public enum SARIFReport {
                     ("interrupted", r.interrupted.map(JSONValue.string) ?? .null),
                     ("notRun", .array(r.notRun.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
                     ("coverage", r.coverage.map(JSONReport.coverage) ?? .null),
+                    ("fingerprint", r.fingerprint.map(JSONReport.fingerprint) ?? .null),
                 ])
             ),
         ])

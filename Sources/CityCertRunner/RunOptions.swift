@@ -79,6 +79,9 @@ public struct RunOptions: Sendable {
     /// An upper bound on every request's connect and total timeouts (set for the cleanup after an
     /// interruption: what is left of `cleanupBound`).
     var timeoutCap: Double?
+    /// Options of the command line the runner does not see (transport: `--max-body`, `--cacert`, …) that
+    /// can change a verdict, by name, for the report's fingerprint. Never a secret's value.
+    public var recordedOptions: [String: String] = [:]
     /// Treat every data document as this entity model (instead of reading its `type`).
     public var model: String?
     /// Treat every data document as this representation (instead of detecting it from its shape).

@@ -133,6 +133,11 @@ public struct Runner: Sendable {
                     + unreadable.prefix(5).joined(separator: ", ") + (unreadable.count > 5 ? ", …" : "")
                     + " (rename them, or leave them out of the paths)", usage: false)
         }
+        // Hashed before anything runs: the fingerprint is of what the run was given.
+        let secretInputs = Set(profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.map(\.name))
+        let fingerprint = try Fingerprinting.fingerprint(
+            profileFolder: profile.folder, dataFiles: files,
+            options: Fingerprinting.options(options, inputs: inputs, secretInputs: secretInputs), toolVersion: Self.toolVersion)
         let started = options.clock()
 
         var results = await runRequirements(planned, variables: variables, files: files)
@@ -159,6 +164,7 @@ public struct Runner: Sendable {
             insecure: options.insecure,
             readOnly: options.readOnly, requirements: results, leftovers: leftovers)
         report.failOn = options.failOn
+        report.fingerprint = fingerprint
         // The data checks of requirements an option kept from running (--filter, --read-only): their files
         // are not judged, rather than uncovered (such a run is partial and says so).
         let ran = Set(results.filter { !$0.checks.isEmpty }.map(\.id))

@@ -95,6 +95,12 @@ struct RunCommand: AsyncParsableCommand {
         options.insecure = insecure
         options.model = model
         options.representation = representation.flatMap(EntityRepresentation.init(rawValue:))
+        // Transport options that can change a verdict, for the report's fingerprint: a proxy URL or a client
+        // certificate's path may hold a credential or a name, so only their use is recorded.
+        options.recordedOptions["max-body"] = String(maxBody)
+        if let caBundle { options.recordedOptions["cacert"] = caBundle }
+        if clientCert != nil { options.recordedOptions["cert"] = "given" }
+        if proxy != nil { options.recordedOptions["proxy"] = "given" }
         if let runID { options.runID = runID }
         if let fixedClock { options.clock = { fixedClock } }
         if let inputsFile {

@@ -14,6 +14,27 @@ import Testing
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// Fed in pieces of every size from 1 to 130 bytes (across block boundaries), the incremental hasher
+    /// gives the FIPS 180-4 digest of the whole message.
+    @Test func sha256Incremental() {
+        let message =
+            Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8) + [UInt8](repeating: 0x61, count: 200)
+        let whole = SHA256.hex(message)
+        for piece in 1...130 {
+            var hasher = SHA256.Hasher()
+            var i = 0
+            while i < message.count {
+                let end = min(message.count, i + piece)
+                message[i..<end].withUnsafeBytes { hasher.update($0) }
+                i = end
+            }
+            #expect(hasher.finalize() == whole, "pieces of \(piece) bytes")
+        }
+        var a = SHA256.Hasher()
+        [UInt8](repeating: 0x61, count: 1_000_000).withUnsafeBytes { a.update($0) }
+        #expect(a.finalize() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
     @Test func outcomesCombineFailureFirst() {
         #expect(Outcome.combine([.passed, .error, .failed]) == .failed)
         #expect(Outcome.combine([.passed, .error]) == .error)
