@@ -123,22 +123,23 @@ public enum ConsoleReport {
                 "Fingerprint: sha256:\(f.digest) (\(f.files(.profile).count) profile file(s), \(f.files(.data).count) data "
                     + "file(s), options, citycert \(f.toolVersion))")
         }
+        lines.append("Verdict: " + verdict(r))
+        return lines.joined(separator: "\n")
+    }
+
+    /// The verdict and why, in one phrase (every format says it the same way).
+    public static func verdict(_ r: RunReport) -> String {
         let notPassed = r.mustNotPassed
         let applicable = r.requirements.count - r.count(.notApplicable)
         let partial = r.partial ? "PARTIAL, " : ""
-        if let signal = r.interrupted {
-            lines.append("Verdict: NOT CONFORMANT (INTERRUPTED by \(signal))")
-            return lines.joined(separator: "\n")
-        }
-        lines.append(
-            r.conformant
-                ? "Verdict: CONFORMANT (\(partial)every applicable MUST requirement \(r.partial ? "that ran " : "")passed)"
-                : notPassed > 0
-                    ? "Verdict: NOT CONFORMANT (\(partial)\(notPassed) MUST requirement(s) not passed)"
-                    : r.uncoveredFails
-                        ? "Verdict: NOT CONFORMANT (\(partial)the profile requires every document to be checked)"
-                        : "Verdict: NOT CONFORMANT (\(partial)nothing was checked: \(applicable) requirement(s) applied)")
-        return lines.joined(separator: "\n")
+        if let signal = r.interrupted { return "NOT CONFORMANT (INTERRUPTED by \(signal))" }
+        return r.conformant
+            ? "CONFORMANT (\(partial)every applicable MUST requirement \(r.partial ? "that ran " : "")passed)"
+            : notPassed > 0
+                ? "NOT CONFORMANT (\(partial)\(notPassed) MUST requirement(s) not passed)"
+                : r.uncoveredFails
+                    ? "NOT CONFORMANT (\(partial)the profile requires every document to be checked)"
+                    : "NOT CONFORMANT (\(partial)nothing was checked: \(applicable) requirement(s) applied)"
     }
 
     /// The coverage line, and the first places no requirement looked at.

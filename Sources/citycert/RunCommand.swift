@@ -35,6 +35,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("report-junit"), help: "Write the JUnit XML report here.") var reportJUnit: String?
     @Option(name: .customLong("report-sarif"), help: "Write a SARIF 2.1.0 report here (findings inline in code-scanning UIs).")
     var reportSARIF: String?
+    @Option(
+        name: .customLong("report-markdown"), help: "Write a Markdown summary here (CI job summary, PR comment; at most 64 KiB).")
+    var reportMarkdown: String?
+    @Option(name: .customLong("report-tap"), help: "Write a TAP 14 stream here (one test point per requirement).")
+    var reportTAP: String?
+    @Option(name: .customLong("report-earl"), help: "Write an EARL 1.0 report (JSON-LD) here.")
+    var reportEARL: String?
     @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.")
     var failOn = "must"
     @Option(
@@ -61,6 +68,24 @@ struct RunCommand: AsyncParsableCommand {
                 "--representation must be one of \(EntityRepresentation.names.joined(separator: ", ")); got '\(representation)'")
         }
         for i in inputs where !i.contains("=") { throw ValidationError("--input expects name=value, got '\(i)'") }
+        // A report that cannot be written would be lost after the whole run: its folder is checked first.
+        let reports: [(String, String?)] = [
+            ("--report-json", reportJSON), ("--report-junit", reportJUnit), ("--report-sarif", reportSARIF),
+            ("--report-markdown", reportMarkdown), ("--report-tap", reportTAP), ("--report-earl", reportEARL),
+        ]
+        for case (let option, let path?) in reports {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("\(option) \(path): no such folder \(folder)")
+            }
+            guard access(folder, W_OK) == 0 else {
+                throw ValidationError("\(option) \(path): the folder \(folder) is not writable")
+            }
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                throw ValidationError("\(option) \(path) is a folder; give a file name")
+            }
+        }
         let arguments = CommandLine.arguments
         for p in paths where !FileManager.default.fileExists(atPath: p) {
             // A value after an option this command does not know (`--reprot-json x.json`) is that option's
@@ -224,6 +249,9 @@ struct RunCommand: AsyncParsableCommand {
             if let reportJSON { try AtomicFile.write(JSONReport.render(report), to: reportJSON) }
             if let reportJUnit { try AtomicFile.write(JUnitReport.render(report), to: reportJUnit) }
             if let reportSARIF { try AtomicFile.write(SARIFReport.render(report), to: reportSARIF) }
+            if let reportMarkdown { try AtomicFile.write(MarkdownReport.render(report), to: reportMarkdown) }
+            if let reportTAP { try AtomicFile.write(TAPReport.render(report), to: reportTAP) }
+            if let reportEARL { try AtomicFile.write(EARLReport.render(report), to: reportEARL) }
         } catch {
             warn("error: \(error)")
             throw ExitCode(3)

@@ -14,6 +14,8 @@ import Testing
             "Fixtures/smart-data-models/Environment/AirQualityObserved",
             "--clock", "1767225600",
             "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml", "--report-sarif", dir + "/report.sarif",
+            "--report-markdown", dir + "/report.md", "--report-tap", dir + "/report.tap", "--report-earl",
+            dir + "/report.earl.json",
         ])
         #expect(result.status == 1)
         let goldens = Repository.fixture("goldens/sdm-air-quality")
@@ -22,6 +24,9 @@ import Testing
             ("report.json", try String(contentsOfFile: dir + "/report.json", encoding: .utf8)),
             ("report.xml", try String(contentsOfFile: dir + "/report.xml", encoding: .utf8)),
             ("report.sarif", try String(contentsOfFile: dir + "/report.sarif", encoding: .utf8)),
+            ("report.md", try String(contentsOfFile: dir + "/report.md", encoding: .utf8)),
+            ("report.tap", try String(contentsOfFile: dir + "/report.tap", encoding: .utf8)),
+            ("report.earl.json", try String(contentsOfFile: dir + "/report.earl.json", encoding: .utf8)),
         ]
         for (name, actual) in outputs {
             let golden = goldens.appendingPathComponent(name)

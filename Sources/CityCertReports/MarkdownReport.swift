@@ -1,0 +1,145 @@
+public import CityCertCore
+import Foundation
+
+/// A Markdown summary for a CI job summary or a pull-request comment: the verdict, the counts, one line
+/// per requirement that did not pass, the coverage and the fingerprint, at most `maxBytes` (GitHub's
+/// step-summary and comment limits are about 64 KiB). Text from the target or the data is escaped: it
+/// cannot open a link, an image, an HTML tag, a table cell or emphasis.
+public enum MarkdownReport {
+    public static let maxBytes = 64 * 1024
+
+    public static func render(_ r: RunReport) -> [UInt8] {
+        var out = Budget(limit: maxBytes - 2048)
+        let verdict = ConsoleReport.verdict(r)
+        out.fixed("## citycert: \(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")")
+        out.fixed("")
+        out.fixed("**Verdict:** \(inline(verdict))  ")
+        out.fixed(
+            "**Profile:** `\(code(r.profile.id))` \(inline(r.profile.version)), \(inline(r.profile.title)) "
+                + "(\(inline(r.profile.standardName)) \(inline(r.profile.standardVersion)))  ")
+        if !r.target.isEmpty {
+            let target = r.target.sorted { $0.key < $1.key }.map { "\(inline($0.key)) = \(inline($0.value))" }
+            out.fixed("**Target:** " + target.joined(separator: ", ") + "  ")
+        }
+        var facts = ["citycert \(inline(r.toolVersion))", "fail-on \(r.failOn.rawValue)"]
+        if let f = r.fingerprint { facts.append("fingerprint `sha256:\(f.digest)`") }
+        if r.insecure { facts.append("**TLS verification OFF** (`--insecure`)") }
+        if r.readOnly { facts.append("read-only") }
+        out.fixed(facts.joined(separator: " · "))
+        out.fixed("")
+        out.fixed("| outcome | MUST | SHOULD | MAY | all |")
+        out.fixed("|---|---:|---:|---:|---:|")
+        for o in Outcome.allCases {
+            let cells = Level.allCases.map { String(r.count(o, level: $0)) }
+            out.fixed("| \(o.rawValue) | " + cells.joined(separator: " | ") + " | \(r.count(o)) |")
+        }
+        if let c = r.coverage {
+            out.fixed("")
+            out.fixed(inline(ConsoleReport.coverage(c).first ?? ""))
+        }
+        if let signal = r.interrupted {
+            out.fixed("")
+            out.fixed("**Interrupted** by \(signal): what did not run was not judged.")
+        }
+
+        let failing = r.requirements.filter { $0.outcome == .failed && r.failureCounts($0) }
+        let warnings = r.requirements.filter { $0.outcome == .failed && !r.failureCounts($0) }
+        let errors = r.requirements.filter { $0.outcome == .error }
+        let skipped = r.requirements.filter { $0.outcome == .skipped && !$0.excludedByOption }
+        let sections: [(String, [RequirementResult])] = [
+            ("Failed", failing), ("Warnings (failed below --fail-on \(r.failOn.rawValue))", warnings),
+            ("Errors (citycert could not decide)", errors), ("Skipped", skipped),
+        ]
+        for (title, list) in sections where !list.isEmpty {
+            out.fixed("")
+            out.fixed("### \(title) (\(list.count))")
+            out.fixed("")
+            for (i, q) in list.enumerated() {
+                guard out.fits(item(q)) else {
+                    out.fixed("- … \(list.count - i) more: see the JSON report")
+                    break
+                }
+                out.add(item(q))
+            }
+        }
+        let notRun = r.notRun
+        if !notRun.isEmpty {
+            out.fixed("")
+            out.fixed("### Not run (\(notRun.count)): the verdict covers only what ran")
+            out.fixed("")
+            for (i, n) in notRun.enumerated() {
+                let line = "- **\(inline(n.id))** \(n.level.rawValue): \(inline(n.reason))"
+                guard out.fits(line) else {
+                    out.fixed("- … \(notRun.count - i) more: see the JSON report")
+                    break
+                }
+                out.add(line)
+            }
+        }
+        return Array((out.lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// One list item: id, level, clause and title, then the first detail (a finding, a problem, a reason).
+    static func item(_ q: RequirementResult) -> String {
+        var line = "- **\(inline(q.id))** \(q.level.rawValue) · \(inline(q.clause)) · \(inline(q.title))"
+        let details = ConsoleReport.rawDetails(q, limit: 1).map { $0.trimmingPrefixSpaces() }
+        if let first = details.first {
+            line += "  \n  " + inline(first, lineStart: true)
+            if details.count > 1 { line += " (+\(details.count - 1) more line(s) in the other reports)" }
+        }
+        return line
+    }
+
+    /// Text that shows as written inside a paragraph, a list item or a table cell: the ASCII punctuation
+    /// Markdown reads anywhere in a line (emphasis, code, links and images, HTML, cells, entities,
+    /// strikethrough) is backslash-escaped, and so is a first character that would start a block (list,
+    /// heading, quote, thematic break) when the text starts a line; line breaks become spaces, control characters show as `\u{…}`.
+    static func inline(_ text: String, max: Int = 600, lineStart: Bool = false) -> String {
+        var out = ""
+        let cut = text.count > max ? String(text.prefix(max)) + "…" : text
+        let oneLine = cut.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "\r", with: " ")
+        for u in ConsoleReport.printable(oneLine).unicodeScalars {
+            switch u {
+            case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "~", "&":
+                out += "\\"
+                out.unicodeScalars.append(u)
+            case "-", "+", "=", "#":
+                if lineStart && out.isEmpty { out += "\\" }
+                out.unicodeScalars.append(u)
+            case "\t": out += " "
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        // An ordered-list marker (`1.` or `1)`) at the start.
+        if lineStart, let dot = out.firstIndex(where: { !$0.isASCII || !$0.isNumber }), dot != out.startIndex,
+            out[dot] == "." || out[dot] == ")"
+        {
+            out.insert("\\", at: dot)
+        }
+        return out
+    }
+
+    /// Text inside a code span: a backtick (which would end it) and line breaks are replaced.
+    static func code(_ text: String) -> String {
+        String(ConsoleReport.printable(String(text.prefix(200))).map { $0 == "`" ? "'" : $0 })
+    }
+
+    /// Lines with a byte budget: list items are added while they fit; fixed lines always are.
+    struct Budget {
+        let limit: Int
+        var lines: [String] = []
+        var bytes = 0
+        init(limit: Int) { self.limit = limit }
+        func fits(_ line: String) -> Bool { bytes + line.utf8.count + 1 <= limit }
+        mutating func add(_ line: String) {
+            lines.append(line)
+            bytes += line.utf8.count + 1
+        }
+        mutating func fixed(_ line: String) { add(line) }
+    }
+}
+
+extension String {
+    func trimmingPrefixSpaces() -> String { String(drop(while: { $0 == " " })) }
+}

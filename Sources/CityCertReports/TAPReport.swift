@@ -1,0 +1,76 @@
+public import CityCertCore
+import CityCertJSON
+
+/// TAP 14 (the Test Anything Protocol, testanything.org/tap-version-14-specification): one test point per
+/// requirement, in profile order. A TAP consumer's pass/fail agrees with the exit code: a failure that
+/// counts is `not ok`, an error is `not ok`, a failure below `--fail-on` is `not ok … # TODO` (reported,
+/// not failing), skipped and not-applicable requirements are `ok … # SKIP` with the reason. Each point
+/// that did not pass carries a YAML block (level, outcome, clause, url, reason, details).
+public enum TAPReport {
+    public static func render(_ r: RunReport) -> [UInt8] {
+        var lines = ["TAP version 14", "1..\(r.requirements.count)"]
+        lines.append("# " + comment(ConsoleReport.header(r).split(separator: "\n").first.map(String.init) ?? ""))
+        for (i, q) in r.requirements.enumerated() {
+            let n = i + 1
+            let description = "\(escape(q.id)) - \(escape(q.title))"
+            switch q.outcome {
+            case .passed:
+                lines.append("ok \(n) - \(description)")
+            case .notApplicable:
+                lines.append("ok \(n) - \(description) # SKIP not-applicable: \(escape(q.reason ?? "nothing applies"))")
+            case .skipped:
+                lines.append("ok \(n) - \(description) # SKIP \(escape(q.reason ?? "skipped"))")
+            case .failed where !r.failureCounts(q):
+                lines.append(
+                    "not ok \(n) - \(description) # TODO \(q.level.rawValue) is below --fail-on \(r.failOn.rawValue): a warning")
+                lines += yaml(q)
+            case .failed, .error:
+                lines.append("not ok \(n) - \(description)")
+                lines += yaml(q)
+            }
+        }
+        for n in r.notSelected { lines.append("# not run: \(comment(n.id)): \(comment(n.reason))") }
+        if let f = r.fingerprint { lines.append("# fingerprint sha256:\(f.digest)") }
+        lines.append("# Verdict: " + comment(ConsoleReport.verdict(r)))
+        return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// The YAML diagnostic block; every value is a JSON string (a valid YAML double-quoted scalar).
+    static func yaml(_ q: RequirementResult) -> [String] {
+        var out = ["  ---"]
+        out.append("  level: \(q.level.rawValue)")
+        out.append("  outcome: \(q.outcome.rawValue)")
+        out.append("  clause: " + quoted(q.clause))
+        if let url = q.url { out.append("  url: " + quoted(url)) }
+        if let reason = q.reason { out.append("  reason: " + quoted(reason)) }
+        let details = ConsoleReport.rawDetails(q, limit: 5).map { $0.trimmingPrefixSpaces() }
+        if !details.isEmpty {
+            out.append("  details:")
+            for d in details { out.append("    - " + quoted(d)) }
+        }
+        out.append("  ...")
+        return out
+    }
+
+    static func quoted(_ s: String) -> String {
+        var bytes: [UInt8] = []
+        JSONSerializer.writeString(String(s.prefix(2000)), into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A description: one line, `#` and `\` escaped (TAP 14: an unescaped `#` starts a directive).
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for u in ConsoleReport.printable(s).unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "#": out += "\\#"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// A comment line's text: on one line (control characters shown escaped).
+    static func comment(_ s: String) -> String { ConsoleReport.printable(s) }
+}
