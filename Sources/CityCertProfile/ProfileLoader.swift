@@ -714,9 +714,13 @@ struct Builder {
         }
         if let j = m["json"] { e.bodyIsJSON = try j.bool("json") }
         if let b = m["body"] {
-            let bm = try b.mapping("body", allowed: ["json", "schema"])
+            let bm = try b.mapping("body", allowed: ["json", "schema", "empty"])
             if let j = bm["json"] { e.bodyIsJSON = try j.bool("body.json") }
             if let s = bm["schema"] { e.schema = try schemaRef(s) }
+            if let x = bm["empty"] {
+                try needs11(x, "body: {empty: …}")
+                e.bodyEmpty = try x.bool("body.empty")
+            }
         }
         if let s = m["schema"] { e.schema = try schemaRef(s) }
         if e.schema != nil { e.bodyIsJSON = true }
@@ -725,6 +729,9 @@ struct Builder {
             if !e.assertions.isEmpty { e.bodyIsJSON = true }
         }
         if let d = m["duration_below"] { e.durationBelow = try parseDuration(d, "duration_below") }
+        if e.bodyEmpty == true && e.bodyIsJSON, let b = m["body"] {
+            throw b.error("body: {empty: true} cannot also expect JSON (json, schema or assert)", hint: "drop one of them")
+        }
         return e
     }
 

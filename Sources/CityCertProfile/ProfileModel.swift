@@ -261,12 +261,15 @@ public struct Expectations: Sendable {
     public var schema: NamedSchema?
     public var assertions: [Assertion] = []
     public var durationBelow: Double?
+    /// `body: {empty: true}` (1.1): the response has no body (nothing but whitespace); `false`: it has one.
+    public var bodyEmpty: Bool?
     /// `expect: {any: true}`: the profile states that any response passes (the step exists for its
     /// side effect); without it, a step that expects and captures nothing is refused.
     public var anyResponse = false
     /// Nothing is expected of the response.
     public var isEmpty: Bool {
         status == nil && headers.isEmpty && !bodyIsJSON && schema == nil && assertions.isEmpty && durationBelow == nil
+            && bodyEmpty == nil
     }
 }
 

@@ -557,6 +557,15 @@ struct HTTPStepRunner {
         if let limit = e.durationBelow, response.timings.total >= limit {
             problems.append(String(format: "took %.0f ms, expected below %.0f ms", response.timings.total * 1000, limit * 1000))
         }
+        if let empty = e.bodyEmpty {
+            let blank = response.body.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+            if empty && !blank {
+                let excerpt = String(decoding: response.body.prefix(80), as: UTF8.self)
+                problems.append("body must be empty, got \(response.body.count) byte(s): '\(variables.redact(excerpt))'")
+            } else if !empty && blank {
+                problems.append("body is empty, expected one")
+            }
+        }
         var json: JSONValue? = nil
         var followsJSONLink = false
         if case .jsonPath? = step.follow?.next { followsJSONLink = true }

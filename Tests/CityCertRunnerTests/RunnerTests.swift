@@ -83,6 +83,40 @@ import Testing
         }
     }
 
+    /// `body: {empty: true}` (1.1) holds for a body of nothing but whitespace and fails on any content;
+    /// `empty: false` is the reverse; it is refused with JSON expectations, and in a format 1 profile.
+    @Test func bodyEmptyExpectation() async throws {
+        let server = try LoopbackServer { r in r.path.hasPrefix("/blank") ? .text(" \r\n") : .json("{\"m2m:cnt\": {}}") }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/blank"}, expect: {body: {empty: true}}}]}}]}
+              - {id: B, title: b, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/content"}, expect: {body: {empty: true}}}]}}]}
+              - {id: C, title: c, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/content"}, expect: {body: {empty: false}}}]}}]}
+              - {id: D, title: d, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/blank"}, expect: {body: {empty: false}}}]}}]}
+            """, format: "1.1")
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .passed, .failed])
+        let problems = report.requirements[1].checks.flatMap(\.evidence).flatMap { e -> [String] in
+            if case .exchange(let x) = e { return x.problems } else { return [] }
+        }
+        #expect(problems.contains { $0.hasPrefix("body must be empty, got 15 byte(s)") }, "\(problems)")
+        #expect(throws: ProfileError.self) {
+            try self.profile(
+                """
+                  - {id: E, title: e, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {body: {empty: true}, assert: [{path: $.a, exists: true}]}}]}}]}
+                """, format: "1.1")
+        }
+        #expect(throws: ProfileError.self) {
+            try self.profile(
+                """
+                  - {id: F, title: f, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {body: {empty: true}}}]}}]}
+                """)
+        }
+    }
+
     /// After an interruption the cleanup's requests get at most what is left of its bound: a cleanup step
     /// whose own timeout is 60 s against a server that never answers ends with the bound (here 2 s).
     @Test func anInterruptedCleanupIsBoundedPerRequest() async throws {
