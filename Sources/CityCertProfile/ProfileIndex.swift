@@ -12,6 +12,11 @@ public enum ProfileIndex {
             out += "\n## \(p.id) \(p.version): \(p.title)\n\n"
             out += "- Standard: \(p.standard.name) \(p.standard.version)" + (p.standard.url.map { " (<\($0)>)" } ?? "") + "\n"
             out += "- File: [\(path)](\(path))\n"
+            if p.officialTests != nil {
+                let folder = path.split(separator: "/").dropLast().joined(separator: "/")
+                let coverage = folder.isEmpty ? "COVERAGE.md" : folder + "/COVERAGE.md"
+                out += "- Official tests: \(OfficialCoverage(profile: p).summary) ([\(coverage)](\(coverage)))\n"
+            }
             if !p.inputs.isEmpty {
                 out +=
                     "- Inputs: "

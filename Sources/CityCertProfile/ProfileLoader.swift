@@ -94,6 +94,8 @@ struct Builder {
     var known: Set<String> = Template.builtins
     /// `citycert: 1.1`: the keys and forms of format 1.1 are allowed.
     var format11 = false
+    /// `official_tests:` (1.1), read before the requirements so that their `covers:` can be checked.
+    var officialTests: OfficialTests?
 
     /// Refuses a format 1.1 key or form in a profile that declares format 1.
     func needs11(_ node: YNode, _ what: String) throws {
@@ -138,7 +140,7 @@ struct Builder {
             "the profile",
             allowed: [
                 "citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog",
-                "requirements", "cleanup", "model", "receiver", "uncovered",
+                "requirements", "cleanup", "model", "receiver", "uncovered", "official_tests",
             ])
         let formatNode = try top.required("citycert")
         let format = formatNode.scalar ?? ""
@@ -220,6 +222,7 @@ struct Builder {
             }
         }
 
+        if let o = top["official_tests"] { officialTests = try self.officialTests(o) }
         var requirements: [Requirement] = []
         if let model { requirements += model.requirements }
         if let model { for r in model.requirements { requirementIDs[r.id] = model.mark } }
@@ -253,6 +256,7 @@ struct Builder {
             description: try top["description"]?.string("description"), inputs: inputs, defaults: defaults,
             requirements: requirements, cleanup: cleanup)
         profile.receiver = receiver
+        profile.officialTests = officialTests
         if let u = top["uncovered"] {
             let v = try u.string("uncovered")
             guard ["fail", "report"].contains(v) else {
@@ -405,7 +409,8 @@ struct Builder {
 
     mutating func requirement(_ node: YNode) throws -> Requirement {
         let m = try node.mapping(
-            "a requirement", allowed: ["id", "title", "clause", "url", "quote", "level", "tags", "needs", "applies_if", "checks"])
+            "a requirement",
+            allowed: ["id", "title", "clause", "url", "quote", "level", "tags", "needs", "applies_if", "checks", "covers"])
         let idNode = try m.required("id")
         let id = try idNode.string("id")
         if let previous = requirementIDs[id] { throw idNode.error("duplicate requirement id '\(id)' (first at \(previous))") }
@@ -429,6 +434,7 @@ struct Builder {
             tags: try m["tags"]?.sequence("tags").map { try $0.string("tag") } ?? [],
             needs: try m["needs"]?.list().map { try $0.string("needs") } ?? [], checks: checks, mark: node.mark)
         built.appliesIf = appliesIf
+        if let c = m["covers"] { built.covers = try covers(c, requirement: id) }
         return built
     }
 

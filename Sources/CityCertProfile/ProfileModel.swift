@@ -35,6 +35,8 @@ public struct Profile: Sendable {
     public var receiver: ReceiverSpec? = nil
     /// `uncovered: fail`: a document of the data paths that no requirement looks at fails the verdict.
     public var uncoveredFails = false
+    /// `official_tests:` (1.1): the official suite this profile measures its coverage against.
+    public var officialTests: OfficialTests? = nil
 }
 
 public struct Standard: Sendable {
@@ -72,6 +74,8 @@ public struct Requirement: Sendable {
     /// When set, the requirement applies only if this condition holds on the run's variables (e.g. a
     /// conformance class the server declares); otherwise it is not applicable.
     public var appliesIf: Condition? = nil
+    /// `covers:` (1.1): the official tests (or variants, `id_VARIANT`) this requirement implements.
+    public var covers: [String] = []
     public let checks: [Check]
     public let mark: SourceMark
     /// True when some step of this requirement changes the target's data.

@@ -12,7 +12,9 @@ struct CityCert: AsyncParsableCommand {
             2 invalid profile or usage; 3 runtime error (a check could not decide).
             """,
         version: "citycert \(toolVersion)",
-        subcommands: [RunCommand.self, LintCommand.self, ListCommand.self, VersionCommand.self, JSONCommand.self])
+        subcommands: [
+            RunCommand.self, LintCommand.self, ListCommand.self, CoverageCommand.self, VersionCommand.self, JSONCommand.self,
+        ])
 
     static func main() async {
         do {

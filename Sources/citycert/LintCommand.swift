@@ -72,3 +72,33 @@ struct ListCommand: ParsableCommand {
         if found == 0 { print("no profiles under \(folder)") }
     }
 }
+
+struct CoverageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coverage",
+        abstract: "Print how far a profile's requirements implement its official test suite (its official_tests list).",
+        discussion: """
+            Every test case of the suite (each variant counted) is implemented by the requirements that cover it, \
+            or not, with the list's reason: not-applicable and not-testable cases are left out of the applicable \
+            count, left-out cases count against it. Exit 2 when the profile is invalid or has no official_tests.
+            """)
+
+    @Argument(help: "The profile file (or its folder).") var profile: String
+    @Flag(name: .customLong("summary"), help: "Print the one-line summary only.") var summaryOnly = false
+
+    func run() throws {
+        let loaded: Profile
+        do {
+            loaded = try ProfileLoader().load(path: profile)
+        } catch let e as ProfileError {
+            warn(e.description)
+            throw ExitCode(2)
+        }
+        guard loaded.officialTests != nil else {
+            warn("error: \(profile): the profile has no official_tests list (format 1.1, see Profiles/FORMAT.md)")
+            throw ExitCode(2)
+        }
+        let coverage = OfficialCoverage(profile: loaded)
+        print(summaryOnly ? coverage.summary : coverage.markdown(profile: loaded), terminator: summaryOnly ? "\n" : "")
+    }
+}

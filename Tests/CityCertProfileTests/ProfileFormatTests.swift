@@ -195,6 +195,88 @@ import Testing
             "regenerate with: citycert list --markdown Profiles > Profiles/README.md")
     }
 
+    /// Each profile with an official tests list has its COVERAGE.md next to it, equal to its regeneration
+    /// (CITYCERT_RECORD=profiles-readme rewrites it and fails).
+    @Test func officialCoverageTablesAreUpToDate() throws {
+        let root = Repository.root.appendingPathComponent("Profiles")
+        var checked = 0
+        for case let rel as String in FileManager.default.enumerator(atPath: root.path) ?? FileManager.DirectoryEnumerator()
+        where rel.hasSuffix("profile.yaml") {
+            let profile = try ProfileLoader().load(path: root.appendingPathComponent(rel).path)
+            guard profile.officialTests != nil else { continue }
+            let coverage = OfficialCoverage(profile: profile)
+            #expect(coverage.unexplained.isEmpty, "\(rel): tests with neither a requirement nor a reason")
+            let generated = coverage.markdown(profile: profile)
+            let file = root.appendingPathComponent(rel).deletingLastPathComponent().appendingPathComponent("COVERAGE.md")
+            checked += 1
+            switch Recording.mode("profiles-readme") {
+            case .record:
+                Issue.record(Comment(rawValue: try Recording.write(generated, to: file)))
+                continue
+            case .refused(let why): Issue.record(Comment(rawValue: why))
+            case .compare: break
+            }
+            #expect(
+                (try? String(contentsOf: file, encoding: .utf8)) == generated,
+                "regenerate with: citycert coverage \(rel) > \(file.path)")
+        }
+        #expect(checked >= 1)
+    }
+
+    /// `official_tests` and `covers` (1.1): a cover names a listed test or one of its variants; a test the
+    /// list marks not testable cannot be covered; ids are unique; the coverage counts variants.
+    @Test func officialTestsAndCovers() throws {
+        let dir = NSTemporaryDirectory() + "citycert-official-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func write(_ list: String, covers: String) throws -> String {
+            try list.write(toFile: dir + "/tests.yaml", atomically: true, encoding: .utf8)
+            let profile = """
+                \(InlineProfile.head(format: "1.1"))
+                official_tests: tests.yaml
+                inputs: {base_url: {}}
+                requirements:
+                  - id: R
+                    title: r
+                    clause: "1"
+                    level: MUST
+                    covers: \(covers)
+                    checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {status: 200}}]}}]
+                """
+            try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
+            return dir + "/profile.yaml"
+        }
+        let list = """
+            suite: S
+            source: here
+            default: later
+            reasons:
+              later: {status: left-out, why: not yet}
+              remote: {status: not-testable, why: needs two servers}
+            tests:
+              - {id: T/1, variants: [A, B, C]}
+              - {id: T/2}
+              - {id: T/3, reason: remote}
+            """
+        let p = try ProfileLoader().load(path: try write(list, covers: "[T/1_A, T/2]"))
+        let c = OfficialCoverage(profile: p)
+        #expect(c.total == 5 && c.implemented == 2 && c.applicable == 4 && c.count(.leftOut) == 2)
+        #expect(c.summary.hasPrefix("2 of 4 applicable test cases implemented (50.0 %)"))
+        #expect(c.markdown(profile: p).contains("| T/1 | B, C | left-out: later |"))
+        #expect(try ProfileLoader().load(path: try write(list, covers: "[T/1]")).requirements[0].covers == ["T/1"])
+        for (covers, message) in [
+            ("[T/9]", "'T/9' is not a test of tests.yaml"), ("[T/1_D]", "'T/1_D' is not a test of tests.yaml"),
+            ("[T/3]", "covers T/3, which tests.yaml marks not-testable"),
+        ] {
+            let error = #expect(throws: ProfileError.self) { try ProfileLoader().load(path: try write(list, covers: covers)) }
+            #expect(error?.message.contains(message) == true, "\(error?.description ?? "")")
+        }
+        let duplicate = list + "\n  - {id: T/2}\n"
+        let error = #expect(throws: ProfileError.self) { try ProfileLoader().load(path: try write(duplicate, covers: "[T/2]")) }
+        #expect(error?.description.contains("tests.yaml:11:") == true, "\(error?.description ?? "")")
+        #expect(error?.message.contains("duplicate official test 'T/2'") == true)
+    }
+
     /// Recording expected files is one switch per suite, refused where CI is set, and never silent.
     @Test func recordingIsPerSuiteAndRefusedInCI() {
         #expect(Recording.mode("gtfs", environment: [:]) == .compare)
