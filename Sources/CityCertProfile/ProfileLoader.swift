@@ -94,6 +94,9 @@ struct Builder {
     var known: Set<String> = Template.builtins
     /// `citycert: 1.1`: the keys and forms of format 1.1 are allowed.
     var format11 = false
+    /// The for_each items of the check being read, by variable: the literal list, or nil when the list
+    /// comes from a variable (its members are known only at run time).
+    var forEachItems: [String: [JSONValue]?] = [:]
     /// `official_tests:` (1.1), read before the requirements so that their `covers:` can be checked.
     var officialTests: OfficialTests?
 
@@ -386,6 +389,7 @@ struct Builder {
             throw node.error(error.message)
         }
         for v in t.variables where !known.contains(v) {
+            if try isItemMember(v, at: node) { continue }
             let hint =
                 didYouMean(v, Array(known)).map { "did you mean '{{\($0)}}'?" }
                 ?? "declare it under 'inputs' or capture it in an earlier step"
@@ -394,13 +398,37 @@ struct Builder {
         return t
     }
 
+    /// `{{item.member}}` (1.1): a member of the current for_each item. With a literal list every item must
+    /// be an object that has the member (a typo is refused here, not found at run time).
+    func isItemMember(_ name: String, at node: YNode) throws -> Bool {
+        guard let dot = name.firstIndex(of: "."), let entry = forEachItems[String(name[..<dot])] else { return false }
+        try needs11(node, "a for_each item's member ({{item.member}})")
+        guard let items = entry else { return true }
+        let path = name[name.index(after: dot)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        for (i, item) in items.enumerated() {
+            var current = item
+            for member in path {
+                guard case .object(let o) = current, let next = o[member] else {
+                    throw node.error(
+                        "for_each item \(i + 1) has no member '\(path.joined(separator: "."))' ({{\(name)}})",
+                        hint: "give every item of the list that member")
+                }
+                current = next
+            }
+        }
+        return true
+    }
+
     /// Checks that every `{{var}}` in a JSON value's strings is known.
     func checkTemplates(in value: JSONValue, at node: YNode) throws {
         switch value {
         case .string(let s) where s.contains("{{"):
             let t: Template
             do { t = try Template(parsing: s) } catch { throw node.error(error.message) }
-            for v in t.variables where !known.contains(v) { throw node.error("unknown variable '{{\(v)}}'") }
+            for v in t.variables where !known.contains(v) {
+                if try isItemMember(v, at: node) { continue }
+                throw node.error("unknown variable '{{\(v)}}'")
+            }
         case .array(let a): for e in a { try checkTemplates(in: e, at: node) }
         case .object(let o): for e in o { try checkTemplates(in: e.value, at: node) }
         default: break
@@ -489,6 +517,7 @@ struct Builder {
             if forEach != nil {
                 // The item and what an instance captures belong to that instance: later checks cannot use them.
                 known = knownBefore
+                forEachItems = [:]
             }
             var check = HTTPCheck(name: name, steps: steps)
             check.forEach = forEach
@@ -637,7 +666,10 @@ struct Builder {
         let inNode = try m.required("in")
         let items: ForEach.Items
         switch try inNode.json() {
-        case .array(let list): items = .list(list)
+        case .array(let list):
+            // Strings in the items are templates, like any value written in the profile (rendered per run).
+            try checkTemplates(in: .array(list), at: inNode)
+            items = .list(list)
         case .string(let s):
             guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable(let v) = t.parts[0] else {
                 throw inNode.error("for_each.in needs a list or a variable alone (\"{{name}}\") holding one")
@@ -650,6 +682,7 @@ struct Builder {
         let max = try m["max"]?.int("max") ?? 100
         guard (1...10_000).contains(max) else { throw m["max"]!.error("for_each.max must be between 1 and 10000") }
         known.insert(variable)
+        if case .list(let list) = items { forEachItems[variable] = list } else { forEachItems[variable] = .some(nil) }
         return ForEach(items: items, variable: variable, max: max, mark: node.mark)
     }
 

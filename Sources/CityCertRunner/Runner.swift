@@ -398,7 +398,14 @@ public struct Runner: Sendable {
             let scope = variables.instance(binding: each.variable, to: item)
             // Redacted before it is cut: a secret cut in half would no longer be found.
             let label: String
-            if case .string(let s) = item { label = s } else { label = JSONSerializer.string(item) }
+            // An object item is shown by its `name` member when it has one ({name: container, ty: 3, …}).
+            if case .string(let s) = item {
+                label = s
+            } else if case .string(let n)? = item["name"] {
+                label = n
+            } else {
+                label = JSONSerializer.string(item)
+            }
             let redacted = variables.redact(label)
             let shown = redacted.count > 60 ? String(redacted.prefix(60)) + "…" : redacted
             if let signal = options.interruption?.signalName {

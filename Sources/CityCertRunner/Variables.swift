@@ -124,8 +124,24 @@ final class Variables: Sendable {
 
     /// The value as JSON: what was captured, or the text as a string; nil when the variable is unset.
     func json(_ name: String) -> JSONValue? {
-        if let v = values.withLock({ $0.typed[name] }) { return v }
+        if let v = typed(name) { return v }
         return value(name).map(JSONValue.string)
+    }
+
+    /// A typed value by name: a variable, or (1.1) a member of an object variable, `item.member.inner`
+    /// (a for_each item that is an object). A name that is itself a variable wins over a member path.
+    func typed(_ name: String) -> JSONValue? {
+        values.withLock { v -> JSONValue? in
+            if let t = v.typed[name] { return t }
+            guard v.text[name] == nil, name.contains(".") else { return nil }
+            let path = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard var current = v.typed[path[0]] else { return nil }
+            for member in path.dropFirst() {
+                guard case .object(let o) = current, let next = o[member] else { return nil }
+                current = next
+            }
+            return current
+        }
     }
 
     func value(_ name: String) -> String? {
@@ -137,7 +153,12 @@ final class Variables: Sendable {
             f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             return f.string(from: Date(timeIntervalSince1970: clock()))
         case "timestamp": return String(Int(clock() * 1000))
-        default: return values.withLock { $0.text[name] }
+        default:
+            if let text = values.withLock({ $0.text[name] }) { return text }
+            // A member of an object variable: a string as it is, another value as its JSON text.
+            guard name.contains("."), let member = typed(name) else { return nil }
+            if case .string(let s) = member { return s }
+            return JSONSerializer.string(member)
         }
     }
 
@@ -163,7 +184,7 @@ final class Variables: Sendable {
         switch v {
         case .string(let s) where s.hasPrefix("{{") && s.hasSuffix("}}"):
             guard let t = try? Template(parsing: s) else { return v }
-            if t.parts.count == 1, case .variable(let name) = t.parts[0], let typed = values.withLock({ $0.typed[name] }) {
+            if t.parts.count == 1, case .variable(let name) = t.parts[0], let typed = typed(name) {
                 return typed
             }
             return .string(render(t))

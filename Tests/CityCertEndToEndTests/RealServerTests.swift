@@ -117,7 +117,7 @@ import Testing
         let outcomes = (got["requirements"]?.arrayValue ?? []).map {
             ($0["id"]?.stringValue ?? "", $0["outcome"]?.stringValue ?? "", $0["reason"]?.stringValue ?? "")
         }
-        #expect(outcomes.count == 51)
+        #expect(outcomes.count == 52)
         for (id, outcome, reason) in outcomes {
             // A requirement whose need erred (or was skipped for that reason) is skipped, not judged.
             let chained = reason.contains("which error") || reason.contains("which was skipped")

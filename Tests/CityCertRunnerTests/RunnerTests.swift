@@ -83,6 +83,37 @@ import Testing
         }
     }
 
+    /// for_each over objects (1.1): `{{item.member}}` reads a member of the current item (typed when alone in
+    /// an expected value), an instance is named by the item's `name`, and a member missing from a literal
+    /// item is refused at load, where it is.
+    @Test func forEachItemMembers() async throws {
+        let server = try LoopbackServer { r in .json("{\"path\": \"\(r.path)\", \"n\": \(r.path.count)}") }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - id: A
+                title: a
+                clause: "1"
+                level: MUST
+                checks:
+                  - name: get
+                    for_each: {in: [{name: one, path: /x, n: 2}, {name: two, path: /yy, n: 3}, {name: three, path: /z, n: 9}], as: t}
+                    http: {steps: [{request: {url: "{{base_url}}{{t.path}}"}, expect: {assert: [{path: $.n, equals: "{{t.n}}"}, {path: $.path, equals: "{{t.path}}"}]}}]}
+            """, format: "1.1")
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        #expect(report.requirements[0].checks.map(\.name) == ["get [one]", "get [two]", "get [three]"])
+        #expect(report.requirements[0].checks.map(\.outcome) == [.passed, .passed, .failed])
+        let missing = #expect(throws: ProfileError.self) {
+            try self.profile(
+                """
+                  - {id: B, title: b, clause: "1", level: MUST, checks: [{name: c, for_each: {in: [{p: /a}, {q: /b}], as: t}, http: {steps: [{request: {url: "{{base_url}}{{t.p}}"}, expect: {status: 200}}]}}]}
+                """, format: "1.1")
+        }
+        #expect(missing?.message.contains("for_each item 2 has no member 'p'") == true, "\(missing?.description ?? "")")
+    }
+
     /// `body: {empty: true}` (1.1) holds for a body of nothing but whitespace and fails on any content;
     /// `empty: false` is the reverse; it is refused with JSON expectations, and in a format 1 profile.
     @Test func bodyEmptyExpectation() async throws {
