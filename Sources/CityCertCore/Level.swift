@@ -17,13 +17,17 @@ public enum Level: String, Sendable, Codable, CaseIterable, Comparable {
 /// The result of a check or requirement. A failure is the target's fault; an error is a check that
 /// could not decide (transport broke, file unreadable); skipped ran nothing that should have run (a
 /// need failed, --read-only); not applicable found nothing the requirement is about (no file or
-/// document it selects, a conformance class the target does not declare).
+/// document it selects, a conformance class the target does not declare); waived is a failure a
+/// waiver accepts.
 public enum Outcome: String, Sendable, Codable, CaseIterable {
     case passed
     case failed
     case error
     case skipped
     case notApplicable = "not-applicable"
+    /// A failure an unexpired waiver accepts (`--waivers`): it was a failure, it no longer fails the
+    /// verdict, and every report shows it with its waiver. Only requirements are waived, never checks.
+    case waived
 
     /// Combines check outcomes into a requirement outcome: any failure fails, else any error errs,
     /// else skipped if anything could not run, else passed if anything passed, else not applicable.

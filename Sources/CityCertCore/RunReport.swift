@@ -48,6 +48,10 @@ public struct RunReport: Sendable {
     /// What decided the verdicts besides the target (profile files, data files, options, tool version);
     /// nil in reports built without a run.
     public var fingerprint: Fingerprint?
+    /// Every waiver given (`--waivers`) and what became of it; empty without waivers.
+    public var waivers: [WaiverUse] = []
+    /// Requirements whose failure a waiver accepted.
+    public var waivedCount: Int { count(.waived) }
 
     /// Whether a failure of this requirement fails the run (it is at or above `failOn`).
     public func failureCounts(_ q: RequirementResult) -> Bool { q.level <= failOn }
@@ -98,18 +102,18 @@ public struct RunReport: Sendable {
     /// because a need did not pass is "not passed"; one an option kept from running is left out and the
     /// run is partial), and something was checked: a run where nothing applies proves nothing.
     public var conformant: Bool {
-        mustNotPassed == 0 && count(.passed) + count(.failed) > 0 && !uncoveredFails && interrupted == nil
+        mustNotPassed == 0 && count(.passed) + count(.failed) + count(.waived) > 0 && !uncoveredFails && interrupted == nil
     }
 
     /// Data no requirement looked at, in a profile that declares `uncovered: fail`.
     public var uncoveredFails: Bool { coverage.map { $0.failsVerdict && $0.uncovered > 0 } ?? false }
 
-    /// MUST requirements that neither passed nor were not applicable (options' skips left out).
+    /// MUST requirements that neither passed nor were not applicable nor waived (options' skips left out).
     public var mustNotPassed: Int {
         var n = 0
         for i in requirements.indices
         where requirements[i].level == .must && requirements[i].outcome != .passed && requirements[i].outcome != .notApplicable
-            && !requirements[i].excludedByOption
+            && requirements[i].outcome != .waived && !requirements[i].excludedByOption
         {
             n += 1
         }
@@ -144,6 +148,8 @@ public struct RequirementResult: Sendable {
     /// Skipped because of a run option (`--read-only`), directly or through a need: not the target's
     /// doing, so it never fails the verdict by itself; the report lists it as not run.
     public var excludedByOption = false
+    /// The waiver that accepted this requirement's failure (outcome `waived`).
+    public var waiver: Waiver?
 
     public init(
         id: String, title: String, clause: String, url: String?, quote: String? = nil, level: Level, tags: [String],

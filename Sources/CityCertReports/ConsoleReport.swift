@@ -12,6 +12,7 @@ public enum ConsoleReport {
         case .error: tag = "ERROR"
         case .skipped: tag = "SKIP "
         case .notApplicable: tag = "N/A  "
+        case .waived: tag = "WAIVE"
         }
         let name = q.level.rawValue
         let level = name.count >= 6 ? String(name.prefix(6)) : name + String(repeating: " ", count: 6 - name.count)
@@ -42,6 +43,7 @@ public enum ConsoleReport {
     static func rawDetails(_ q: RequirementResult, limit: Int) -> [String] {
         guard q.outcome != .passed else { return [] }
         var out: [String] = []
+        if let w = q.waiver { out.append("         " + waiverLine(w)) }
         if q.outcome == .skipped || q.outcome == .notApplicable {
             if let r = q.reason { out.append("         \(r)") }
             return out
@@ -118,6 +120,21 @@ public enum ConsoleReport {
             let notRun = r.requirements.filter { $0.reason?.contains("interrupted") == true }.count
             lines.append("INTERRUPTED by \(signal): \(notRun) requirement(s) did not run; the verdict cannot be CONFORMANT")
         }
+        if !r.waivers.isEmpty {
+            let applied = r.waivers.filter { $0.status == .applied }.count
+            let expired = r.waivers.filter { $0.status == .expired }
+            let unused = r.waivers.filter { $0.status == .unused }
+            lines.append(
+                "Waivers: \(r.waivers.count) given, \(applied) applied, \(expired.count) expired, \(unused.count) unused")
+            for u in expired {
+                let stands = u.requirements.isEmpty ? "" : "; the failure of \(u.requirements.joined(separator: ", ")) stands"
+                lines.append(
+                    printable("  expired: \(u.waiver.requirement) (\(u.waiver.place), until \(u.waiver.expires))\(stands)"))
+            }
+            for u in unused {
+                lines.append(printable("  unused: \(u.waiver.requirement) (\(u.waiver.place)): nothing it names failed"))
+            }
+        }
         if let f = r.fingerprint {
             lines.append(
                 "Fingerprint: sha256:\(f.digest) (\(f.files(.profile).count) profile file(s), \(f.files(.data).count) data "
@@ -127,14 +144,20 @@ public enum ConsoleReport {
         return lines.joined(separator: "\n")
     }
 
+    /// A waiver in one line: what it accepts and on whose authority, until when.
+    public static func waiverLine(_ w: Waiver) -> String {
+        "waived: \(w.reason) (approved by \(w.approvedBy), until \(w.expires)\(w.link.map { ", \($0)" } ?? ""))"
+    }
+
     /// The verdict and why, in one phrase (every format says it the same way).
     public static func verdict(_ r: RunReport) -> String {
         let notPassed = r.mustNotPassed
         let applicable = r.requirements.count - r.count(.notApplicable)
         let partial = r.partial ? "PARTIAL, " : ""
         if let signal = r.interrupted { return "NOT CONFORMANT (INTERRUPTED by \(signal))" }
+        let waived = r.waivedCount > 0 ? ", \(r.waivedCount) failure(s) waived" : ""
         return r.conformant
-            ? "CONFORMANT (\(partial)every applicable MUST requirement \(r.partial ? "that ran " : "")passed)"
+            ? "CONFORMANT (\(partial)every applicable MUST requirement \(r.partial ? "that ran " : "")passed\(waived))"
             : notPassed > 0
                 ? "NOT CONFORMANT (\(partial)\(notPassed) MUST requirement(s) not passed)"
                 : r.uncoveredFails

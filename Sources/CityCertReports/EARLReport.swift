@@ -31,6 +31,8 @@ public enum EARLReport {
         case .error: "earl:cantTell"
         case .notApplicable: "earl:inapplicable"
         case .skipped: "earl:untested"
+        // It failed: a waiver is a certification decision about the failure, not a different result.
+        case .waived: "earl:failed"
         }
     }
 
@@ -96,8 +98,9 @@ public enum EARLReport {
                 ("dct:isPartOf", .object([("@id", .string(profile))])),
             ]
             if let url = q.url, url.hasPrefix("http") { testMembers.append(("dct:source", .object([("@id", .string(url))]))) }
-            var description = q.reason ?? ""
-            if description.isEmpty {
+            var description = q.waiver.map { ConsoleReport.waiverLine($0) + "\n" } ?? ""
+            description += q.reason ?? ""
+            if q.reason == nil {
                 description = ConsoleReport.rawDetails(q, limit: 3).map { $0.trimmingPrefixSpaces() }.joined(separator: "\n")
             }
             var result: [(String, JSONValue)] = [

@@ -51,9 +51,29 @@ public enum JSONReport {
             ),
             ("coverage", r.coverage.map(coverage) ?? .null),
             ("fingerprint", r.fingerprint.map(fingerprint) ?? .null),
+            (
+                "waivers",
+                .array(
+                    r.waivers.map { u in
+                        guard case .object(let w) = waiver(u.waiver) else { return .null }
+                        return .object(
+                            Array(w) + [
+                                ("status", .string(u.status.rawValue)),
+                                ("requirements", .array(u.requirements.map(JSONValue.string))),
+                            ])
+                    })
+            ),
             ("summary", .object([("total", counts(r.requirements)), ("byLevel", .object(levels))])),
             ("requirements", .array(r.requirements.map(requirement))),
             ("leftovers", .array(r.leftovers.map(JSONValue.string))),
+        ])
+    }
+
+    static func waiver(_ w: Waiver) -> JSONValue {
+        .object([
+            ("requirement", .string(w.requirement)), ("target", w.target.map(JSONValue.string) ?? .null),
+            ("reason", .string(w.reason)), ("approvedBy", .string(w.approvedBy)), ("expires", .string(w.expires)),
+            ("link", w.link.map(JSONValue.string) ?? .null), ("place", .string(w.place)),
         ])
     }
 
@@ -93,6 +113,7 @@ public enum JSONReport {
             ("url", q.url.map(JSONValue.string) ?? .null), ("quote", q.quote.map(JSONValue.string) ?? .null),
             ("tags", .array(q.tags.map(JSONValue.string))), ("outcome", .string(q.outcome.rawValue)),
             ("reason", q.reason.map(JSONValue.string) ?? .null), ("notRunByOption", .bool(q.excludedByOption)),
+            ("waiver", q.waiver.map(waiver) ?? .null),
             ("durationMs", ms(q.duration)),
             ("checks", .array(q.checks.map(check))),
         ])

@@ -25,7 +25,7 @@ public enum JUnitReport {
                 ("standard", "\(r.profile.standardName) \(r.profile.standardVersion)"), ("tool.version", r.toolVersion),
                 ("verdict", r.conformant ? "CONFORMANT" : "NOT CONFORMANT"), ("insecure", String(r.insecure)),
                 ("partial", String(r.partial)), ("interrupted", r.interrupted ?? "false"),
-                ("failOn", r.failOn.rawValue), ("warnings", String(warnings)),
+                ("failOn", r.failOn.rawValue), ("warnings", String(warnings)), ("waived", String(r.waivedCount)),
             ]
             + fingerprint
             + r.notRun.map { ("notRun.\($0.id)", $0.reason) }
@@ -53,6 +53,11 @@ public enum JUnitReport {
             case .notApplicable:
                 x +=
                     ">\n      <skipped message=\"\(esc("not applicable: " + (q.reason ?? "nothing to check")))\"/>\n    </testcase>\n"
+            case .waived:
+                // A failure accepted by a waiver: not a failure for CI, and never silent.
+                let line = q.waiver.map(ConsoleReport.waiverLine) ?? "waived"
+                x +=
+                    ">\n      <skipped message=\"\(esc(line))\"/>\n      <system-out>\(esc("\(line)\n\(detail)"))</system-out>\n    </testcase>\n"
             }
         }
         x += "  </testsuite>\n</testsuites>\n"

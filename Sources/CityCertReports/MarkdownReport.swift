@@ -46,8 +46,10 @@ public enum MarkdownReport {
         let warnings = r.requirements.filter { $0.outcome == .failed && !r.failureCounts($0) }
         let errors = r.requirements.filter { $0.outcome == .error }
         let skipped = r.requirements.filter { $0.outcome == .skipped && !$0.excludedByOption }
+        let waived = r.requirements.filter { $0.outcome == .waived }
         let sections: [(String, [RequirementResult])] = [
-            ("Failed", failing), ("Warnings (failed below --fail-on \(r.failOn.rawValue))", warnings),
+            ("Failed", failing), ("Waived (failures a waiver accepts)", waived),
+            ("Warnings (failed below --fail-on \(r.failOn.rawValue))", warnings),
             ("Errors (citycert could not decide)", errors), ("Skipped", skipped),
         ]
         for (title, list) in sections where !list.isEmpty {

@@ -40,7 +40,7 @@ public enum SARIFReport {
             return .object(rule)
         }
         var results: [JSONValue] = []
-        for (index, q) in r.requirements.enumerated() where q.outcome == .failed || q.outcome == .error {
+        for (index, q) in r.requirements.enumerated() where q.outcome == .failed || q.outcome == .error || q.outcome == .waived {
             for c in q.checks where c.outcome == .failed || c.outcome == .error {
                 var located = false
                 for e in c.evidence {
@@ -147,6 +147,20 @@ public enum SARIFReport {
             ("message", .object([("text", .string(message))])),
         ]
         if !locations.isEmpty { fields.append(("locations", .array(locations))) }
+        // A waived failure is a result with an accepted external suppression (SARIF 2.1.0 §3.35): viewers
+        // show it as suppressed, with the justification.
+        if let w = q.waiver {
+            fields.append(
+                (
+                    "suppressions",
+                    .array([
+                        .object([
+                            ("kind", .string("external")), ("status", .string("accepted")),
+                            ("justification", .string(ConsoleReport.waiverLine(w))),
+                        ])
+                    ])
+                ))
+        }
         return .object(fields)
     }
 }

@@ -24,6 +24,10 @@ public enum TAPReport {
                 lines.append(
                     "not ok \(n) - \(description) # TODO \(q.level.rawValue) is below --fail-on \(r.failOn.rawValue): a warning")
                 lines += yaml(q)
+            case .waived:
+                let line = q.waiver.map(ConsoleReport.waiverLine) ?? "waived"
+                lines.append("not ok \(n) - \(description) # TODO \(escape(line))")
+                lines += yaml(q)
             case .failed, .error:
                 lines.append("not ok \(n) - \(description)")
                 lines += yaml(q)

@@ -82,6 +82,8 @@ public struct RunOptions: Sendable {
     /// Options of the command line the runner does not see (transport: `--max-body`, `--cacert`, …) that
     /// can change a verdict, by name, for the report's fingerprint. Never a secret's value.
     public var recordedOptions: [String: String] = [:]
+    /// `--waivers`: accepted deviations, applied to the failed requirements once the run is over.
+    public var waivers: [Waiver] = []
     /// Treat every data document as this entity model (instead of reading its `type`).
     public var model: String?
     /// Treat every data document as this representation (instead of detecting it from its shape).

@@ -165,6 +165,8 @@ public struct Runner: Sendable {
             readOnly: options.readOnly, requirements: results, leftovers: leftovers)
         report.failOn = options.failOn
         report.fingerprint = fingerprint
+        // Waivers last: they accept what was observed, they do not change it.
+        if !options.waivers.isEmpty { Waivers.apply(options.waivers, to: &report, at: report.finished) }
         // The data checks of requirements an option kept from running (--filter, --read-only): their files
         // are not judged, rather than uncovered (such a run is partial and says so).
         let ran = Set(results.filter { !$0.checks.isEmpty }.map(\.id))

@@ -42,6 +42,10 @@ struct RunCommand: AsyncParsableCommand {
     var reportTAP: String?
     @Option(name: .customLong("report-earl"), help: "Write an EARL 1.0 report (JSON-LD) here.")
     var reportEARL: String?
+    @Option(
+        name: .customLong("waivers"),
+        help: "A file of accepted deviations (YAML/JSON: requirement, reason, approved_by, expires, target, link).")
+    var waiversFile: String?
     @Option(name: .customLong("fail-on"), help: "Lowest level whose failure fails the run: must (default) or should.")
     var failOn = "must"
     @Option(
@@ -120,6 +124,17 @@ struct RunCommand: AsyncParsableCommand {
         options.insecure = insecure
         options.model = model
         options.representation = representation.flatMap(EntityRepresentation.init(rawValue:))
+        if let waiversFile {
+            do {
+                options.waivers = try WaiverFile.load(path: waiversFile, profile: loaded)
+            } catch {
+                warn(error.description)
+                throw ExitCode(2)
+            }
+            // The waivers change verdicts: the fingerprint records which file, by content.
+            let digest = (try? Data(contentsOf: URL(fileURLWithPath: waiversFile))).map { SHA256.hex(Array($0)) } ?? "-"
+            options.recordedOptions["waivers"] = "\(waiversFile) sha256:\(digest)"
+        }
         // Transport options that can change a verdict, for the report's fingerprint: a proxy URL or a client
         // certificate's path may hold a credential or a name, so only their use is recorded.
         options.recordedOptions["max-body"] = String(maxBody)

@@ -15,7 +15,8 @@ import Testing
     static let hostile =
         "<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://e/x.png) | a | b | *em* &amp; # not a heading\n- not a list \\ end"
 
-    /// One requirement per outcome (and a failure below --fail-on), with hostile text in titles and reasons.
+    /// One requirement per outcome (and a failure below --fail-on, and a waived one), with hostile text in
+    /// titles and reasons.
     static func report() -> RunReport {
         func q(_ id: String, _ level: Level, _ outcome: Outcome, _ title: String = "t", reason: String? = nil)
             -> RequirementResult
@@ -47,7 +48,11 @@ import Testing
                 q("D-1", .must, .passed),
                 q("E-1", .must, .notApplicable, reason: "nothing applies"),
                 q("F-1", .should, .failed),
+                q("G-1", .must, .waived),
             ])
+        r.requirements[6].waiver = Waiver(
+            requirement: "G-1", target: nil, reason: "accepted # for now", approvedBy: "board", expires: "2099-01-01", link: nil,
+            place: "w.yaml:1:1")
         r.failOn = .must
         return r
     }
@@ -68,13 +73,14 @@ import Testing
         let lines = try Self.oracle("tap", TAPReport.render(Self.report())).split(separator: "\n").map(String.init)
         #expect(
             lines == [
-                "version 14", "plan 6",
+                "version 14", "plan 7",
                 "test 1 not-ok - A-1", "yaml 1 clause,details,level,outcome,url",
                 "test 2 not-ok - B-1", "yaml 2 clause,level,outcome,reason,url",
                 "test 3 ok skip C-1",
                 "test 4 ok - D-1",
                 "test 5 ok skip E-1",
                 "test 6 not-ok todo F-1", "yaml 6 clause,details,level,outcome,url",
+                "test 7 not-ok todo G-1", "yaml 7 clause,details,level,outcome,url",
             ], "\(lines)")
     }
 
@@ -87,6 +93,7 @@ import Testing
                 "assertion A-1 failed automatic \(subject)", "assertion B-1 cantTell automatic \(subject)",
                 "assertion C-1 untested automatic \(subject)", "assertion D-1 passed automatic \(subject)",
                 "assertion E-1 inapplicable automatic \(subject)", "assertion F-1 failed automatic \(subject)",
+                "assertion G-1 failed automatic \(subject)",
             ], "\(lines)")
     }
 
@@ -101,7 +108,7 @@ import Testing
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(html.components(separatedBy: "<table>").count == 2)
         #expect(html.components(separatedBy: "</th>").count == 6)
-        #expect(html.components(separatedBy: "<tr>").count == 7)
+        #expect(html.components(separatedBy: "<tr>").count == 8, "a header row and one row per outcome")
         #expect(html.contains("<strong>A-1</strong>") && html.contains("f.json:3:7 /a:"))
     }
 

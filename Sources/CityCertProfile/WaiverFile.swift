@@ -1,0 +1,81 @@
+public import CityCertCore
+import Foundation
+
+/// Reads a waivers file (`--waivers FILE`, YAML or JSON):
+///
+///     waivers:
+///       - requirement: ONEM2M-RCN-003        # an id of the profile, or an id prefix followed by *
+///         target: http://cse.example:8080    # optional: only for a run with this target value
+///         reason: the vendor's fix ships in 2027.1 (ticket 4711)
+///         approved_by: Jane Roe, City of Example certification board
+///         expires: 2027-03-31                # the last day (UTC) it applies
+///         link: https://tracker.example/4711 # optional
+///
+/// Every problem is reported at its place: an unknown key, a missing field, a date that is not one, a
+/// requirement the profile does not have (a typo would otherwise waive nothing, silently).
+public enum WaiverFile {
+    public static let maxBytes = 1 << 20
+
+    public static func load(path: String, profile: Profile) throws(ProfileError) -> [Waiver] {
+        do {
+            return try parse(path: path, profile: profile)
+        } catch let e as ProfileError {
+            throw e
+        } catch {
+            throw ProfileError(file: path, line: 0, column: 0, message: "\(error)")
+        }
+    }
+
+    static func parse(path: String, profile: Profile) throws -> [Waiver] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ProfileError(
+                file: path, line: 0, column: 0,
+                message: FileManager.default.fileExists(atPath: path) ? "cannot read the waivers file" : "no such waivers file")
+        }
+        guard data.count <= maxBytes else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "waivers file larger than 1 MiB")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "the waivers file is not valid UTF-8")
+        }
+        let source = YNode.YSource(file: path, text: text)
+        guard let tree = try YAMLComposer.compose(text, source: source) else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "the waivers file is empty")
+        }
+        let top = try YNode(tree, 0).mapping("the waivers file", allowed: ["waivers"])
+        let ids = profile.requirements.map(\.id)
+        var out: [Waiver] = []
+        for node in try top.required("waivers").sequence("waivers") {
+            let m = try node.mapping(
+                "a waiver", allowed: ["requirement", "target", "reason", "approved_by", "expires", "link"])
+            let reqNode = try m.required("requirement")
+            let requirement = try reqNode.string("requirement")
+            let matched =
+                requirement.hasSuffix("*")
+                ? ids.contains { $0.hasPrefix(String(requirement.dropLast())) } : ids.contains(requirement)
+            guard matched else {
+                throw reqNode.error(
+                    "'\(requirement)' names no requirement of profile \(profile.id)",
+                    hint: didYouMean(requirement, ids).map { "did you mean '\($0)'?" }
+                        ?? "use an id, or an id prefix followed by *")
+            }
+            func text(_ key: String) throws -> String {
+                let n = try m.required(key)
+                let s = try n.string(key).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !s.isEmpty else { throw n.error("\(key) cannot be empty: a waiver says why and on whose authority") }
+                return s
+            }
+            let expiresNode = try m.required("expires")
+            let expires = try expiresNode.string("expires")
+            guard Waiver.endOfDay(expires) != nil else {
+                throw expiresNode.error("expires must be a date, YYYY-MM-DD (the last day the waiver applies)")
+            }
+            out.append(
+                Waiver(
+                    requirement: requirement, target: try m["target"]?.string("target"), reason: try text("reason"),
+                    approvedBy: try text("approved_by"), expires: expires, link: try m["link"]?.string("link"),
+                    place: "\(path):\(node.line):\(node.column)"))
+        }
+        return out
+    }
+}
