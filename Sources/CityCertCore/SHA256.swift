@@ -14,6 +14,13 @@ public enum SHA256 {
         0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// The 32-byte digest of `bytes`.
+    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalizeBytes()
+    }
+
     /// The lowercase hex digest of `bytes`.
     public static func hex(_ bytes: [UInt8]) -> String {
         var hasher = Hasher()
@@ -61,21 +68,32 @@ public enum SHA256 {
             h = state
         }
 
-        /// The lowercase hex digest: the padded tail (FIPS 180-4 §5.1.1), one or two blocks.
+        /// The lowercase hex digest.
         public consuming func finalize() -> String {
+            let digits = Array("0123456789abcdef".utf8)
+            var out: [UInt8] = []
+            out.reserveCapacity(64)
+            for b in finalizeBytes() {
+                out.append(digits[Int(b >> 4)])
+                out.append(digits[Int(b & 0xf)])
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        /// The 32-byte digest: the padded tail (FIPS 180-4 §5.1.1), one or two blocks, then the state.
+        public consuming func finalizeBytes() -> [UInt8] {
             var tail = pending
             let bitLength = length &* 8
             tail.append(0x80)
             while tail.count % 64 != 56 { tail.append(0) }
             for i in (0..<8).reversed() { tail.append(UInt8((bitLength >> (UInt64(i) * 8)) & 0xff)) }
             tail.withUnsafeBufferPointer { blocks($0.baseAddress!, $0.count) }
-            let digits = Array("0123456789abcdef".utf8)
             var out: [UInt8] = []
-            out.reserveCapacity(64)
+            out.reserveCapacity(32)
             for v in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
-                for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int((v >> UInt32(shift)) & 0xf)]) }
+                for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8((v >> UInt32(shift)) & 0xff)) }
             }
-            return String(decoding: out, as: UTF8.self)
+            return out
         }
     }
 

@@ -38,6 +38,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("report-markdown"), help: "Write a Markdown summary here (CI job summary, PR comment; at most 64 KiB).")
     var reportMarkdown: String?
+    @Option(name: .customLong("report-html"), help: "Write a self-contained HTML report here (for people: phone, print).")
+    var reportHTML: String?
     @Option(name: .customLong("report-tap"), help: "Write a TAP 14 stream here (one test point per requirement).")
     var reportTAP: String?
     @Option(name: .customLong("report-earl"), help: "Write an EARL 1.0 report (JSON-LD) here.")
@@ -76,6 +78,7 @@ struct RunCommand: AsyncParsableCommand {
         let reports: [(String, String?)] = [
             ("--report-json", reportJSON), ("--report-junit", reportJUnit), ("--report-sarif", reportSARIF),
             ("--report-markdown", reportMarkdown), ("--report-tap", reportTAP), ("--report-earl", reportEARL),
+            ("--report-html", reportHTML),
         ]
         for case (let option, let path?) in reports {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -267,6 +270,7 @@ struct RunCommand: AsyncParsableCommand {
             if let reportMarkdown { try AtomicFile.write(MarkdownReport.render(report), to: reportMarkdown) }
             if let reportTAP { try AtomicFile.write(TAPReport.render(report), to: reportTAP) }
             if let reportEARL { try AtomicFile.write(EARLReport.render(report), to: reportEARL) }
+            if let reportHTML { try AtomicFile.write(HTMLReport.render(report), to: reportHTML) }
         } catch {
             warn("error: \(error)")
             throw ExitCode(3)

@@ -15,7 +15,7 @@ import Testing
             "--clock", "1767225600",
             "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml", "--report-sarif", dir + "/report.sarif",
             "--report-markdown", dir + "/report.md", "--report-tap", dir + "/report.tap", "--report-earl",
-            dir + "/report.earl.json",
+            dir + "/report.earl.json", "--report-html", dir + "/report.html",
         ])
         #expect(result.status == 1)
         let goldens = Repository.fixture("goldens/sdm-air-quality")
@@ -27,6 +27,7 @@ import Testing
             ("report.md", try String(contentsOfFile: dir + "/report.md", encoding: .utf8)),
             ("report.tap", try String(contentsOfFile: dir + "/report.tap", encoding: .utf8)),
             ("report.earl.json", try String(contentsOfFile: dir + "/report.earl.json", encoding: .utf8)),
+            ("report.html", try String(contentsOfFile: dir + "/report.html", encoding: .utf8)),
         ]
         for (name, actual) in outputs {
             let golden = goldens.appendingPathComponent(name)
