@@ -102,7 +102,24 @@ public struct RunReport: Sendable {
     /// because a need did not pass is "not passed"; one an option kept from running is left out and the
     /// run is partial), and something was checked: a run where nothing applies proves nothing.
     public var conformant: Bool {
-        mustNotPassed == 0 && count(.passed) + count(.failed) + count(.waived) > 0 && !uncoveredFails && interrupted == nil
+        mustNotPassed == 0 && count(.passed) + count(.failed) > 0 && !uncoveredFails && interrupted == nil
+    }
+
+    /// The process exit code the run ends with (README, exit codes): 0 conformant; 1 a failure that counts
+    /// (a MUST, or a SHOULD under `--fail-on should`), uncovered data the profile fails, or not conformant
+    /// otherwise; 3 an error decided nothing and no failure did; 128 + the signal when interrupted. Every
+    /// output that states a pass/fail (the command, TAP) uses this one rule.
+    public var exitCode: Int32 {
+        if let signal = interrupted { return signal == "SIGTERM" ? 143 : 130 }
+        let shouldFailed = requirements.contains { $0.level == .should && $0.outcome == .failed && failureCounts($0) }
+        let erred = requirements.contains { $0.outcome == .error }
+        if !conformant {
+            let mustFailed = requirements.contains { $0.level == .must && $0.outcome == .failed }
+            if mustFailed || shouldFailed || uncoveredFails { return 1 }
+            return erred ? 3 : 1
+        }
+        if shouldFailed { return 1 }
+        return erred ? 3 : 0
     }
 
     /// Data no requirement looked at, in a profile that declares `uncovered: fail`.

@@ -41,6 +41,7 @@ public struct Waiver: Sendable, Equatable {
     public static func endOfDay(_ date: String) -> Double? {
         let parts = date.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            date.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }),
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1
         else { return nil }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
@@ -85,7 +86,12 @@ public enum Waivers {
     /// not-applicable requirement is never waived: a waiver accepts a deviation that was observed.
     public static func apply(_ waivers: [Waiver], to report: inout RunReport, at time: Double) {
         var uses = waivers.map { WaiverUse(waiver: $0, status: $0.isExpired(at: time) ? .expired : .unused, requirements: []) }
-        let targets = Set(report.target.values)
+        // A waiver's target names what was tested: a URL input (the base URL) or the data paths, never
+        // another input's value (and never a redacted one).
+        let targets = Set(
+            report.target.filter { k, v in
+                v != "***" && (k == "paths" || v.lowercased().hasPrefix("http://") || v.lowercased().hasPrefix("https://"))
+            }.values)
         for i in report.requirements.indices where report.requirements[i].outcome == .failed {
             let id = report.requirements[i].id
             for (k, w) in waivers.enumerated() where w.matches(id) && (w.target.map { targets.contains($0) } ?? true) {

@@ -75,20 +75,26 @@ public struct OfficialCoverage: Sendable {
         for t in suite.tests {
             for v in t.variants.isEmpty ? [""] : t.variants {
                 let reqs = byCase[t.id + "\u{0}" + v] ?? []
-                rows.append(
-                    Row(id: t.id, variant: v, requirements: reqs, reason: reqs.isEmpty ? t.reason ?? suite.defaultReason : nil))
+                // A test with neither a requirement nor a reason is left out all the same: it is never
+                // counted as implemented.
+                let reason = reqs.isEmpty ? t.reason ?? suite.defaultReason ?? Self.noReason : nil
+                rows.append(Row(id: t.id, variant: v, requirements: reqs, reason: reason))
             }
         }
         self.rows = rows
     }
 
+    /// The reason of an uncovered test the list gives none for.
+    static let noReason = OfficialTests.Reason(
+        name: "(no reason given)", status: .leftOut, why: "no requirement covers it and the list gives no reason")
+
     public var total: Int { rows.count }
-    public var implemented: Int { rows.filter { $0.reason == nil }.count }
+    public var implemented: Int { rows.filter { !$0.requirements.isEmpty }.count }
     public func count(_ status: OfficialTests.Status) -> Int { rows.filter { $0.reason?.status == status }.count }
     /// Tests that apply: all but the not-applicable and not-testable ones.
     public var applicable: Int { total - count(.notApplicable) - count(.notTestable) }
     /// A row without a requirement or a reason (only when the suite has no default reason).
-    public var unexplained: [Row] { rows.filter { $0.requirements.isEmpty && $0.reason == nil } }
+    public var unexplained: [Row] { rows.filter { $0.requirements.isEmpty && $0.reason?.name == Self.noReason.name } }
 
     /// The percentage of applicable tests implemented, one decimal.
     public var percent: String {

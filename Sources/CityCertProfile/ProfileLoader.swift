@@ -63,6 +63,9 @@ public struct ProfileLoader {
         var builder = Builder(
             source: source,
             folder: {
+                // The folder of the file the profile really is: a profile.yaml that is a symbolic link has
+                // the folder of its target (what it loads, and what the fingerprint covers, is there).
+                if let real = RealPath.of(file) { return URL(fileURLWithPath: real).deletingLastPathComponent().path }
                 let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
                 return RealPath.of(folder) ?? folder
             }())

@@ -50,6 +50,9 @@ public enum WaiverFile {
                 "a waiver", allowed: ["requirement", "target", "reason", "approved_by", "expires", "link"])
             let reqNode = try m.required("requirement")
             let requirement = try reqNode.string("requirement")
+            guard requirement != "*" && !requirement.isEmpty else {
+                throw reqNode.error("a waiver names a requirement or an id prefix followed by *, not everything")
+            }
             let matched =
                 requirement.hasSuffix("*")
                 ? ids.contains { $0.hasPrefix(String(requirement.dropLast())) } : ids.contains(requirement)
@@ -70,9 +73,13 @@ public enum WaiverFile {
             guard Waiver.endOfDay(expires) != nil else {
                 throw expiresNode.error("expires must be a date, YYYY-MM-DD (the last day the waiver applies)")
             }
+            let target = try m["target"]?.string("target")
+            if target == "***", let n = m["target"] {
+                throw n.error("target is a base URL or the data paths of the run it is for, not a redacted value")
+            }
             out.append(
                 Waiver(
-                    requirement: requirement, target: try m["target"]?.string("target"), reason: try text("reason"),
+                    requirement: requirement, target: target, reason: try text("reason"),
                     approvedBy: try text("approved_by"), expires: expires, link: try m["link"]?.string("link"),
                     place: "\(path):\(node.line):\(node.column)"))
         }

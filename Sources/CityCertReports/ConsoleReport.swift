@@ -162,7 +162,9 @@ public enum ConsoleReport {
                 ? "NOT CONFORMANT (\(partial)\(notPassed) MUST requirement(s) not passed)"
                 : r.uncoveredFails
                     ? "NOT CONFORMANT (\(partial)the profile requires every document to be checked)"
-                    : "NOT CONFORMANT (\(partial)nothing was checked: \(applicable) requirement(s) applied)"
+                    : r.waivedCount > 0
+                        ? "NOT CONFORMANT (\(partial)nothing passed: every requirement judged failed, \(r.waivedCount) failure(s) waived)"
+                        : "NOT CONFORMANT (\(partial)nothing was checked: \(applicable) requirement(s) applied)"
     }
 
     /// The coverage line, and the first places no requirement looked at.

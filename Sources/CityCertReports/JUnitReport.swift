@@ -10,7 +10,7 @@ public enum JUnitReport {
         let failures = r.requirements.filter { $0.outcome == .failed && r.failureCounts($0) }.count
         let warnings = r.requirements.filter { $0.outcome == .failed && !r.failureCounts($0) }.count
         let errors = r.count(.error)
-        let skipped = r.count(.skipped) + r.count(.notApplicable)
+        let skipped = r.count(.skipped) + r.count(.notApplicable) + r.count(.waived)
         let time = String(format3(r.finished - r.started))
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x +=

@@ -25,6 +25,7 @@ public enum MarkdownReport {
         if let f = r.fingerprint { facts.append("fingerprint `sha256:\(f.digest)`") }
         if r.insecure { facts.append("**TLS verification OFF** (`--insecure`)") }
         if r.readOnly { facts.append("read-only") }
+        if r.exitCode != 0 { facts.append("exit code \(r.exitCode)") }
         out.fixed(facts.joined(separator: " · "))
         out.fixed("")
         out.fixed("| outcome | MUST | SHOULD | MAY | all |")
@@ -113,6 +114,19 @@ public enum MarkdownReport {
             default: out.unicodeScalars.append(u)
             }
         }
+        // GitHub links more than CommonMark does: bare URLs and www. names, @mentions and #123 references. A
+        // word joiner (U+2060, invisible) keeps each from being recognised, so data cannot ping a person or
+        // link an issue or a site.
+        out = out.replacingOccurrences(of: "://", with: ":\u{2060}//").replacingOccurrences(of: "www.", with: "www\u{2060}.")
+            .replacingOccurrences(of: "@", with: "@\u{2060}")
+        var unlinked = ""
+        var previousHash = false
+        for ch in out {
+            if previousHash && ch.isASCII && ch.isNumber { unlinked.append("\u{2060}") }
+            unlinked.append(ch)
+            previousHash = ch == "#"
+        }
+        out = unlinked
         // An ordered-list marker (`1.` or `1)`) at the start.
         if lineStart, let dot = out.firstIndex(where: { !$0.isASCII || !$0.isNumber }), dot != out.startIndex,
             out[dot] == "." || out[dot] == ")"

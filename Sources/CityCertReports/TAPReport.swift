@@ -2,13 +2,17 @@ public import CityCertCore
 import CityCertJSON
 
 /// TAP 14 (the Test Anything Protocol, testanything.org/tap-version-14-specification): one test point per
-/// requirement, in profile order. A TAP consumer's pass/fail agrees with the exit code: a failure that
+/// requirement, in profile order, and a last point for the run (`not ok` when the exit code is not 0),
+/// so that a TAP consumer's pass/fail agrees with the exit code. A failure that
 /// counts is `not ok`, an error is `not ok`, a failure below `--fail-on` is `not ok … # TODO` (reported,
 /// not failing), skipped and not-applicable requirements are `ok … # SKIP` with the reason. Each point
 /// that did not pass carries a YAML block (level, outcome, clause, url, reason, details).
 public enum TAPReport {
     public static func render(_ r: RunReport) -> [UInt8] {
-        var lines = ["TAP version 14", "1..\(r.requirements.count)"]
+        // One point per requirement, and a last one for the run itself: a harness's pass/fail then agrees
+        // with the exit code even when no requirement point fails (a MUST skipped because its need failed,
+        // nothing checked, uncovered data, an interruption).
+        var lines = ["TAP version 14", "1..\(r.requirements.count + 1)"]
         lines.append("# " + comment(ConsoleReport.header(r).split(separator: "\n").first.map(String.init) ?? ""))
         for (i, q) in r.requirements.enumerated() {
             let n = i + 1
@@ -33,6 +37,11 @@ public enum TAPReport {
                 lines += yaml(q)
             }
         }
+        let last = r.requirements.count + 1
+        let code = r.exitCode
+        lines.append(
+            (code == 0 ? "ok" : "not ok") + " \(last) - run: \(escape(ConsoleReport.verdict(r)))"
+                + (code == 0 ? "" : ", exit code \(code)"))
         for n in r.notSelected { lines.append("# not run: \(comment(n.id)): \(comment(n.reason))") }
         if let f = r.fingerprint { lines.append("# fingerprint sha256:\(f.digest)") }
         lines.append("# Verdict: " + comment(ConsoleReport.verdict(r)))

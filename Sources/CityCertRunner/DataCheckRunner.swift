@@ -332,9 +332,14 @@ enum FileSelector {
             }
         }
         for p in paths {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { continue }
-            if isDir.boolValue { walk(p, depth: 0) } else { out.append(p) }
+            var st = stat()
+            guard stat(p, &st) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: walk(p, depth: 0)
+            case S_IFREG: out.append(p)
+            // A FIFO, a socket or a device named on the command line: reading it could wait forever.
+            default: unreadable.append(p + " (not a regular file)")
+            }
         }
         return (out.sorted(), unreadable.sorted())
     }

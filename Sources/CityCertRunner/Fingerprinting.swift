@@ -60,45 +60,53 @@ enum Fingerprinting {
                 guard lstat(full, &st) == 0 else { continue }
                 switch st.st_mode & S_IFMT {
                 case S_IFDIR: walk(full, path, depth: depth + 1)
-                case S_IFREG: hash(full, path)
+                case S_IFREG: hash(full, path, size: Int(st.st_size))
                 case S_IFLNK:
                     guard RealPath.inside(full, top) != nil else {
                         out.append(
                             .init(
                                 role: .profile, path: path, size: nil, sha256: nil,
-                                note: "symbolic link leading outside the profile folder (or nowhere): never read"))
+                                note:
+                                    "symbolic link leading outside the profile folder (or to the folder itself, or nowhere): never followed"
+                            ))
                         continue
                     }
                     var target = stat()
                     if stat(full, &target) == 0, target.st_mode & S_IFMT == S_IFREG {
-                        hash(full, path)
+                        hash(full, path, size: Int(target.st_size))
                     } else {
                         // A link to a folder inside: its files are listed where they are.
-                        out.append(.init(role: .profile, path: path, size: nil, sha256: nil, note: "symbolic link to a folder"))
+                        out.append(
+                            .init(
+                                role: .profile, path: path, size: nil, sha256: nil,
+                                note: "symbolic link to a folder or to something that is not a regular file: not read"))
                     }
-                default: continue
+                default:
+                    // A FIFO, a socket, a device: no profile loads one (reading a FIFO would wait forever).
+                    out.append(.init(role: .profile, path: path, size: nil, sha256: nil, note: "not a regular file: never read"))
                 }
             }
         }
-        func hash(_ full: String, _ path: String) {
+        func hash(_ full: String, _ path: String, size: Int) {
+            // Both limits are checked before anything is read: an oversized folder is refused at once.
             guard out.count < maxProfileFiles else {
                 problem = RunError(
                     "the profile's folder \(folder) holds more than \(maxProfileFiles) files; a profile lives in a folder of its "
-                        + "own (the report's fingerprint covers every file in it)", usage: false)
-                return
-            }
-            guard let (size, digest) = digest(ofFile: full) else {
-                out.append(.init(role: .profile, path: path, size: nil, sha256: nil, note: "cannot be read"))
+                        + "own (the report's fingerprint covers every file in it)")
                 return
             }
             bytes += size
-            if bytes > maxProfileBytes {
+            guard bytes <= maxProfileBytes else {
                 problem = RunError(
                     "the profile's folder \(folder) holds more than \(maxProfileBytes >> 20) MiB; a profile lives in a folder of "
-                        + "its own (the report's fingerprint covers every file in it)", usage: false)
+                        + "its own (the report's fingerprint covers every file in it)")
                 return
             }
-            out.append(.init(role: .profile, path: path, size: size, sha256: digest))
+            guard let (read, digest) = digest(ofFile: full) else {
+                out.append(.init(role: .profile, path: path, size: nil, sha256: nil, note: "cannot be read"))
+                return
+            }
+            out.append(.init(role: .profile, path: path, size: read, sha256: digest))
         }
         walk(top, "", depth: 0)
         if let problem { throw problem }
@@ -116,7 +124,9 @@ enum Fingerprinting {
     }
 
     /// The run options that can change a verdict. Inputs are listed by name; a secret one as `***`.
-    static func options(_ o: RunOptions, inputs: [String: String], secretInputs: Set<String>) -> [String: String] {
+    static func options(
+        _ o: RunOptions, inputs: [String: String], secretInputs: Set<String>, redact: (String) -> String
+    ) -> [String: String] {
         var out: [String: String] = [
             "fail-on": o.failOn.rawValue,
             "read-only": String(o.readOnly),
@@ -128,17 +138,23 @@ enum Fingerprinting {
         ]
         if let m = o.model { out["model"] = m }
         if let r = o.representation { out["representation"] = r.rawValue }
-        for (name, value) in inputs { out["input." + name] = secretInputs.contains(name) ? "***" : value }
-        for (name, value) in o.recordedOptions { out[name] = value }
+        // A value that holds a secret's text (an input that contains a secret input) is redacted, as the
+        // report's target is.
+        for (name, value) in inputs { out["input." + name] = secretInputs.contains(name) ? "***" : redact(value) }
+        for (name, value) in o.recordedOptions { out[name] = redact(value) }
         return out
     }
 
     /// Size and SHA-256 of the file at `path`, read in 1 MiB chunks (a feed of any size is hashed in
     /// constant memory); nil when it cannot be opened or read.
     static func digest(ofFile path: String) -> (size: Int, sha256: String)? {
-        let fd = open(path, O_RDONLY)
+        // Non-blocking open and a regular-file check: a FIFO put where a file was expected must not hang
+        // the run before it starts.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         var hasher = SHA256.Hasher()
         var size = 0
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)

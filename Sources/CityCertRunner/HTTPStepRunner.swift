@@ -560,8 +560,9 @@ struct HTTPStepRunner {
         if let empty = e.bodyEmpty {
             let blank = response.body.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
             if empty && !blank {
-                let excerpt = String(decoding: response.body.prefix(80), as: UTF8.self)
-                problems.append("body must be empty, got \(response.body.count) byte(s): '\(variables.redact(excerpt))'")
+                // Redacted whole, then cut: a secret cut in half would no longer be found.
+                let excerpt = variables.redact(String(decoding: response.body.prefix(64 << 10), as: UTF8.self)).prefix(80)
+                problems.append("body must be empty, got \(response.body.count) byte(s): '\(excerpt)'")
             } else if !empty && blank {
                 problems.append("body is empty, expected one")
             }

@@ -137,7 +137,8 @@ public struct Runner: Sendable {
         let secretInputs = Set(profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.map(\.name))
         let fingerprint = try Fingerprinting.fingerprint(
             profileFolder: profile.folder, dataFiles: files,
-            options: Fingerprinting.options(options, inputs: inputs, secretInputs: secretInputs), toolVersion: Self.toolVersion)
+            options: Fingerprinting.options(options, inputs: inputs, secretInputs: secretInputs, redact: variables.redact),
+            toolVersion: Self.toolVersion)
         let started = options.clock()
 
         var results = await runRequirements(planned, variables: variables, files: files)
@@ -166,7 +167,18 @@ public struct Runner: Sendable {
         report.failOn = options.failOn
         report.fingerprint = fingerprint
         // Waivers last: they accept what was observed, they do not change it.
-        if !options.waivers.isEmpty { Waivers.apply(options.waivers, to: &report, at: report.finished) }
+        if !options.waivers.isEmpty {
+            // A waiver's text is the user's, but a run secret in it is redacted like anywhere else.
+            let redacted = options.waivers.map { w -> Waiver in
+                var w = w
+                w.reason = variables.redact(w.reason)
+                w.approvedBy = variables.redact(w.approvedBy)
+                w.link = w.link.map(variables.redact)
+                w.target = w.target.map(variables.redact)
+                return w
+            }
+            Waivers.apply(redacted, to: &report, at: report.finished)
+        }
         // The data checks of requirements an option kept from running (--filter, --read-only): their files
         // are not judged, rather than uncovered (such a run is partial and says so).
         let ran = Set(results.filter { !$0.checks.isEmpty }.map(\.id))
@@ -417,6 +429,19 @@ public struct Runner: Sendable {
                         evidence: []))
                 continue
             }
+            // A member the item does not have ({{t.id}} of an item without id) would render empty and send a
+            // request the profile did not mean: the instance is an error, the target is not judged.
+            let missing = Requirement.variables(in: h).filter { $0.hasPrefix(each.variable + ".") && scope.typed($0) == nil }
+            if !missing.isEmpty {
+                results.append(
+                    CheckResult(
+                        name: "\(h.name) [\(shown)]", outcome: .error,
+                        message: "[\(shown)] the item has no "
+                            + missing.sorted().map { "member '\($0.dropFirst(each.variable.count + 1))' ({{\($0)}})" }
+                            .joined(separator: ", ") + "; nothing was sent",
+                        evidence: []))
+                continue
+            }
             var r = await HTTPStepRunner(profile: profile, transport: transport!, variables: scope, options: options).run(h)
             r.name = "\(h.name) [\(shown)]"
             r.message = r.message.map { "[\(shown)] " + $0 }
@@ -485,20 +510,27 @@ extension Requirement {
         if let a = appliesIf { out.formUnion(a.variables) }
         for case .http(let h) in checks {
             if case .variable(let v)? = h.forEach?.items { out.insert(v) }
-            for s in h.steps {
-                out.formUnion(s.url.variables)
-                for hd in s.headers { out.formUnion(hd.value.variables) }
-                for q in s.query { out.formUnion(q.value.variables) }
-                if case .text(let t, _) = s.body { out.formUnion(t.variables) }
-                if case .json(let v) = s.body { out.formUnion(Self.variables(in: v)) }
-                for a in s.expect.assertions { out.formUnion(Self.variables(in: a)) }
-                for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
-            }
+            out.formUnion(Self.variables(in: h))
         }
         // Data checks render templates in assertion values too (selections and assertions).
         for case .data(let d) in checks {
             for a in d.assertions { out.formUnion(Self.variables(in: a)) }
             for case .assertion(let a) in d.select { out.formUnion(Self.variables(in: a)) }
+        }
+        return out
+    }
+
+    /// Variables the steps of an http check use (URLs, headers, queries, bodies, expectations).
+    static func variables(in h: HTTPCheck) -> Set<String> {
+        var out = Set<String>()
+        for s in h.steps {
+            out.formUnion(s.url.variables)
+            for hd in s.headers { out.formUnion(hd.value.variables) }
+            for q in s.query { out.formUnion(q.value.variables) }
+            if case .text(let t, _) = s.body { out.formUnion(t.variables) }
+            if case .json(let v) = s.body { out.formUnion(Self.variables(in: v)) }
+            for a in s.expect.assertions { out.formUnion(Self.variables(in: a)) }
+            for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
         }
         return out
     }

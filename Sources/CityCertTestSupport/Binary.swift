@@ -13,4 +13,9 @@ public enum CityCertBinary {
     public static func run(_ arguments: [String], timeout: Double = 120) throws -> Subprocess.Result {
         try Subprocess.run(path, arguments, cwd: Repository.root.path, timeout: timeout)
     }
+
+    /// `run` for async code, waited for off the cooperative threads (see `Subprocess.run`).
+    public static func run(_ arguments: [String], timeout: Double = 120) async throws -> Subprocess.Result {
+        try await Subprocess.run(path, arguments, cwd: Repository.root.path, timeout: timeout)
+    }
 }

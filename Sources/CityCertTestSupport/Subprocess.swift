@@ -27,8 +27,22 @@ public enum Subprocess {
         let command = cwd.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path] + arguments } ?? [path] + arguments
         let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
+        // The child starts with no signal blocked and SIGINT/SIGTERM/SIGPIPE at their defaults, whatever
+        // the calling thread had (a thread of Swift's concurrency pool or of Dispatch may block some): a
+        // test that signals the child must reach it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard rc == 0 else { throw ServerError("cannot start \(path): \(String(cString: strerror(rc)))") }
         return pid
     }
@@ -66,6 +80,27 @@ public enum Subprocess {
         let o = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let e = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
         return Result(status: status, stdout: o, stderr: e)
+    }
+
+    /// `wait` for async code, on a Dispatch thread (see the async `run`).
+    public static func wait(_ pid: pid_t, timeout: Double = 120) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: wait(pid, timeout: timeout) as Int32) }
+        }
+    }
+
+    /// `run` for async code: the program is waited for on a Dispatch thread, never on one of Swift
+    /// concurrency's cooperative threads (there are as many as cores: tests blocking them in waitpid held
+    /// timers of other tests, a 0.3 s wait took 81 s on two cores).
+    public static func run(_ path: String, _ arguments: [String], cwd: String? = nil, timeout: Double = 120) async throws
+        -> Result
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Swift.Result { try run(path, arguments, cwd: cwd, timeout: timeout) as Subprocess.Result })
+            }
+        }
     }
 
     public static func terminate(_ pid: pid_t) {

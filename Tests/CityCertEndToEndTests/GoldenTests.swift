@@ -5,11 +5,11 @@ import Testing
 /// The README's main command, with a fixed clock: stdout, exit code and both reports equal the goldens
 /// in Fixtures/goldens/sdm-air-quality (CITYCERT_RECORD=goldens rewrites them and fails: Recording).
 @Suite struct GoldenTests {
-    @Test func airQualityProfileOverShippedFixtures() throws {
+    @Test func airQualityProfileOverShippedFixtures() async throws {
         let dir = NSTemporaryDirectory() + "citycert-golden-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", "Profiles/smart-data-models/air-quality/profile.yaml",
             "Fixtures/smart-data-models/Environment/AirQualityObserved",
             "--clock", "1767225600",

@@ -13,16 +13,16 @@ import Testing
     /// In CI (.ci/run sets CI) the browser must be there: a missing one fails instead of skipping.
     static let required = chromium != nil || ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } == true
 
-    static func browser(_ arguments: [String]) throws -> Subprocess.Result {
+    static func browser(_ arguments: [String]) async throws -> Subprocess.Result {
         let path = try #require(chromium, "CI must provide Chromium: .ci/setup installs Debian's chromium")
         // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
-        return try Subprocess.run(
+        return try await Subprocess.run(
             path, ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions"] + arguments,
             timeout: 90)
     }
 
     /// A run with a waived failure, a warning, a skip and hostile text in a finding.
-    static func report(in dir: String) throws -> String {
+    static func report(in dir: String) async throws -> String {
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         try """
         \(InlineProfile.head())
@@ -59,7 +59,7 @@ import Testing
         waivers:
           - {requirement: R-1, reason: "accepted <b>for now</b>", approved_by: Jane Roe, expires: 2999-01-01}
         """.write(toFile: dir + "/waivers.yaml", atomically: true, encoding: .utf8)
-        let out = try CityCertBinary.run([
+        let out = try await CityCertBinary.run([
             "run", dir + "/profile.yaml", dir + "/data", "--waivers", dir + "/waivers.yaml", "--report-html",
             dir + "/report.html",
         ])
@@ -68,13 +68,13 @@ import Testing
     }
 
     @Test(.enabled(if: required, "needs Chromium (Debian's chromium): .ci/setup installs it"))
-    func theBrowserShowsEverythingWithAndWithoutJavaScript() throws {
+    func theBrowserShowsEverythingWithAndWithoutJavaScript() async throws {
         let dir = NSTemporaryDirectory() + "citycert-html-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let html = try Self.report(in: dir)
+        let html = try await Self.report(in: dir)
         let url = URL(fileURLWithPath: html).absoluteString
 
-        let on = try Self.browser(["--dump-dom", url])
+        let on = try await Self.browser(["--dump-dom", url])
         #expect(on.status == 0, "\(on.stderr)")
         let dom = on.stdout
         for needle in [
@@ -98,7 +98,7 @@ import Testing
         let noScript = dir + "/no-script.html"
         try (String(text[..<start.lowerBound]) + String(text[end.upperBound...])).write(
             toFile: noScript, atomically: true, encoding: .utf8)
-        let off = try Self.browser(["--dump-dom", URL(fileURLWithPath: noScript).absoluteString])
+        let off = try await Self.browser(["--dump-dom", URL(fileURLWithPath: noScript).absoluteString])
         #expect(off.status == 0)
         #expect(!off.stdout.contains("id=\"search\""), "the script was not removed")
         for needle in [
@@ -114,16 +114,16 @@ import Testing
     /// Layout sanity: at a phone's width and a desktop's, the page renders to a screenshot that is not a
     /// blank page (a blank page of the same size compresses to a small fraction of it).
     @Test(.enabled(if: required, "needs Chromium (Debian's chromium): .ci/setup installs it"))
-    func screenshotsAtPhoneAndDesktopWidthsAreNotBlank() throws {
+    func screenshotsAtPhoneAndDesktopWidthsAreNotBlank() async throws {
         let dir = NSTemporaryDirectory() + "citycert-html-shot-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let html = try Self.report(in: dir)
+        let html = try await Self.report(in: dir)
         try "<!DOCTYPE html><html><body></body></html>".write(toFile: dir + "/blank.html", atomically: true, encoding: .utf8)
         for size in ["390,1200", "1280,1200"] {
             var bytes: [String: Int] = [:]
             for (name, page) in [("report", html), ("blank", dir + "/blank.html")] {
                 let png = "\(dir)/\(name)-\(size.replacingOccurrences(of: ",", with: "x")).png"
-                let out = try Self.browser([
+                let out = try await Self.browser([
                     "--screenshot=\(png)", "--window-size=\(size)", URL(fileURLWithPath: page).absoluteString,
                 ])
                 #expect(out.status == 0, "\(out.stderr)")

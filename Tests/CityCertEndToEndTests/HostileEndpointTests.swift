@@ -51,7 +51,7 @@ import Testing
         ("TLS-SELF-SIGNED", #"{request: {url: "{{tls_self_signed}}"}, expect: {status: 200}}"#, "error", "self"),
     ]
 
-    @Test func everyMisbehaviourHasItsOutcomeWithinTheBoundAndNoCanaryLeaks() throws {
+    @Test func everyMisbehaviourHasItsOutcomeWithinTheBoundAndNoCanaryLeaks() async throws {
         let dir = NSTemporaryDirectory() + "citycert-hostile-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -96,7 +96,7 @@ import Testing
         }
         try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
         let started = ContinuousClock.now
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", dir + "/profile.yaml", "--jobs", "4", "--cacert", tls.caBundle, "--input", "base_url=\(server.baseURL)",
             "--input", "tls_valid=\(tls.url(.valid))", "--input", "tls_expired=\(tls.url(.expired))", "--input",
             "tls_wrong_host=\(tls.url(.wrongHost))", "--input", "tls_self_signed=\(tls.url(.selfSigned))", "--input",

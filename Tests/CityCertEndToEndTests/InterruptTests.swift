@@ -9,7 +9,7 @@ import Testing
 /// ended in under 10 ms with no cleanup, no report and nothing printed.)
 @Suite struct InterruptTests {
     @Test(arguments: [SIGINT, SIGTERM])
-    func aSignalStillCleansUpAndWritesTheReports(_ sig: Int32) throws {
+    func aSignalStillCleansUpAndWritesTheReports(_ sig: Int32) async throws {
         let seen = Mutex<[String]>([])
         let server = try LoopbackServer { r in
             seen.withLock { $0.append("\(r.method) \(r.path)") }
@@ -36,11 +36,10 @@ import Testing
             ["run", dir + "/profile.yaml", "--input", "base_url=\(server.baseURL)", "--report-json", dir + "/r.json"],
             stdout: dir + "/out.txt", stderr: dir + "/err.txt")
         // Signal once the first request is in flight.
-        while seen.withLock({ $0.isEmpty }) && Date().timeIntervalSince(start) < 60 { usleep(10_000) }
-        // Measured from the signal: under a loaded CI machine the first request can take a while to come.
-        let signalled = Date()
-        kill(pid, sig)
-        let status = Subprocess.wait(pid, timeout: 60)
+        // Polled and signalled from a Dispatch thread: a task's sleep on a busy cooperative pool can resume
+        // seconds late, and the signal must follow the first request closely.
+        let signalled = await Self.signalOnFirstRequest(pid, sig, start: start) { seen.withLock { !$0.isEmpty } }
+        let status = await Subprocess.wait(pid, timeout: 60)
         #expect(status == 128 + sig)
         #expect(Date().timeIntervalSince(signalled) < 15)
         let requests = seen.withLock { $0 }
@@ -58,7 +57,7 @@ import Testing
 
     /// A second signal ends the transfer in flight (it waited for the request's own 50 s timeout) and skips
     /// the cleanup; the requirement it cut short is `skipped`, not judged on half an exchange.
-    @Test func aSecondSignalEndsTheTransferInFlight() throws {
+    @Test func aSecondSignalEndsTheTransferInFlight() async throws {
         let seen = Mutex<[String]>([])
         let server = try LoopbackServer { r in
             seen.withLock { $0.append("\(r.method) \(r.path)") }
@@ -83,12 +82,16 @@ import Testing
             CityCertBinary.path,
             ["run", dir + "/profile.yaml", "--input", "base_url=\(server.baseURL)", "--report-json", dir + "/r.json"],
             stdout: dir + "/out.txt", stderr: dir + "/err.txt")
-        while seen.withLock({ $0.isEmpty }) && Date().timeIntervalSince(start) < 60 { usleep(10_000) }
-        kill(pid, SIGINT)
-        usleep(500_000)
-        let second = Date()
-        kill(pid, SIGINT)
-        let status = Subprocess.wait(pid, timeout: 60)
+        _ = await Self.signalOnFirstRequest(pid, SIGINT, start: start) { seen.withLock { !$0.isEmpty } }
+        let second = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                usleep(500_000)
+                let at = Date()
+                kill(pid, SIGINT)
+                continuation.resume(returning: at)
+            }
+        }
+        let status = await Subprocess.wait(pid, timeout: 60)
         #expect(status == 130)
         #expect(Date().timeIntervalSince(second) < 10, "the transfer in flight held the exit")
         #expect(seen.withLock { $0 } == ["GET /hang"], "the cleanup was skipped")
@@ -99,5 +102,20 @@ import Testing
         }
         #expect(r1["outcome"] == .string("skipped"), "\(JSONSerializer.string(r1))")
         #expect(report["interrupted"] == .string("SIGINT"))
+    }
+
+    /// Waits (on a Dispatch thread, polling every 10 ms for at most 60 s) until the server saw a request,
+    /// then sends `sig` to `pid`; returns when the signal was sent.
+    static func signalOnFirstRequest(
+        _ pid: pid_t, _ sig: Int32, start: Date, hasRequest: @escaping @Sendable () -> Bool
+    ) async -> Date {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                while !hasRequest() && Date().timeIntervalSince(start) < 60 { usleep(10_000) }
+                let at = Date()
+                kill(pid, sig)
+                continuation.resume(returning: at)
+            }
+        }
     }
 }

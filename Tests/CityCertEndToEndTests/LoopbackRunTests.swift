@@ -65,7 +65,7 @@ import Testing
         return (main, other)
     }
 
-    @Test func everyRequirementHasItsExpectedOutcome() throws {
+    @Test func everyRequirementHasItsExpectedOutcome() async throws {
         let (main, other) = try Self.servers()
         defer {
             main.stop()
@@ -74,7 +74,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "citycert-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=\(Self.token)",
             "--report-json", dir + "/report.json", "--report-junit", dir + "/report.xml",
         ])
@@ -129,7 +129,7 @@ import Testing
     /// One outcome, one meaning in every output: a SHOULD failure is a WARN, a JUnit warning and exit 0
     /// under the default --fail-on must; under --fail-on should it is a FAIL, a JUnit <failure> and exit 1.
     /// A MAY failure never fails the run.
-    @Test(arguments: ["must", "should"]) func failOnDecidesConsoleJUnitAndExitCodeAlike(failOn: String) throws {
+    @Test(arguments: ["must", "should"]) func failOnDecidesConsoleJUnitAndExitCodeAlike(failOn: String) async throws {
         let (main, other) = try Self.servers()
         defer {
             main.stop()
@@ -138,7 +138,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "citycert-failon-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=\(Self.token)",
             "--filter", "LB-001", "--filter", "LB-019", "--filter", "LB-024", "--fail-on", failOn, "--report-junit",
             dir + "/r.xml", "--report-json", dir + "/r.json",
@@ -160,13 +160,13 @@ import Testing
         }
     }
 
-    @Test func readOnlySkipsWritingRequirements() throws {
+    @Test func readOnlySkipsWritingRequirements() async throws {
         let (main, other) = try Self.servers()
         defer {
             main.stop()
             other.stop()
         }
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(main.baseURL)", "--input", "token=test-token-1",
             "--read-only",
             "--filter", "LB-009",
@@ -185,9 +185,9 @@ import Testing
 
     /// A --filter that selects nothing is a usage error (exit 2, with a did-you-mean), with --list too:
     /// it ran nothing and said so only in the counts.
-    @Test func unknownFilterIsAUsageError() throws {
+    @Test func unknownFilterIsAUsageError() async throws {
         for list in [false, true] {
-            let result = try CityCertBinary.run(
+            let result = try await CityCertBinary.run(
                 [
                     "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=http://127.0.0.1:9", "--input",
                     "token=test-token-1",
@@ -201,13 +201,13 @@ import Testing
         }
     }
 
-    @Test func serverDownGivesErrorsAndExitThree() throws {
+    @Test func serverDownGivesErrorsAndExitThree() async throws {
         let (main, other) = try Self.servers()
         let url = main.baseURL
         main.stop()
         other.stop()
         let start = Date()
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=\(url)", "--input", "token=test-token-1", "--filter",
             "status",
         ])
@@ -217,14 +217,14 @@ import Testing
         #expect(Date().timeIntervalSince(start) < 30)
     }
 
-    @Test func missingInputIsAUsageError() throws {
-        let result = try CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml"])
+    @Test func missingInputIsAUsageError() async throws {
+        let result = try await CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("missing required input 'base_url'"))
     }
 
-    @Test func listIsADryRun() throws {
-        let result = try CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml", "--list"])
+    @Test func listIsADryRun() async throws {
+        let result = try await CityCertBinary.run(["run", "Fixtures/loopback/profile.yaml", "--list"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("25 requirement(s) would run"))
         #expect(result.stdout.contains("LB-009  create an entity and capture its location and id  [writes]"))

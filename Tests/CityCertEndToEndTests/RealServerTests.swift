@@ -11,10 +11,10 @@ import Testing
     static let staURL = ProcessInfo.processInfo.environment["CITYCERT_STA_URL"]
 
     /// Runs `profile` against `url` and compares every requirement's outcome with the expected file.
-    static func expectVerdicts(profile: String, url: String, expected file: String) throws {
+    static func expectVerdicts(profile: String, url: String, expected file: String) async throws {
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-real-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: report) }
-        let result = try CityCertBinary.run(["run", profile, "--input", "base_url=\(url)", "--report-json", report.path])
+        let result = try await CityCertBinary.run(["run", profile, "--input", "base_url=\(url)", "--report-json", report.path])
         #expect(result.status == 1, "the server deviates in places, so the verdict is NOT CONFORMANT: \(result.stderr)")
         let got = try JSONValue.parse(bytes: Repository.read(report))
         let expected = try JSONValue.parse(bytes: Repository.read(Repository.fixture(file)))
@@ -42,8 +42,8 @@ import Testing
         .enabled(
             if: onem2mURL != nil,
             "needs a running acmecse: .ci/run starts one and sets CITYCERT_ONEM2M_URL (.ci/servers/onem2m.sh start DIR PORT)"))
-    func onem2mVerdictsMatchTheExpectedFile() throws {
-        try Self.expectVerdicts(
+    func onem2mVerdictsMatchTheExpectedFile() async throws {
+        try await Self.expectVerdicts(
             profile: "Profiles/onem2m/http-core/profile.yaml", url: Self.onem2mURL!,
             expected: "onem2m/acmecse-2026.5.3-expected-verdicts.json")
     }
@@ -53,8 +53,8 @@ import Testing
             if: staURL != nil,
             "needs a running django-ogc-sensorthings: .ci/run starts one and sets CITYCERT_STA_URL (.ci/servers/sensorthings.sh start DIR PORT)"
         ))
-    func sensorThingsVerdictsMatchTheExpectedFile() throws {
-        try Self.expectVerdicts(
+    func sensorThingsVerdictsMatchTheExpectedFile() async throws {
+        try await Self.expectVerdicts(
             profile: "Profiles/ogc-sensorthings/sta-1.1/profile.yaml", url: Self.staURL!,
             expected: "ogc-sensorthings/django-ogc-sensorthings-1.2.0-expected-verdicts.json")
     }
@@ -62,7 +62,7 @@ import Testing
     /// A conformance class the service does not declare makes its requirements not applicable, and the
     /// requirements that need them too: a read-only service declaring only the core class is CONFORMANT
     /// (it got 9 skipped MUSTs and NOT CONFORMANT, exit 1, before the outcome table of FORMAT.md).
-    @Test func undeclaredConformanceClassesAreNotApplicable() throws {
+    @Test func undeclaredConformanceClassesAreNotApplicable() async throws {
         let server = try LoopbackServer { request in
             let sets = [
                 "Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors", "Observations", "ObservedProperties",
@@ -81,7 +81,7 @@ import Testing
         defer { server.stop() }
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-na-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: report) }
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", "Profiles/ogc-sensorthings/sta-1.1/profile.yaml", "--input", "base_url=\(server.baseURL)", "--report-json",
             report.path,
         ])
@@ -99,7 +99,7 @@ import Testing
 
     /// A CSE that is down: every check that runs ends in `error` (the others are skipped because what
     /// they need erred), the exit code is 3, and it all happens within the timeouts.
-    @Test func aServerThatIsDownErrsEverywhere() throws {
+    @Test func aServerThatIsDownErrsEverywhere() async throws {
         let start = ContinuousClock.now
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("citycert-down-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: report) }
@@ -107,7 +107,7 @@ import Testing
         let server = try LoopbackServer { _ in .text("") }
         let url = server.baseURL
         server.stop()
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", "Profiles/onem2m/http-core/profile.yaml", "--input", "base_url=\(url)",
             "--connect-timeout", "2", "--timeout", "5", "--report-json", report.path,
         ])

@@ -12,7 +12,7 @@ import Testing
     /// A distinctive piece of each canary, which survives any escaping or encoding of the rest.
     static let fragments = ["7f3a9", "55e1", "9d2e7", "c0ffee"]
 
-    @Test func noCredentialReachesAnyOutput() throws {
+    @Test func noCredentialReachesAnyOutput() async throws {
         let server = try LoopbackServer { r in
             if r.path == "/token" { return .json(#"{"access_token": "oauth-token-c0ffee", "echo": "oauth-token-c0ffee"}"#) }
             let echoed = r.headers.map { "\($0.0)=\($0.1)" }.joined(separator: "; ")
@@ -62,7 +62,7 @@ import Testing
                           expect: {status: 200}
             """
         try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", dir + "/profile.yaml", "--input", "base_url=\(server.baseURL)", "--input",
             "token=input-9d2e7-Quote\"Back\\slash",
             "--report-json", dir + "/r.json", "--report-junit", dir + "/r.xml", "--report-sarif", dir + "/r.sarif",
@@ -85,8 +85,8 @@ import Testing
         }
     }
 
-    @Test func aSecretShorterThanFourCharactersIsRefused() throws {
-        let result = try CityCertBinary.run([
+    @Test func aSecretShorterThanFourCharactersIsRefused() async throws {
+        let result = try await CityCertBinary.run([
             "run", "Fixtures/loopback/profile.yaml", "--input", "base_url=http://127.0.0.1:9", "--input", "token=ab",
         ])
         #expect(result.status == 2, "\(result.stderr)")
@@ -95,7 +95,7 @@ import Testing
 
     /// A secret capture in a step that fails is still a secret (the response holding it is in the report),
     /// and an input a credential header is built from is masked in the report's target.
-    @Test func secretsFromFailedStepsAndCredentialInputsAreRedacted() throws {
+    @Test func secretsFromFailedStepsAndCredentialInputsAreRedacted() async throws {
         let server = try LoopbackServer { _ in .json(#"{"access_token": "failed-step-token-ab12cd"}"#) }
         defer { server.stop() }
         let dir = NSTemporaryDirectory() + "citycert-secrets2-\(UUID().uuidString)"
@@ -122,7 +122,7 @@ import Testing
                           capture: {token: {jsonpath: $.access_token, secret: true}}
             """
         try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
-        let result = try CityCertBinary.run([
+        let result = try await CityCertBinary.run([
             "run", dir + "/profile.yaml", "--input", "base_url=\(server.baseURL)", "--input", "api_key=input-key-77aa99",
             "--report-json", dir + "/r.json",
         ])

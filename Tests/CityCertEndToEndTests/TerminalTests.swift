@@ -9,10 +9,10 @@ import Testing
         .enabled(
             if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"),
             "needs util-linux script(1) for a pseudo-terminal"))
-    func liveProgressOnATerminal() throws {
+    func liveProgressOnATerminal() async throws {
         let command =
             "\(CityCertBinary.path) run Profiles/smart-data-models/air-quality/profile.yaml Fixtures/smart-data-models/Environment/AirQualityObserved"
-        let result = try Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"], cwd: Repository.root.path)
+        let result = try await Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"], cwd: Repository.root.path)
         let lines = result.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map(String.init)
         #expect(lines.first == "citycert 0.1.0: profile sdm-air-quality 1.0.0, 6 requirement(s)", "\(lines.prefix(3))")
         #expect(lines.dropFirst().first?.hasPrefix("  FAIL  MUST   SDM-AQO-KV-001") == true)

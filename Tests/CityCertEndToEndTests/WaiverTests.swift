@@ -23,7 +23,8 @@ import Testing
         var report = RunReport(
             profile: .init(
                 id: "p", title: "P", version: "1", sha256: "", standardName: "S", standardVersion: "1", standardURL: nil),
-            target: ["base_url": "http://a.example"], toolVersion: "0", started: 0, finished: 1_800_000_000, insecure: false,
+            target: ["base_url": "http://a.example", "region": "north", "token": "***"], toolVersion: "0", started: 0,
+            finished: 1_800_000_000, insecure: false,
             requirements: [
                 Self.result("A-1", .failed), Self.result("A-2", .failed), Self.result("B-1", .passed),
                 Self.result("C-1", .error), Self.result("D-1", .failed),
@@ -31,17 +32,23 @@ import Testing
         let waivers = [
             Self.waiver("A-*"), Self.waiver("A-1"), Self.waiver("B-1"), Self.waiver("C-1"),
             Self.waiver("D-1", expires: "2020-01-01"), Self.waiver("D-1", target: "http://b.example"),
+            // A target is the base URL or the data paths: another input's value, or a redacted one, is not.
+            Self.waiver("D-1", target: "north"), Self.waiver("D-1", target: "***"),
         ]
         Waivers.apply(waivers, to: &report, at: report.finished)
         #expect(report.requirements.map(\.outcome) == [.waived, .waived, .passed, .error, .failed])
         #expect(report.requirements[0].waiver == waivers[0])
-        #expect(report.waivers.map(\.status) == [.applied, .unused, .unused, .unused, .expired, .unused])
+        #expect(report.waivers.map(\.status) == [.applied, .unused, .unused, .unused, .expired, .unused, .unused, .unused])
         #expect(report.waivers[0].requirements == ["A-1", "A-2"])
         #expect(report.waivers[4].requirements == ["D-1"], "the failure an expired waiver names stands, and is listed")
         #expect(!report.conformant && report.mustNotPassed == 2)
         report.requirements[3].outcome = .passed
         report.requirements[4].outcome = .passed
         #expect(report.conformant, "waived failures leave the verdict")
+        // Something must have passed: a run whose every judged requirement failed and was waived is not
+        // a conformance claim.
+        report.requirements = [Self.result("A-1", .waived), Self.result("B-1", .notApplicable)]
+        #expect(!report.conformant)
     }
 
     /// The last day counts whole (UTC); the day boundary agrees with Foundation's Gregorian calendar, a
@@ -57,7 +64,7 @@ import Testing
             #expect(!Self.waiver("X", expires: date).isExpired(at: next - 1))
             #expect(Self.waiver("X", expires: date).isExpired(at: next))
         }
-        for bad in ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-00-10", "tomorrow"] {
+        for bad in ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-00-10", "tomorrow", "2099-+1-+1", "+999-12-31"] {
             #expect(Waiver.endOfDay(bad) == nil, "\(bad)")
         }
     }
@@ -75,17 +82,24 @@ import Testing
             checks:
               - name: a
                 data: {files: ["**/*.json"], assert: [{path: $.a, type: number}]}
+          - id: R-2
+            title: every document has an a
+            clause: "2"
+            level: MUST
+            checks:
+              - name: a exists
+                data: {files: ["**/*.json"], assert: [{path: $.a, exists: true}]}
         """.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
         try "{\"a\": \"not a number\"}".write(toFile: dir + "/data/one.json", atomically: true, encoding: .utf8)
         return dir
     }
 
-    /// End to end: the only failing MUST, waived, gives CONFORMANT and exit 0, with the waiver in the
+    /// End to end: the only failing MUST (another passes), waived, gives CONFORMANT and exit 0, with the waiver in the
     /// reports; the same waiver expired gives exit 1 and says the failure stands.
-    @Test func aWaivedFailureLeavesTheVerdictAndShowsEverywhere() throws {
+    @Test func aWaivedFailureLeavesTheVerdictAndShowsEverywhere() async throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        func run(expires: String) throws -> (Subprocess.Result, JSONValue) {
+        func run(expires: String) async throws -> (Subprocess.Result, JSONValue) {
             try """
             waivers:
               - requirement: R-1
@@ -93,12 +107,12 @@ import Testing
                 approved_by: Jane Roe
                 expires: \(expires)
             """.write(toFile: dir + "/waivers.yaml", atomically: true, encoding: .utf8)
-            let out = try CityCertBinary.run([
+            let out = try await CityCertBinary.run([
                 "run", dir + "/profile.yaml", dir + "/data", "--waivers", dir + "/waivers.yaml", "--report-json", dir + "/r.json",
             ])
             return (out, try JSONValue.parse(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/r.json")))))
         }
-        let (ok, report) = try run(expires: "2999-01-01")
+        let (ok, report) = try await run(expires: "2999-01-01")
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
         #expect(ok.stdout.contains("WAIVE MUST   R-1"))
         #expect(ok.stdout.contains("Verdict: CONFORMANT (every applicable MUST requirement passed, 1 failure(s) waived)"))
@@ -107,20 +121,20 @@ import Testing
         #expect(report["waivers"]?[0]?["status"] == .string("applied"))
         #expect(report["fingerprint"]?["options"]?["waivers"]?.stringValue?.contains("sha256:") == true)
 
-        let (expired, again) = try run(expires: "2001-01-01")
+        let (expired, again) = try await run(expires: "2001-01-01")
         #expect(expired.status == 1)
         #expect(again["requirements"]?[0]?["outcome"] == .string("failed"))
         #expect(expired.stdout.contains("the failure of R-1 stands"), "\(expired.stdout)")
     }
 
     /// A waiver file is checked like a profile: each problem at its place, exit 2 before anything runs.
-    @Test func aBrokenWaiverFileIsAUsageError() throws {
+    @Test func aBrokenWaiverFileIsAUsageError() async throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let cases: [(String, String)] = [
             (
-                "waivers:\n  - {requirement: R-2, reason: r, approved_by: a, expires: 2999-01-01}\n",
-                "waivers.yaml:2:19: error: 'R-2' names no requirement of profile t"
+                "waivers:\n  - {requirement: R-3, reason: r, approved_by: a, expires: 2999-01-01}\n",
+                "waivers.yaml:2:19: error: 'R-3' names no requirement of profile t"
             ),
             (
                 "waivers:\n  - {requirement: R-1, reason: r, approved_by: a, expires: 31.12.2099}\n",
@@ -129,10 +143,13 @@ import Testing
             ("waivers:\n  - {requirement: R-1, reason: r, expires: 2999-01-01}\n", "missing"),
             ("waivers:\n  - {requirement: R-1, reason: '  ', approved_by: a, expires: 2999-01-01}\n", "reason cannot be empty"),
             ("waivers:\n  - {requirement: R-1, reason: r, approved_by: a, expires: 2999-01-01, approver: b}\n", "approver"),
+            ("waivers:\n  - {requirement: '*', reason: r, approved_by: a, expires: 2999-01-01}\n", "not everything"),
         ]
         for (text, message) in cases {
             try text.write(toFile: dir + "/waivers.yaml", atomically: true, encoding: .utf8)
-            let out = try CityCertBinary.run(["run", dir + "/profile.yaml", dir + "/data", "--waivers", dir + "/waivers.yaml"])
+            let out = try await CityCertBinary.run([
+                "run", dir + "/profile.yaml", dir + "/data", "--waivers", dir + "/waivers.yaml",
+            ])
             #expect(out.status == 2, "\(text)")
             #expect(out.stderr.contains(message), "\(out.stderr)")
             #expect(!out.stdout.contains("Verdict"), "nothing ran")

@@ -57,23 +57,23 @@ import Testing
         return r
     }
 
-    static func oracle(_ kind: String, _ bytes: [UInt8]) throws -> String {
+    static func oracle(_ kind: String, _ bytes: [UInt8]) async throws -> String {
         let python = try #require(python, "CI must provide the oracle: .ci/run sets CITYCERT_ORACLE_PYTHON")
         let file = NSTemporaryDirectory() + "citycert-format-\(UUID().uuidString)"
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let out = try Subprocess.run(
+        let out = try await Subprocess.run(
             python, [Repository.root.appendingPathComponent(".ci/oracles/report_formats.py").path, kind, file])
         #expect(out.status == 0, "\(out.stderr)")
         return out.stdout
     }
 
     @Test(.enabled(if: required, "needs tap.py: .ci/run installs it in the oracle venv (CITYCERT_ORACLE_PYTHON)"))
-    func tapPointsFollowTheOutcomeTable() throws {
-        let lines = try Self.oracle("tap", TAPReport.render(Self.report())).split(separator: "\n").map(String.init)
+    func tapPointsFollowTheOutcomeTable() async throws {
+        let lines = try await Self.oracle("tap", TAPReport.render(Self.report())).split(separator: "\n").map(String.init)
         #expect(
             lines == [
-                "version 14", "plan 7",
+                "version 14", "plan 8",
                 "test 1 not-ok - A-1", "yaml 1 clause,details,level,outcome,url",
                 "test 2 not-ok - B-1", "yaml 2 clause,level,outcome,reason,url",
                 "test 3 ok skip C-1",
@@ -81,12 +81,14 @@ import Testing
                 "test 5 ok skip E-1",
                 "test 6 not-ok todo F-1", "yaml 6 clause,details,level,outcome,url",
                 "test 7 not-ok todo G-1", "yaml 7 clause,details,level,outcome,url",
+                "test 8 not-ok - run:",
             ], "\(lines)")
     }
 
     @Test(.enabled(if: required, "needs rdflib: .ci/run installs it in the oracle venv (CITYCERT_ORACLE_PYTHON)"))
-    func earlAssertionsReadAsRDF() throws {
-        let lines = try Self.oracle("earl", EARLReport.render(Self.report())).split(separator: "\n").map(String.init).sorted()
+    func earlAssertionsReadAsRDF() async throws {
+        let lines = try await Self.oracle("earl", EARLReport.render(Self.report())).split(separator: "\n").map(String.init)
+            .sorted()
         let subject = "http://127.0.0.1:9/cse"
         #expect(
             lines == [
@@ -100,8 +102,8 @@ import Testing
     /// Text from the data or the target renders as text: no script, link, image, emphasis, heading or
     /// extra table cell comes out of it; the one table keeps its five columns.
     @Test(.enabled(if: required, "needs markdown-it-py: .ci/run installs it in the oracle venv (CITYCERT_ORACLE_PYTHON)"))
-    func markdownShowsHostileTextAsText() throws {
-        let html = try Self.oracle("markdown", MarkdownReport.render(Self.report()))
+    func markdownShowsHostileTextAsText() async throws {
+        let html = try await Self.oracle("markdown", MarkdownReport.render(Self.report()))
         for forbidden in ["<script", "<a ", "<img", "<em>", "<h1>", "<li>not a list"] {
             #expect(!html.contains(forbidden), "\(forbidden) in \(html)")
         }
@@ -110,6 +112,24 @@ import Testing
         #expect(html.components(separatedBy: "</th>").count == 6)
         #expect(html.components(separatedBy: "<tr>").count == 8, "a header row and one row per outcome")
         #expect(html.contains("<strong>A-1</strong>") && html.contains("f.json:3:7 /a:"))
+    }
+
+    /// GitHub links more than CommonMark: bare URLs, www. names, @mentions, #123 references. In text from
+    /// the data each is broken by an invisible word joiner, so a report cannot ping or link anyone.
+    @Test func markdownBreaksGitHubAutolinksAndMentions() {
+        var r = Self.report()
+        r.requirements = [
+            RequirementResult(
+                id: "A-1", title: "see https://evil.example/x and www.evil.example, ping @someone, fixes #12 and GH-3",
+                clause: "1",
+                url: nil, level: .must, tags: [], outcome: .failed, reason: nil, checks: [], duration: 0)
+        ]
+        let text = String(decoding: MarkdownReport.render(r), as: UTF8.self)
+        let j = "\u{2060}"
+        for broken in ["https:\(j)//evil", "www\(j).evil", "@\(j)someone", "#\(j)12"] {
+            #expect(text.contains(broken), "\(broken) in \(text)")
+        }
+        for live in ["https://evil", "www.evil", "@someone", "#12"] { #expect(!text.contains(live), "\(live) left live") }
     }
 
     /// However many requirements fail, the summary stays under 64 KiB and says where the rest is.

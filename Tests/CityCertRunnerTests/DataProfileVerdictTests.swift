@@ -188,7 +188,7 @@ enum VerdictListing {
         ))
     func keyValuesVerdictsAgreeWithPythonJSONSchema() async throws {
         let python = try #require(Self.python, "CI must provide the oracle: .ci/run sets CITYCERT_ORACLE_PYTHON")
-        let out = try Subprocess.run(
+        let out = try await Subprocess.run(
             python, [Repository.root.appendingPathComponent(".ci/oracles/sdm_jsonschema.py").path, Repository.root.path])
         #expect(out.status == 0, "\(out.stderr)")
         // <file> <Model> valid|invalid <paths…>

@@ -149,7 +149,7 @@ import ZIPFoundation
         let feeds = GTFSProfileTests.feeds()
         let python = try #require(
             SmartDataModelsOracleTests.python, "CI must provide the oracle: .ci/run sets CITYCERT_ORACLE_PYTHON")
-        let out = try Subprocess.run(
+        let out = try await Subprocess.run(
             python,
             [Repository.root.appendingPathComponent(".ci/oracles/gtfs_second_opinion.py").path, Repository.root.path] + feeds,
             timeout: 300)

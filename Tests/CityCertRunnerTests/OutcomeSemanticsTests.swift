@@ -215,14 +215,14 @@ extension OutcomeSemanticsTests {
                 "{\"id\": \"urn:ngsi-ld:AirQualityObserved:x\", \"type\": \"AirQualityObserved\", \"dateObserved\": 17, \"location\": {\"type\": \"Point\", \"coordinates\": [1, 2]}}",
         ])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try CityCertBinary.run(["run", "Profiles/smart-data-models/air-quality/profile.yaml", dir])
+        let result = try await CityCertBinary.run(["run", "Profiles/smart-data-models/air-quality/profile.yaml", dir])
         #expect(result.status == 1, "\(result.stdout)")
         #expect(result.stdout.contains("FAIL  MUST   SDM-AQO-KV-001"), "\(result.stdout)")
         #expect(result.stdout.contains("b.json:1:90 /dateObserved: number is not of type string"), "\(result.stdout)")
         #expect(result.stdout.contains("Coverage: 2 of 2 document(s) looked at by a requirement"), "\(result.stdout)")
         // The second opinion on the same file: json validate reports the same error.
         let schema = "Profiles/smart-data-models/air-quality/schemas/AirQualityObserved.schema.json"
-        let validate = try CityCertBinary.run([
+        let validate = try await CityCertBinary.run([
             "json", "validate", "--schema", schema, "--catalog", "Profiles/smart-data-models/air-quality/schemas/catalog.json",
             dir + "/b.json",
         ])

@@ -112,6 +112,22 @@ import Testing
                 """, format: "1.1")
         }
         #expect(missing?.message.contains("for_each item 2 has no member 'p'") == true, "\(missing?.description ?? "")")
+        // Items from a captured list are known at run time only: an item without the member is an error
+        // for its instance and nothing is sent (the empty text would have made another request).
+        let listServer = try LoopbackServer { r in
+            r.path == "/list" ? .json("{\"items\": [\"a\", {\"p\": \"ok\"}]}") : .json("{}")
+        }
+        defer { listServer.stop() }
+        let captured = try profile(
+            """
+              - {id: L, title: l, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/list"}, capture: {items: {jsonpath: "$.items", all: false}}}]}}]}
+              - {id: M, title: m, clause: "1", level: MUST, checks: [{name: get, for_each: {in: "{{items}}", as: t}, http: {steps: [{request: {url: "{{base_url}}/x/{{t.p}}"}, expect: {status: 200}}]}}]}
+            """, format: "1.1")
+        options.inputs = ["base_url": listServer.baseURL]
+        let run = try await Runner(profile: captured, transport: CurlTransport(), options: options).run()
+        #expect(run.requirements[1].checks.map(\.outcome) == [.error, .passed])
+        #expect(run.requirements[1].checks[0].message?.contains("the item has no member 'p' ({{t.p}}); nothing was sent") == true)
+        #expect(listServer.requestsServed == 2, "the list, then /x/ok only")
     }
 
     /// `body: {empty: true}` (1.1) holds for a body of nothing but whitespace and fails on any content;
