@@ -5,7 +5,7 @@ import Testing
 /// The HTML report in a real browser: Debian's Chromium, headless (`.ci/setup` installs it). The DOM it
 /// builds is checked with JavaScript on and off (everything is there without the script), hostile text
 /// from the data stays text, and screenshots at phone and desktop widths are not blank.
-@Suite struct HTMLReportTests {
+@Suite(.serialized) struct HTMLReportTests {
     static let chromium: String? = {
         if let p = ProcessInfo.processInfo.environment["CITYCERT_CHROMIUM"] { return p }
         return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }

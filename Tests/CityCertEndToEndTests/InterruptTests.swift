@@ -27,6 +27,7 @@ import Testing
         }
         let profile =
             "citycert: 1\nid: interrupt\ntitle: I\nversion: \"1\"\nstandard: {name: S, version: \"1\"}\ninputs: {base_url: {}}\n"
+            + "defaults: {timeout: {connect: 5s, total: 5s}}\n"
             + "requirements:\n" + requirements
             + "cleanup:\n  - request: {method: DELETE, url: \"{{base_url}}/cleanup\"}\n    expect: {status: 200}\n"
         try profile.write(toFile: dir + "/profile.yaml", atomically: true, encoding: .utf8)
@@ -41,7 +42,10 @@ import Testing
         let signalled = await Self.signalOnFirstRequest(pid, sig, start: start) { seen.withLock { !$0.isEmpty } }
         let status = await Subprocess.wait(pid, timeout: 60)
         #expect(status == 128 + sig)
-        #expect(Date().timeIntervalSince(signalled) < 15)
+        // The contract (README, exit codes): what runs finishes within its timeouts (5 s here), the cleanup
+        // runs (30 s at most), then the reports are written. On two loaded cores (CI runs Chromium beside
+        // it) this took 17 s where it takes 1 s alone; the bound is the contract's, not a guess.
+        #expect(Date().timeIntervalSince(signalled) < 5 + 30 + 5)
         let requests = seen.withLock { $0 }
         #expect(requests.last == "DELETE /cleanup", "\(requests)")
         #expect(requests.filter { $0 == "GET /slow" }.count < 5, "no new requirement starts once interrupted: \(requests)")
