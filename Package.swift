@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Ed25519 for signed certificates (the only swift-crypto user).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C: the calling thread's stack bounds (for recursion over user input that must stop, not overflow).
@@ -74,11 +76,16 @@ let package = Package(
         .target(
             name: "CityCertReports", dependencies: ["CityCertCore", "CityCertJSON"], exclude: ["report.schema.json"],
             swiftSettings: strictSettings),
+        // Signed certificates: W3C Verifiable Credentials with an eddsa-jcs-2022 Data Integrity proof.
+        .target(
+            name: "CityCertCertificates",
+            dependencies: ["CityCertCore", "CityCertJSON", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "citycert",
             dependencies: [
                 "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertCurl", "CityCertReceiver", "CityCertReports",
-                "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRules",
+                "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRules", "CityCertCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -128,6 +135,10 @@ let package = Package(
         .testTarget(
             name: "CityCertReportsTests",
             dependencies: ["CityCertReports", "CityCertCore", "CityCertJSON", "CityCertJSONSchema", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertCertificatesTests",
+            dependencies: ["CityCertCertificates", "CityCertCore", "CityCertJSON", "CityCertTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertEndToEndTests",

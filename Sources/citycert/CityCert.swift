@@ -13,7 +13,8 @@ struct CityCert: AsyncParsableCommand {
             """,
         version: "citycert \(toolVersion)",
         subcommands: [
-            RunCommand.self, LintCommand.self, ListCommand.self, CoverageCommand.self, VersionCommand.self, JSONCommand.self,
+            RunCommand.self, LintCommand.self, ListCommand.self, CoverageCommand.self, KeygenCommand.self, SignCommand.self,
+            VerifyCommand.self, VersionCommand.self, JSONCommand.self,
         ])
 
     static func main() async {

@@ -1,0 +1,173 @@
+import CityCertCore
+public import CityCertJSON
+import Crypto
+import Foundation
+
+/// Signed conformance certificates: a W3C Verifiable Credential 2.0 whose subject is the tested target,
+/// stating the profile, the verdict, the counts, the waived requirements, the fingerprint and the SHA-256
+/// of the JSON report it was made from, secured with an `eddsa-jcs-2022` Data Integrity proof by a
+/// `did:key` Ed25519 issuer. Verification checks the proof against trusted keys, the validity period, a
+/// revocation list and, given the report, that the report is the one certified (byte for byte).
+public enum Certificates {
+    public struct KeyPair: Sendable {
+        public let publicMultibase: String
+        public let secretMultibase: String
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ d: String) { description = d }
+    }
+
+    public static func generateKey() -> KeyPair {
+        let key = Curve25519.Signing.PrivateKey()
+        return KeyPair(
+            publicMultibase: Multikey.encodePublic(Array(key.publicKey.rawRepresentation)),
+            secretMultibase: Multikey.encodeSecret(Array(key.rawRepresentation)))
+    }
+
+    /// A key file: `{"type": "Multikey", "id": did#key, "controller": did, "publicKeyMultibase": …}` and, in
+    /// the private file only, `secretKeyMultibase`.
+    public static func keyFile(_ pair: KeyPair, secret: Bool) -> [UInt8] {
+        var members: [(String, JSONValue)] = [
+            ("type", .string("Multikey")), ("id", .string(Multikey.verificationMethod(pair.publicMultibase))),
+            ("controller", .string(Multikey.did(pair.publicMultibase))), ("publicKeyMultibase", .string(pair.publicMultibase)),
+        ]
+        if secret { members.append(("secretKeyMultibase", .string(pair.secretMultibase))) }
+        return JSONSerializer.bytes(.object(members), style: .pretty) + [0x0A]
+    }
+
+    /// The keys of a key file: its public key, and its secret key when it holds one.
+    public static func readKey(_ bytes: [UInt8]) throws(Failure) -> (publicMultibase: String, secret: [UInt8]?) {
+        guard let value = try? JSONValue.parse(bytes: bytes), case .string(let pub)? = value["publicKeyMultibase"],
+            Multikey.decodePublic(pub) != nil
+        else { throw Failure("not a citycert key file (a JSON object with an Ed25519 publicKeyMultibase)") }
+        guard case .string(let s)? = value["secretKeyMultibase"] else { return (pub, nil) }
+        guard let secret = Multikey.decodeSecret(s) else { throw Failure("the secretKeyMultibase is not an Ed25519 secret key") }
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: secret),
+            Multikey.encodePublic(Array(key.publicKey.rawRepresentation)) == pub
+        else { throw Failure("the secret key does not belong to the public key of the file") }
+        return (pub, secret)
+    }
+
+    public static func iso(_ seconds: Double) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date(timeIntervalSince1970: seconds.rounded(.down)))
+    }
+
+    static func parseISO(_ text: String) -> Double? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: text) { return d.timeIntervalSince1970 }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: text)?.timeIntervalSince1970
+    }
+
+    /// The unsigned credential for a JSON report (`citycert-report/1`).
+    public static func credential(report bytes: [UInt8], issuer publicMultibase: String, now: Double, validDays: Int, id: String)
+        throws(Failure) -> JSONValue
+    {
+        guard let report = try? JSONValue.parse(bytes: bytes), report["format"] == .string("citycert-report/1") else {
+            throw Failure("not a citycert JSON report (format citycert-report/1): certify the file --report-json wrote")
+        }
+        guard case .string(let verdict)? = report["verdict"], let profile = report["profile"] else {
+            throw Failure("the report has no verdict or no profile")
+        }
+        let fingerprint = report["fingerprint"]?["digest"]?.stringValue
+        let subject: String
+        if case .string(let base)? = report["target"]?["base_url"], base.hasPrefix("http://") || base.hasPrefix("https://") {
+            subject = base
+        } else {
+            subject = "urn:citycert:fingerprint:sha256:" + (fingerprint ?? SHA256.hex(bytes))
+        }
+        var waived: [JSONValue] = []
+        for r in report["requirements"]?.arrayValue ?? [] where r["outcome"] == .string("waived") {
+            if let id = r["id"] { waived.append(id) }
+        }
+        let profileInfo: [(String, JSONValue)] = [
+            ("id", profile["id"] ?? .null), ("version", profile["version"] ?? .null), ("title", profile["title"] ?? .null),
+            ("standard", profile["standard"] ?? .null),
+        ]
+        let reportInfo: [(String, JSONValue)] = [
+            ("format", .string("citycert-report/1")), ("sha256", .string(SHA256.hex(bytes))),
+        ]
+        var members: [(String, JSONValue)] = [("id", .string(subject)), ("profile", .object(profileInfo))]
+        members.append(("verdict", .string(verdict)))
+        members.append(("partial", report["partial"] ?? .null))
+        members.append(("failOn", report["failOn"] ?? .null))
+        members.append(("summary", report["summary"]?["total"] ?? .null))
+        members.append(("waived", .array(waived)))
+        members.append(("fingerprint", fingerprint.map(JSONValue.string) ?? .null))
+        members.append(("report", .object(reportInfo)))
+        members.append(("tool", report["tool"] ?? .null))
+        let credentialSubject = JSONValue.object(members)
+        let name =
+            "citycert conformance certificate: \(profile["id"]?.stringValue ?? "?") \(profile["version"]?.stringValue ?? "?")"
+        return .object([
+            ("@context", .array([.string("https://www.w3.org/ns/credentials/v2")])),
+            ("id", .string(id)),
+            ("type", .array([.string("VerifiableCredential"), .string("CityCertConformanceCertificate")])),
+            ("name", .string(name)),
+            ("issuer", .string(Multikey.did(publicMultibase))),
+            ("validFrom", .string(iso(now))),
+            ("validUntil", .string(iso(now + Double(validDays) * 86_400))),
+            ("credentialSubject", credentialSubject),
+        ])
+    }
+
+    /// The signed certificate for a report.
+    public static func sign(report: [UInt8], secretKey: [UInt8], publicMultibase: String, now: Double, validDays: Int)
+        throws -> JSONValue
+    {
+        let unsigned = try credential(
+            report: report, issuer: publicMultibase, now: now, validDays: validDays,
+            id: "urn:uuid:" + UUID().uuidString.lowercased())
+        return try EddsaJcs2022.sign(
+            unsigned, secretKey: secretKey, verificationMethod: Multikey.verificationMethod(publicMultibase), created: iso(now))
+    }
+
+    /// Every reason the certificate is not valid (empty when it is): the proof by one of `trusted` public
+    /// keys (multibase) and the issuer it names, the validity period at `now`, the revocation list, and —
+    /// given the report — that the report's SHA-256 is the certified one.
+    public static func verify(
+        certificate bytes: [UInt8], trusted: [String], report: [UInt8]?, revoked: Set<String>, now: Double
+    ) -> [String] {
+        guard let cert = try? JSONValue.parse(bytes: bytes), case .object = cert else {
+            return ["the certificate is not a JSON object (damaged or not a certificate)"]
+        }
+        var problems: [String] = []
+        guard case .string(let method)? = cert["proof"]?["verificationMethod"] else { return ["the certificate has no proof"] }
+        let parts = method.split(separator: "#", maxSplits: 1).map(String.init)
+        guard parts.count == 2, parts[0] == "did:key:" + parts[1], let key = Multikey.decodePublic(parts[1]) else {
+            return ["the proof's verification method is not a did:key Ed25519 key: \(method)"]
+        }
+        if !trusted.contains(parts[1]) { problems.append("signed by a key that is not trusted: \(parts[1])") }
+        if cert["issuer"] != .string(parts[0]) { problems.append("the issuer is not the key that signed the certificate") }
+        do {
+            try EddsaJcs2022.verify(cert, publicKey: key)
+        } catch {
+            problems.append(error.description)
+        }
+        if case .string(let from)? = cert["validFrom"] {
+            if let t = parseISO(from) {
+                if now < t { problems.append("not valid before \(from)") }
+            } else {
+                problems.append("validFrom is not a date-time")
+            }
+        }
+        if case .string(let until)? = cert["validUntil"] {
+            if let t = parseISO(until) {
+                if now >= t { problems.append("expired at \(until)") }
+            } else {
+                problems.append("validUntil is not a date-time")
+            }
+        }
+        if case .string(let id)? = cert["id"], revoked.contains(id) { problems.append("revoked: \(id)") }
+        if let report {
+            let expected = cert["credentialSubject"]?["report"]?["sha256"]?.stringValue
+            if expected != SHA256.hex(report) { problems.append("the report is not the certified one (its SHA-256 differs)") }
+        }
+        return problems
+    }
+}
