@@ -38,8 +38,15 @@ public enum Certificates {
     }
 
     /// The keys of a key file: its public key, and its secret key when it holds one.
+    /// Parses a JSON document that may be signed or certified: duplicate member names are refused (JCS
+    /// needs I-JSON; a reader would see the first, the signature covers the last).
+    static func parseStrict(_ bytes: [UInt8]) -> JSONValue? {
+        guard let doc = try? JSONDocument(bytes: bytes), doc.duplicateKeys.isEmpty else { return nil }
+        return doc.root
+    }
+
     public static func readKey(_ bytes: [UInt8]) throws(Failure) -> (publicMultibase: String, secret: [UInt8]?) {
-        guard let value = try? JSONValue.parse(bytes: bytes), case .string(let pub)? = value["publicKeyMultibase"],
+        guard let value = parseStrict(bytes), case .string(let pub)? = value["publicKeyMultibase"],
             Multikey.decodePublic(pub) != nil
         else { throw Failure("not a citycert key file (a JSON object with an Ed25519 publicKeyMultibase)") }
         guard case .string(let s)? = value["secretKeyMultibase"] else { return (pub, nil) }
@@ -65,19 +72,46 @@ public enum Certificates {
     }
 
     /// The unsigned credential for a JSON report (`citycert-report/1`).
-    public static func credential(report bytes: [UInt8], issuer publicMultibase: String, now: Double, validDays: Int, id: String)
-        throws(Failure) -> JSONValue
-    {
-        guard let report = try? JSONValue.parse(bytes: bytes), report["format"] == .string("citycert-report/1") else {
-            throw Failure("not a citycert JSON report (format citycert-report/1): certify the file --report-json wrote")
+    public static func credential(
+        report bytes: [UInt8], issuer publicMultibase: String, now: Double, validDays: Int, id: String, allowPartial: Bool = false
+    ) throws(Failure) -> JSONValue {
+        guard let report = parseStrict(bytes), report["format"] == .string("citycert-report/1") else {
+            throw Failure(
+                "not a citycert JSON report (format citycert-report/1, no member name twice): certify the file --report-json wrote"
+            )
         }
-        guard case .string(let verdict)? = report["verdict"], let profile = report["profile"] else {
-            throw Failure("the report has no verdict or no profile")
+        guard case .string(let verdict)? = report["verdict"], verdict == "CONFORMANT" || verdict == "NOT CONFORMANT",
+            let profile = report["profile"]
+        else { throw Failure("the report has no verdict (CONFORMANT or NOT CONFORMANT) or no profile") }
+        // The verdict must follow from the requirements (a hand-edited verdict is not certified): CONFORMANT
+        // needs something passed and no MUST that failed, erred or was skipped by its needs.
+        let requirements = report["requirements"]?.arrayValue ?? []
+        let blocking = requirements.filter { r in
+            r["level"] == .string("MUST") && r["notRunByOption"] != .bool(true)
+                && [JSONValue.string("failed"), .string("error"), .string("skipped")].contains(r["outcome"] ?? .null)
+        }
+        let passed = requirements.contains { $0["outcome"] == .string("passed") }
+        if report["partial"] == .bool(true) && !allowPartial {
+            throw Failure(
+                "the report is of a partial run (--filter or --read-only kept requirements from running): its verdict covers only what ran; certify it with --allow-partial"
+            )
+        }
+        if verdict == "CONFORMANT" && (!blocking.isEmpty || !passed || report["interrupted"]?.stringValue != nil) {
+            throw Failure("the report says CONFORMANT but its requirements do not (edited?): not certified")
         }
         let fingerprint = report["fingerprint"]?["digest"]?.stringValue
         let subject: String
-        if case .string(let base)? = report["target"]?["base_url"], base.hasPrefix("http://") || base.hasPrefix("https://") {
-            subject = base
+        if case .string(let base)? = report["target"]?["base_url"], let url = URLComponents(string: base),
+            url.scheme == "http" || url.scheme == "https", url.host != nil
+        {
+            // The service, not how it was reached: no user information, query or fragment (a credential
+            // in the URL must not be signed into a certificate).
+            var clean = URLComponents()
+            clean.scheme = url.scheme
+            clean.host = url.host
+            clean.port = url.port
+            clean.path = url.path
+            subject = clean.string ?? "urn:citycert:fingerprint:sha256:" + (fingerprint ?? SHA256.hex(bytes))
         } else {
             subject = "urn:citycert:fingerprint:sha256:" + (fingerprint ?? SHA256.hex(bytes))
         }
@@ -117,12 +151,12 @@ public enum Certificates {
     }
 
     /// The signed certificate for a report.
-    public static func sign(report: [UInt8], secretKey: [UInt8], publicMultibase: String, now: Double, validDays: Int)
-        throws -> JSONValue
-    {
+    public static func sign(
+        report: [UInt8], secretKey: [UInt8], publicMultibase: String, now: Double, validDays: Int, allowPartial: Bool = false
+    ) throws -> JSONValue {
         let unsigned = try credential(
             report: report, issuer: publicMultibase, now: now, validDays: validDays,
-            id: "urn:uuid:" + UUID().uuidString.lowercased())
+            id: "urn:uuid:" + UUID().uuidString.lowercased(), allowPartial: allowPartial)
         return try EddsaJcs2022.sign(
             unsigned, secretKey: secretKey, verificationMethod: Multikey.verificationMethod(publicMultibase), created: iso(now))
     }
@@ -133,14 +167,14 @@ public enum Certificates {
     public static func verify(
         certificate bytes: [UInt8], trusted: [String], report: [UInt8]?, revoked: Set<String>, now: Double
     ) -> [String] {
-        guard let cert = try? JSONValue.parse(bytes: bytes), case .object = cert else {
-            return ["the certificate is not a JSON object (damaged or not a certificate)"]
+        guard let cert = parseStrict(bytes), case .object = cert else {
+            return ["the certificate is not a JSON object without repeated member names (damaged or not a certificate)"]
         }
         var problems: [String] = []
         guard case .string(let method)? = cert["proof"]?["verificationMethod"] else { return ["the certificate has no proof"] }
         let parts = method.split(separator: "#", maxSplits: 1).map(String.init)
         guard parts.count == 2, parts[0] == "did:key:" + parts[1], let key = Multikey.decodePublic(parts[1]) else {
-            return ["the proof's verification method is not a did:key Ed25519 key: \(method)"]
+            return ["the proof's verification method is not a did:key Ed25519 key: \(String(method.prefix(120)))"]
         }
         if !trusted.contains(parts[1]) { problems.append("signed by a key that is not trusted: \(parts[1])") }
         if cert["issuer"] != .string(parts[0]) { problems.append("the issuer is not the key that signed the certificate") }

@@ -23,9 +23,11 @@ public enum Base58 {
         return String(repeating: "1", count: zeros) + String(decoding: digits.reversed().map { alphabet[$0] }, as: UTF8.self)
     }
 
-    /// nil when a character is outside the alphabet.
-    public static func decode(_ text: String) -> [UInt8]? {
+    /// nil when a character is outside the alphabet, or the text is longer than `maxLength` (decoding is
+    /// quadratic: keys and signatures are under 100 characters, a hostile 1 MiB string would take hours).
+    public static func decode(_ text: String, maxLength: Int = 128) -> [UInt8]? {
         let chars = Array(text.utf8)
+        guard chars.count <= maxLength else { return nil }
         let zeros = chars.prefix { $0 == UInt8(ascii: "1") }.count
         var bytes: [Int] = []  // base 256, least significant first
         for c in chars {

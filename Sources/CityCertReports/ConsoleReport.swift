@@ -162,8 +162,8 @@ public enum ConsoleReport {
                 ? "NOT CONFORMANT (\(partial)\(notPassed) MUST requirement(s) not passed)"
                 : r.uncoveredFails
                     ? "NOT CONFORMANT (\(partial)the profile requires every document to be checked)"
-                    : r.waivedCount > 0
-                        ? "NOT CONFORMANT (\(partial)nothing passed: every requirement judged failed, \(r.waivedCount) failure(s) waived)"
+                    : r.count(.failed) + r.waivedCount > 0
+                        ? "NOT CONFORMANT (\(partial)nothing passed: \(r.count(.failed)) failed, \(r.waivedCount) waived)"
                         : "NOT CONFORMANT (\(partial)nothing was checked: \(applicable) requirement(s) applied)"
     }
 

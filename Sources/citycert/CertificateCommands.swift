@@ -41,7 +41,13 @@ struct KeygenCommand: ParsableCommand {
             warn("error: cannot write \(prefix).key")
             throw ExitCode(3)
         }
-        try AtomicFile.write(Certificates.keyFile(pair, secret: false), to: prefix + ".pub")
+        do {
+            try AtomicFile.write(Certificates.keyFile(pair, secret: false), to: prefix + ".pub")
+        } catch {
+            unlink(prefix + ".key")
+            warn("error: \(error)")
+            throw ExitCode(3)
+        }
         print("\(prefix).key (private) and \(prefix).pub: \(Multikey.did(pair.publicMultibase))")
     }
 }
@@ -58,10 +64,13 @@ struct SignCommand: ParsableCommand {
     @Option(name: .customLong("key"), help: "The private key file (citycert keygen).") var key: String
     @Option(name: .customLong("out"), help: "Where to write the certificate (default: REPORT with .cert.json).") var out: String?
     @Option(name: .customLong("valid-days"), help: "Days the certificate is valid (default 365).") var validDays = 365
+    @Flag(name: .customLong("allow-partial"), help: "Certify a partial run (--filter, --read-only): its verdict covers what ran.")
+    var allowPartial = false
     @Option(name: .customLong("clock"), help: .hidden) var fixedClock: Double?
 
     func validate() throws {
         guard (1...3650).contains(validDays) else { throw ValidationError("--valid-days must be between 1 and 3650") }
+        if let fixedClock, !fixedClock.isFinite || fixedClock < 0 { throw ValidationError("--clock must be a time (seconds)") }
     }
 
     func run() throws {
@@ -75,15 +84,26 @@ struct SignCommand: ParsableCommand {
         do {
             certificate = try Certificates.sign(
                 report: reportBytes, secretKey: secret, publicMultibase: pub, now: fixedClock ?? Date().timeIntervalSince1970,
-                validDays: validDays)
+                validDays: validDays, allowPartial: allowPartial)
         } catch {
             warn("error: \(report): \(error)")
             throw ExitCode(2)
         }
         let path = out ?? (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".cert.json"
-        try AtomicFile.write(JSONSerializer.bytes(certificate, style: .pretty) + [0x0A], to: path)
+        // The certificate never replaces the key or the report it was made from.
+        let target = RealPath.of(path) ?? URL(fileURLWithPath: path).standardizedFileURL.path
+        for (what, input) in [("the key", key), ("the report", report)] where RealPath.of(input) == target {
+            warn("error: --out \(path) is \(what); write the certificate elsewhere")
+            throw ExitCode(2)
+        }
+        do {
+            try AtomicFile.write(JSONSerializer.bytes(certificate, style: .pretty) + [0x0A], to: path)
+        } catch {
+            warn("error: \(error)")
+            throw ExitCode(3)
+        }
         let verdict = certificate["credentialSubject"]?["verdict"]?.stringValue ?? "?"
-        print("\(path): certificate for \(report) (\(verdict)), signed by \(Multikey.did(pub))")
+        print(ConsoleReport.printable("\(path): certificate for \(report) (\(verdict)), signed by \(Multikey.did(pub))"))
     }
 }
 
@@ -101,6 +121,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("clock"), help: .hidden) var fixedClock: Double?
 
     func validate() throws {
+        if let fixedClock, !fixedClock.isFinite || fixedClock < 0 { throw ValidationError("--clock must be a time (seconds)") }
         guard !keys.isEmpty || trustedFolder != nil else {
             throw ValidationError("name the trusted keys: --key FILE (repeatable) or --trusted FOLDER")
         }
@@ -133,10 +154,20 @@ struct VerifyCommand: ParsableCommand {
             now: fixedClock ?? Date().timeIntervalSince1970)
         if problems.isEmpty {
             print("\(certificate): valid" + (report.map { ", and \($0) is the certified report" } ?? ""))
+            // What it certifies, as the certificate says it (escaped: it is the signer's text).
+            if let c = try? JSONValue.parse(bytes: cert), let s = c["credentialSubject"] {
+                let profile = "\(s["profile"]?["id"]?.stringValue ?? "?") \(s["profile"]?["version"]?.stringValue ?? "?")"
+                let partial = s["partial"] == .bool(true) ? " (PARTIAL run)" : ""
+                print(ConsoleReport.printable("  subject: \(s["id"]?.stringValue ?? "?")"))
+                print(ConsoleReport.printable("  profile: \(profile); verdict: \(s["verdict"]?.stringValue ?? "?")\(partial)"))
+                print(
+                    ConsoleReport.printable(
+                        "  issuer: \(c["issuer"]?.stringValue ?? "?"); valid until \(c["validUntil"]?.stringValue ?? "-")"))
+            }
             return
         }
         print("\(certificate): NOT VALID")
-        for p in problems { print("  \(p)") }
+        for p in problems { print("  " + ConsoleReport.printable(p)) }
         throw ExitCode(1)
     }
 }

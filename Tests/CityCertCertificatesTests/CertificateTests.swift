@@ -115,6 +115,54 @@ import Testing
         }
     }
 
+    /// What a certificate must not be made from or accept: repeated member names (the signature would
+    /// cover the last, a reader sees the first), a verdict its requirements do not support, a partial run
+    /// without --allow-partial, a credential in the target URL, and base58 text long enough to take hours.
+    @Test func hostileReportsAndCertificates() throws {
+        let pair = Certificates.generateKey()
+        let secret = try #require(Multikey.decodeSecret(pair.secretMultibase))
+        let now = 1_800_000_000.0
+        func sign(_ text: String, allowPartial: Bool = false) throws -> JSONValue {
+            try Certificates.sign(
+                report: Array(text.utf8), secretKey: secret, publicMultibase: pair.publicMultibase, now: now, validDays: 1,
+                allowPartial: allowPartial)
+        }
+        let base = String(decoding: Self.report, as: UTF8.self)
+        let twice = base.replacingOccurrences(
+            of: "\"verdict\": \"CONFORMANT\"", with: "\"verdict\": \"NOT CONFORMANT\", \"verdict\": \"CONFORMANT\"")
+        #expect(throws: Certificates.Failure.self) { try sign(twice) }
+        let edited = base.replacingOccurrences(
+            of: "{\"id\": \"R-1\", \"outcome\": \"passed\"}",
+            with: "{\"id\": \"R-1\", \"level\": \"MUST\", \"outcome\": \"failed\"}")
+        #expect(edited != base)
+        #expect(throws: Certificates.Failure.self) { try sign(edited) }
+        let partial = base.replacingOccurrences(of: "\"partial\": false", with: "\"partial\": true")
+        #expect(throws: Certificates.Failure.self) { try sign(partial) }
+        #expect(try sign(partial, allowPartial: true)["credentialSubject"]?["partial"] == .bool(true))
+        let userinfo = base.replacingOccurrences(
+            of: "https://cse.example", with: "https://user:pw@cse.example:8443/base?token=x#f")
+        #expect(try sign(userinfo)["credentialSubject"]?["id"] == .string("https://cse.example:8443/base"))
+
+        // A signed certificate with a member repeated ahead of the signed one is refused.
+        let cert = JSONSerializer.string(try sign(base))
+        let shadowed = cert.replacingOccurrences(
+            of: "\"verdict\":\"CONFORMANT\"", with: "\"verdict\":\"NOT CONFORMANT\",\"verdict\":\"CONFORMANT\"")
+        #expect(shadowed != cert)
+        let problems = Certificates.verify(
+            certificate: Array(shadowed.utf8), trusted: [pair.publicMultibase], report: nil, revoked: [], now: now)
+        #expect(problems.first?.contains("without repeated member names") == true, "\(problems)")
+
+        // A 200,000-character proofValue is refused at once (base58 decoding is quadratic).
+        let long = cert.replacingOccurrences(
+            of: "\"proofValue\":\"z", with: "\"proofValue\":\"z" + String(repeating: "2", count: 200_000))
+        let start = ContinuousClock.now
+        #expect(
+            !Certificates.verify(
+                certificate: Array(long.utf8), trusted: [pair.publicMultibase], report: nil, revoked: [], now: now
+            ).isEmpty)
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
     @Test func trustValidityAndRevocation() throws {
         let pair = Certificates.generateKey()
         let other = Certificates.generateKey()

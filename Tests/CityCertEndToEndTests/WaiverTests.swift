@@ -49,6 +49,9 @@ import Testing
         // a conformance claim.
         report.requirements = [Self.result("A-1", .waived), Self.result("B-1", .notApplicable)]
         #expect(!report.conformant)
+        // Nor one where the only other requirement is a failed SHOULD (a review found it CONFORMANT).
+        report.requirements = [Self.result("A-1", .waived), Self.result("B-1", .failed, level: .should)]
+        #expect(!report.conformant && report.exitCode == 1)
     }
 
     /// The last day counts whole (UTC); the day boundary agrees with Foundation's Gregorian calendar, a
