@@ -15,10 +15,13 @@ public enum MarkdownReport {
         out.fixed("")
         out.fixed("**Verdict:** \(inline(verdict))  ")
         out.fixed(
-            "**Profile:** `\(code(r.profile.id))` \(inline(r.profile.version)), \(inline(r.profile.title)) "
-                + "(\(inline(r.profile.standardName)) \(inline(r.profile.standardVersion)))  ")
+            "**Profile:** `\(code(r.profile.id))` \(inline(r.profile.version, linkable: true)), "
+                + "\(inline(r.profile.title, linkable: true)) (\(inline(r.profile.standardName, linkable: true)) "
+                + "\(inline(r.profile.standardVersion, linkable: true)))  ")
         if !r.target.isEmpty {
-            let target = r.target.sorted { $0.key < $1.key }.map { "\(inline($0.key)) = \(inline($0.value))" }
+            let target = r.target.sorted { $0.key < $1.key }.map {
+                "\(inline($0.key, linkable: true)) = \(inline($0.value, linkable: true))"
+            }
             out.fixed("**Target:** " + target.joined(separator: ", ") + "  ")
         }
         var facts = ["citycert \(inline(r.toolVersion))", "fail-on \(r.failOn.rawValue)"]
@@ -84,7 +87,8 @@ public enum MarkdownReport {
 
     /// One list item: id, level, clause and title, then the first detail (a finding, a problem, a reason).
     static func item(_ q: RequirementResult) -> String {
-        var line = "- **\(inline(q.id))** \(q.level.rawValue) · \(inline(q.clause)) · \(inline(q.title))"
+        var line =
+            "- **\(inline(q.id))** \(q.level.rawValue) · \(inline(q.clause, linkable: true)) · \(inline(q.title, linkable: true))"
         let details = ConsoleReport.rawDetails(q, limit: 1).map { $0.trimmingPrefixSpaces() }
         if let first = details.first {
             line += "  \n  " + inline(first, lineStart: true)
@@ -97,7 +101,9 @@ public enum MarkdownReport {
     /// Markdown reads anywhere in a line (emphasis, code, links and images, HTML, cells, entities,
     /// strikethrough) is backslash-escaped, and so is a first character that would start a block (list,
     /// heading, quote, thematic break) when the text starts a line; line breaks become spaces, control characters show as `\u{…}`.
-    static func inline(_ text: String, max: Int = 600, lineStart: Bool = false) -> String {
+    /// `linkable`: the text is the profile's or the user's own (a clause URL, the base URL), whose links are
+    /// meant; text from the target or the data is never linkable.
+    static func inline(_ text: String, max: Int = 600, lineStart: Bool = false, linkable: Bool = false) -> String {
         var out = ""
         let cut = text.count > max ? String(text.prefix(max)) + "…" : text
         let oneLine = cut.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
@@ -117,6 +123,7 @@ public enum MarkdownReport {
         // GitHub links more than CommonMark does: bare URLs and www. names, @mentions and #123 references. A
         // word joiner (U+2060, invisible) keeps each from being recognised, so data cannot ping a person or
         // link an issue or a site.
+        if linkable { return out }
         out = out.replacingOccurrences(of: "://", with: ":\u{2060}//").replacingOccurrences(of: "www.", with: "www\u{2060}.")
             .replacingOccurrences(of: "@", with: "@\u{2060}")
         var unlinked = ""

@@ -115,14 +115,17 @@ import Testing
     }
 
     /// GitHub links more than CommonMark: bare URLs, www. names, @mentions, #123 references. In text from
-    /// the data each is broken by an invisible word joiner, so a report cannot ping or link anyone.
+    /// the data each is broken by an invisible word joiner, so a report cannot ping or link anyone; the
+    /// profile's own text keeps its links.
     @Test func markdownBreaksGitHubAutolinksAndMentions() {
         var r = Self.report()
+        let hostile = "see https://evil.example/x and www.evil.example, ping @someone, fixes #12"
+        let finding = DataFinding(file: "f.json", line: 1, column: 1, pointer: "/a", message: hostile, rule: "type")
         r.requirements = [
             RequirementResult(
-                id: "A-1", title: "see https://evil.example/x and www.evil.example, ping @someone, fixes #12 and GH-3",
-                clause: "1",
-                url: nil, level: .must, tags: [], outcome: .failed, reason: nil, checks: [], duration: 0)
+                id: "A-1", title: "clause at https://spec.example/x#s1", clause: "https://spec.example/x", url: nil, level: .must,
+                tags: [], outcome: .failed, reason: nil,
+                checks: [CheckResult(name: "c", outcome: .failed, message: nil, evidence: [.finding(finding)])], duration: 0)
         ]
         let text = String(decoding: MarkdownReport.render(r), as: UTF8.self)
         let j = "\u{2060}"
@@ -130,6 +133,8 @@ import Testing
             #expect(text.contains(broken), "\(broken) in \(text)")
         }
         for live in ["https://evil", "www.evil", "@someone", "#12"] { #expect(!text.contains(live), "\(live) left live") }
+        // The profile's own links (its clause, its title) stay links.
+        #expect(text.contains("https://spec.example/x"))
     }
 
     /// However many requirements fail, the summary stays under 64 KiB and says where the rest is.
