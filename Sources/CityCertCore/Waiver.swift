@@ -86,12 +86,9 @@ public enum Waivers {
     /// not-applicable requirement is never waived: a waiver accepts a deviation that was observed.
     public static func apply(_ waivers: [Waiver], to report: inout RunReport, at time: Double) {
         var uses = waivers.map { WaiverUse(waiver: $0, status: $0.isExpired(at: time) ? .expired : .unused, requirements: []) }
-        // A waiver's target names what was tested: a URL input (the base URL) or the data paths, never
-        // another input's value (and never a redacted one).
-        let targets = Set(
-            report.target.filter { k, v in
-                v != "***" && (k == "paths" || v.lowercased().hasPrefix("http://") || v.lowercased().hasPrefix("https://"))
-            }.values)
+        // A waiver's target names what was tested: the base URL (the `base_url` input) or the data paths,
+        // never another input's value (and never a redacted one).
+        let targets = Set(report.target.filter { k, v in (k == "base_url" || k == "paths") && v != "***" }.values)
         for i in report.requirements.indices where report.requirements[i].outcome == .failed {
             let id = report.requirements[i].id
             for (k, w) in waivers.enumerated() where w.matches(id) && (w.target.map { targets.contains($0) } ?? true) {

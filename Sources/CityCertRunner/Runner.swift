@@ -114,7 +114,11 @@ public struct Runner: Sendable {
         }
         // Secret inputs, and inputs a credential header is built from (X-API-Key: "{{api_key}}").
         let credentialNames = Self.secretVariables(profile)
-        let secrets = profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.compactMap { inputs[$0.name] }
+        var secrets = profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.compactMap { inputs[$0.name] }
+        // A password in an input URL (https://user:password@host/…) is a credential wherever it shows.
+        for value in inputs.values {
+            if let password = URLComponents(string: value)?.password, !password.isEmpty { secrets.append(password) }
+        }
         let variables = Variables(
             inputs: inputs, secrets: secrets, secretVariables: credentialNames, runID: options.runID,
             clock: options.clock, typedExpected: profile.formatVersion != "1")

@@ -41,11 +41,15 @@ struct KeygenCommand: ParsableCommand {
             warn("error: cannot write \(prefix).key")
             throw ExitCode(3)
         }
-        do {
-            try AtomicFile.write(Certificates.keyFile(pair, secret: false), to: prefix + ".pub")
-        } catch {
+        // Created exclusively too: a file that appeared since the check is never replaced.
+        let pubFD = open(prefix + ".pub", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let publicFile = Certificates.keyFile(pair, secret: false)
+        let pubWritten = pubFD < 0 ? -1 : publicFile.withUnsafeBytes { write(pubFD, $0.baseAddress, $0.count) }
+        if pubFD >= 0 { close(pubFD) }
+        guard pubWritten == publicFile.count else {
             unlink(prefix + ".key")
-            warn("error: \(error)")
+            if pubFD >= 0 { unlink(prefix + ".pub") }
+            warn("error: cannot create \(prefix).pub")
             throw ExitCode(3)
         }
         print("\(prefix).key (private) and \(prefix).pub: \(Multikey.did(pair.publicMultibase))")
@@ -77,6 +81,12 @@ struct SignCommand: ParsableCommand {
         let (pub, secret) = try loadKey(key)
         guard let secret else {
             warn("error: \(key) holds no secret key (give the .key file, not the .pub)")
+            throw ExitCode(2)
+        }
+        // A private key others can read is no longer private: say so rather than sign with it.
+        var st = stat()
+        if stat(key, &st) == 0, st.st_mode & 0o077 != 0 {
+            warn("error: \(key) can be read by others (mode \(String(st.st_mode & 0o777, radix: 8))); chmod 600 it first")
             throw ExitCode(2)
         }
         let reportBytes = try readFile(report, what: "report")

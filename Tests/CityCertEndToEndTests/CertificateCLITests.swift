@@ -24,6 +24,11 @@ import Testing
         let again = try await CityCertBinary.run(["keygen", "--out", dir + "/board"])
         #expect(again.status == 2 && again.stderr.contains("never overwrites"))
 
+        // A private key others can read is refused.
+        #expect(chmod(dir + "/board.key", 0o644) == 0)
+        let exposed = try await CityCertBinary.run(["sign", dir + "/r.json", "--key", dir + "/board.key"])
+        #expect(exposed.status == 2 && exposed.stderr.contains("can be read by others"), "\(exposed.stderr)")
+        #expect(chmod(dir + "/board.key", 0o600) == 0)
         let withPublic = try await CityCertBinary.run(["sign", dir + "/r.json", "--key", dir + "/board.pub"])
         #expect(withPublic.status == 2 && withPublic.stderr.contains("holds no secret key"))
         let sign = try await CityCertBinary.run(["sign", dir + "/r.json", "--key", dir + "/board.key"])

@@ -130,6 +130,24 @@ import Testing
         #expect(listServer.requestsServed == 2, "the list, then /x/ok only")
     }
 
+    /// A password in an input URL is a credential: it shows nowhere in the report (target, evidence).
+    @Test func aPasswordInAnInputURLIsRedacted() async throws {
+        let server = try LoopbackServer { r in .json("{\"auth\": \"\(r.header("Authorization") ?? "none")\"}") }
+        defer { server.stop() }
+        let p = try profile(
+            """
+              - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/x"}, expect: {status: 404}}]}}]}
+            """)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL.replacingOccurrences(of: "http://", with: "http://someone:pw-9f3k2x@")]
+        let report = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        // Every stored value of the report (target, evidence: URLs, headers, bodies), as Swift prints it.
+        let text = String(describing: report)
+        #expect(report.requirements[0].outcome == .failed, "the request went out (200, not the expected 404)")
+        #expect(!text.contains("pw-9f3k2x"), "the password leaked: \(text.prefix(2000))")
+        #expect(text.contains("someone:***@"))
+    }
+
     /// `body: {empty: true}` (1.1) holds for a body of nothing but whitespace and fails on any content;
     /// `empty: false` is the reverse; it is refused with JSON expectations, and in a format 1 profile.
     @Test func bodyEmptyExpectation() async throws {
