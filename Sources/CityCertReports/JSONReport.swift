@@ -53,15 +53,7 @@ public enum JSONReport {
             ("fingerprint", r.fingerprint.map(fingerprint) ?? .null),
             (
                 "waivers",
-                .array(
-                    r.waivers.map { u in
-                        guard case .object(let w) = waiver(u.waiver) else { return .null }
-                        return .object(
-                            Array(w) + [
-                                ("status", .string(u.status.rawValue)),
-                                ("requirements", .array(u.requirements.map(JSONValue.string))),
-                            ])
-                    })
+                .array(r.waivers.map(waiverUse))
             ),
             ("summary", .object([("total", counts(r.requirements)), ("byLevel", .object(levels))])),
             ("requirements", .array(r.requirements.map(requirement))),
@@ -69,12 +61,22 @@ public enum JSONReport {
         ])
     }
 
-    static func waiver(_ w: Waiver) -> JSONValue {
-        .object([
+    static func waiver(_ w: Waiver) -> JSONValue { .object(waiverMembers(w)) }
+
+    /// A waiver of the run with what became of it.
+    static func waiverUse(_ u: WaiverUse) -> JSONValue {
+        let use: [(String, JSONValue)] = [
+            ("status", .string(u.status.rawValue)), ("requirements", .array(u.requirements.map(JSONValue.string))),
+        ]
+        return .object(waiverMembers(u.waiver) + use)
+    }
+
+    static func waiverMembers(_ w: Waiver) -> [(String, JSONValue)] {
+        [
             ("requirement", .string(w.requirement)), ("target", w.target.map(JSONValue.string) ?? .null),
             ("reason", .string(w.reason)), ("approvedBy", .string(w.approvedBy)), ("expires", .string(w.expires)),
             ("link", w.link.map(JSONValue.string) ?? .null), ("place", .string(w.place)),
-        ])
+        ]
     }
 
     /// The fingerprint with its digest last (the digest is over the other members, in JCS form).

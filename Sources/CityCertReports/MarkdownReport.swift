@@ -11,10 +11,10 @@ public enum MarkdownReport {
     public static func render(_ r: RunReport) -> [UInt8] {
         var out = Budget(limit: maxBytes - 2048)
         let verdict = ConsoleReport.verdict(r)
-        out.fixed("## citycert: \(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")")
-        out.fixed("")
-        out.fixed("**Verdict:** \(inline(verdict))  ")
-        out.fixed(
+        out.add("## citycert: \(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")")
+        out.add("")
+        out.add("**Verdict:** \(inline(verdict))  ")
+        out.add(
             "**Profile:** `\(code(r.profile.id))` \(inline(r.profile.version, linkable: true)), "
                 + "\(inline(r.profile.title, linkable: true)) (\(inline(r.profile.standardName, linkable: true)) "
                 + "\(inline(r.profile.standardVersion, linkable: true)))  ")
@@ -22,28 +22,28 @@ public enum MarkdownReport {
             let target = r.target.sorted { $0.key < $1.key }.map {
                 "\(inline($0.key, linkable: true)) = \(inline($0.value, linkable: true))"
             }
-            out.fixed("**Target:** " + target.joined(separator: ", ") + "  ")
+            out.add("**Target:** " + target.joined(separator: ", ") + "  ")
         }
         var facts = ["citycert \(inline(r.toolVersion))", "fail-on \(r.failOn.rawValue)"]
         if let f = r.fingerprint { facts.append("fingerprint `sha256:\(f.digest)`") }
         if r.insecure { facts.append("**TLS verification OFF** (`--insecure`)") }
         if r.readOnly { facts.append("read-only") }
         if r.exitCode != 0 { facts.append("exit code \(r.exitCode)") }
-        out.fixed(facts.joined(separator: " · "))
-        out.fixed("")
-        out.fixed("| outcome | MUST | SHOULD | MAY | all |")
-        out.fixed("|---|---:|---:|---:|---:|")
+        out.add(facts.joined(separator: " · "))
+        out.add("")
+        out.add("| outcome | MUST | SHOULD | MAY | all |")
+        out.add("|---|---:|---:|---:|---:|")
         for o in Outcome.allCases {
             let cells = Level.allCases.map { String(r.count(o, level: $0)) }
-            out.fixed("| \(o.rawValue) | " + cells.joined(separator: " | ") + " | \(r.count(o)) |")
+            out.add("| \(o.rawValue) | " + cells.joined(separator: " | ") + " | \(r.count(o)) |")
         }
         if let c = r.coverage {
-            out.fixed("")
-            out.fixed(inline(ConsoleReport.coverage(c).first ?? ""))
+            out.add("")
+            out.add(inline(ConsoleReport.coverage(c).first ?? ""))
         }
         if let signal = r.interrupted {
-            out.fixed("")
-            out.fixed("**Interrupted** by \(signal): what did not run was not judged.")
+            out.add("")
+            out.add("**Interrupted** by \(signal): what did not run was not judged.")
         }
 
         let failing = r.requirements.filter { $0.outcome == .failed && r.failureCounts($0) }
@@ -57,12 +57,12 @@ public enum MarkdownReport {
             ("Errors (citycert could not decide)", errors), ("Skipped", skipped),
         ]
         for (title, list) in sections where !list.isEmpty {
-            out.fixed("")
-            out.fixed("### \(title) (\(list.count))")
-            out.fixed("")
+            out.add("")
+            out.add("### \(title) (\(list.count))")
+            out.add("")
             for (i, q) in list.enumerated() {
                 guard out.fits(item(q)) else {
-                    out.fixed("- … \(list.count - i) more: see the JSON report")
+                    out.add("- … \(list.count - i) more: see the JSON report")
                     break
                 }
                 out.add(item(q))
@@ -70,13 +70,13 @@ public enum MarkdownReport {
         }
         let notRun = r.notRun
         if !notRun.isEmpty {
-            out.fixed("")
-            out.fixed("### Not run (\(notRun.count)): the verdict covers only what ran")
-            out.fixed("")
+            out.add("")
+            out.add("### Not run (\(notRun.count)): the verdict covers only what ran")
+            out.add("")
             for (i, n) in notRun.enumerated() {
                 let line = "- **\(inline(n.id))** \(n.level.rawValue): \(inline(n.reason))"
                 guard out.fits(line) else {
-                    out.fixed("- … \(notRun.count - i) more: see the JSON report")
+                    out.add("- … \(notRun.count - i) more: see the JSON report")
                     break
                 }
                 out.add(line)
@@ -148,7 +148,7 @@ public enum MarkdownReport {
         String(ConsoleReport.printable(String(text.prefix(200))).map { $0 == "`" ? "'" : $0 })
     }
 
-    /// Lines with a byte budget: list items are added while they fit; fixed lines always are.
+    /// Lines with a byte budget: the callers add list items while they fit, and the other lines always.
     struct Budget {
         let limit: Int
         var lines: [String] = []
@@ -159,7 +159,6 @@ public enum MarkdownReport {
             lines.append(line)
             bytes += line.utf8.count + 1
         }
-        mutating func fixed(_ line: String) { add(line) }
     }
 }
 

@@ -300,19 +300,13 @@ enum FileSelector {
                 unreadable.append(folder + " (nested deeper than 256 folders)")
                 return
             }
-            guard let dir = opendir(folder) else {
+            guard let names = entries(of: folder) else {
                 unreadable.append(folder + " (" + String(cString: strerror(errno)) + ")")
                 return
             }
-            defer { closedir(dir) }
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-                    Array(raw.prefix(while: { $0 != 0 }))
-                }
-                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            for name in names {
                 guard let text = String(validating: name, as: UTF8.self) else {
-                    let escaped = name.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }
-                    unreadable.append((folder as NSString).appendingPathComponent(escaped.joined()))
+                    unreadable.append((folder as NSString).appendingPathComponent(shown(name)))
                     continue
                 }
                 let full = (folder as NSString).appendingPathComponent(text)
@@ -342,6 +336,24 @@ enum FileSelector {
             }
         }
         return (out.sorted(), unreadable.sorted())
+    }
+
+    /// The names in a folder as bytes (`.` and `..` left out), sorted; nil when it cannot be read (errno set).
+    /// A name need not be valid UTF-8: the callers decide what to do with one that is not.
+    static func entries(of folder: String) -> [[UInt8]]? {
+        guard let dir = opendir(folder) else { return nil }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
+        }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// A name's bytes shown as text: printable ASCII as it is, every other byte as `\xNN`.
+    static func shown(_ name: [UInt8]) -> String {
+        name.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
     }
 
     /// Files whose path (or any suffix of it after a `/`) matches one of the globs.

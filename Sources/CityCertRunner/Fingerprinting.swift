@@ -33,23 +33,16 @@ enum Fingerprinting {
                 )
                 return
             }
-            guard let handle = opendir(dir) else {
+            guard let names = FileSelector.entries(of: dir) else {
                 out.append(.init(role: .profile, path: relative, size: nil, sha256: nil, note: "folder cannot be read"))
                 return
             }
-            defer { closedir(handle) }
-            var names: [[UInt8]] = []
-            while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
-                if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
-            }
-            for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            for name in names {
                 guard problem == nil else { return }
                 guard let text = String(validating: name, as: UTF8.self) else {
-                    let shown = name.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }
                     out.append(
                         .init(
-                            role: .profile, path: (relative.isEmpty ? "" : relative + "/") + shown.joined(), size: nil,
+                            role: .profile, path: (relative.isEmpty ? "" : relative + "/") + FileSelector.shown(name), size: nil,
                             sha256: nil,
                             note: "name is not valid UTF-8: no profile can load it"))
                     continue

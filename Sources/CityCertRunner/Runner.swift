@@ -114,7 +114,8 @@ public struct Runner: Sendable {
         }
         // Secret inputs, and inputs a credential header is built from (X-API-Key: "{{api_key}}").
         let credentialNames = Self.secretVariables(profile)
-        var secrets = profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.compactMap { inputs[$0.name] }
+        let secretInputs = Set(profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.map(\.name))
+        var secrets = secretInputs.compactMap { inputs[$0] }
         // A password in an input URL (https://user:password@host/…) is a credential wherever it shows.
         for value in inputs.values {
             if let password = URLComponents(string: value)?.password, !password.isEmpty { secrets.append(password) }
@@ -138,7 +139,6 @@ public struct Runner: Sendable {
                     + " (rename them, or leave them out of the paths)", usage: false)
         }
         // Hashed before anything runs: the fingerprint is of what the run was given.
-        let secretInputs = Set(profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.map(\.name))
         let fingerprint = try Fingerprinting.fingerprint(
             profileFolder: profile.folder, dataFiles: files,
             options: Fingerprinting.options(options, inputs: inputs, secretInputs: secretInputs, redact: variables.redact),
@@ -156,7 +156,7 @@ public struct Runner: Sendable {
 
         var target: [String: String] = [:]
         for i in profile.inputs where inputs[i.name] != nil {
-            target[i.name] = i.secret || credentialNames.contains(i.name) ? "***" : variables.redact(inputs[i.name]!)
+            target[i.name] = secretInputs.contains(i.name) ? "***" : variables.redact(inputs[i.name]!)
         }
         if !options.paths.isEmpty { target["paths"] = options.paths.joined(separator: " ") }
         let plannedIDs = Set(planned.map(\.id))
@@ -409,6 +409,8 @@ public struct Runner: Sendable {
             return one(
                 .error, "\(items.count) items, more than the \(each.max) for_each.max allows (raise max to check them all)")
         }
+        // The item's members the steps use, found once for all items.
+        let members = Requirement.variables(in: h).filter { $0.hasPrefix(each.variable + ".") }
         var results: [CheckResult] = []
         for item in items {
             // Bound first: an item that is a secret (used in a credential header) is known as one before
@@ -435,7 +437,7 @@ public struct Runner: Sendable {
             }
             // A member the item does not have ({{t.id}} of an item without id) would render empty and send a
             // request the profile did not mean: the instance is an error, the target is not judged.
-            let missing = Requirement.variables(in: h).filter { $0.hasPrefix(each.variable + ".") && scope.typed($0) == nil }
+            let missing = members.filter { scope.typed($0) == nil }
             if !missing.isEmpty {
                 results.append(
                     CheckResult(

@@ -95,11 +95,13 @@ public enum Subprocess {
     public static func run(_ path: String, _ arguments: [String], cwd: String? = nil, timeout: Double = 120) async throws
         -> Result
     {
+        try await offCooperativePool { try run(path, arguments, cwd: cwd, timeout: timeout) as Subprocess.Result }
+    }
+
+    /// Runs blocking `work` on a Dispatch thread and awaits its result.
+    static func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Swift.Result { try run(path, arguments, cwd: cwd, timeout: timeout) as Subprocess.Result })
-            }
+            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try work() }) }
         }
     }
 

@@ -87,18 +87,23 @@ struct CoverageCommand: ParsableCommand {
     @Flag(name: .customLong("summary"), help: "Print the one-line summary only.") var summaryOnly = false
 
     func run() throws {
-        let loaded: Profile
-        do {
-            loaded = try ProfileLoader().load(path: profile)
-        } catch let e as ProfileError {
-            warn(e.description)
-            throw ExitCode(2)
-        }
+        let loaded = try loadProfileOrExit(profile)
         guard loaded.officialTests != nil else {
             warn("error: \(profile): the profile has no official_tests list (format 1.1, see Profiles/FORMAT.md)")
             throw ExitCode(2)
         }
         let coverage = OfficialCoverage(profile: loaded)
         print(summaryOnly ? coverage.summary : coverage.markdown(profile: loaded), terminator: summaryOnly ? "\n" : "")
+    }
+}
+
+/// Loads a profile for a command that works on one; an invalid profile is reported at its place and the
+/// command exits 2.
+func loadProfileOrExit(_ path: String) throws -> Profile {
+    do {
+        return try ProfileLoader().load(path: path)
+    } catch let e as ProfileError {
+        warn(e.description)
+        throw ExitCode(2)
     }
 }

@@ -109,13 +109,7 @@ struct RunCommand: AsyncParsableCommand {
             warn("error: no such file or folder: \(p)")
             throw ExitCode(2)
         }
-        let loaded: Profile
-        do {
-            loaded = try ProfileLoader().load(path: profile)
-        } catch let e as ProfileError {
-            warn(e.description)
-            throw ExitCode(2)
-        }
+        let loaded = try loadProfileOrExit(profile)
         var options = RunOptions()
         options.paths = paths
         options.filters = filters

@@ -40,12 +40,14 @@ import Testing
         // Polled and signalled from a Dispatch thread: a task's sleep on a busy cooperative pool can resume
         // seconds late, and the signal must follow the first request closely.
         let signalled = await Self.signalOnFirstRequest(pid, sig, start: start) { seen.withLock { !$0.isEmpty } }
-        let status = await Subprocess.wait(pid, timeout: 60)
+        let (status, exited) = await Self.waitForExit(pid)
         #expect(status == 128 + sig)
         // The contract (README, exit codes): what runs finishes within its timeouts (5 s here), the cleanup
-        // runs (30 s at most), then the reports are written. On two loaded cores (CI runs Chromium beside
-        // it) this took 17 s where it takes 1 s alone; the bound is the contract's, not a guess.
-        #expect(Date().timeIntervalSince(signalled) < 5 + 30 + 5)
+        // runs (30 s at most), then the reports are written. Signal and exit are both timed on Dispatch
+        // threads (a time read after an await on the busy cooperative pool added the pool's delay: 43 s
+        // once). Measured so, it takes under 1 s alone and 21 s during the full suite on two cores; why so
+        // long under load is not known yet.
+        #expect(exited.timeIntervalSince(signalled) < 5 + 30 + 5)
         let requests = seen.withLock { $0 }
         #expect(requests.last == "DELETE /cleanup", "\(requests)")
         #expect(requests.filter { $0 == "GET /slow" }.count < 5, "no new requirement starts once interrupted: \(requests)")
@@ -95,9 +97,9 @@ import Testing
                 continuation.resume(returning: at)
             }
         }
-        let status = await Subprocess.wait(pid, timeout: 60)
+        let (status, exited) = await Self.waitForExit(pid)
         #expect(status == 130)
-        #expect(Date().timeIntervalSince(second) < 10, "the transfer in flight held the exit")
+        #expect(exited.timeIntervalSince(second) < 10, "the transfer in flight held the exit")
         #expect(seen.withLock { $0 } == ["GET /hang"], "the cleanup was skipped")
         let report = try JSONValue.parse(bytes: Repository.read(URL(fileURLWithPath: dir + "/r.json")))
         guard case .array(let requirements)? = report["requirements"], let r1 = requirements.first else {
@@ -106,6 +108,16 @@ import Testing
         }
         #expect(r1["outcome"] == .string("skipped"), "\(JSONSerializer.string(r1))")
         #expect(report["interrupted"] == .string("SIGINT"))
+    }
+
+    /// Waits for `pid` to end (at most 60 s) on a Dispatch thread; returns its status and when it ended.
+    static func waitForExit(_ pid: pid_t) async -> (Int32, Date) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let status = Subprocess.wait(pid, timeout: 60)
+                continuation.resume(returning: (status, Date()))
+            }
+        }
     }
 
     /// Waits (on a Dispatch thread, polling every 10 ms for at most 60 s) until the server saw a request,
