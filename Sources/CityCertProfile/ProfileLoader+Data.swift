@@ -128,7 +128,8 @@ extension Builder {
     }
 
     func selector(_ node: YNode) throws -> DataSelector {
-        let m = try node.mapping("a selector", allowed: ["path", "model", "representation"] + Self.predicateKeys)
+        let m = try node.mapping(
+            "a selector", allowed: ["path", "model", "representation"] + Self.predicateKeys + Self.compositionKeys)
         if let model = m["model"] {
             guard m.keys.count == 1 else { throw node.error("a model selector has only the 'model' key") }
             return .model(try model.list().map { try $0.string("model") })

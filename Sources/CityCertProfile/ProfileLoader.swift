@@ -832,18 +832,48 @@ struct Builder {
         return .mediaType(type: type.lowercased(), parameters: params)
     }
 
+    /// The path a composition carries (its parts select their own nodes).
+    static let rootPath = try! JSONPath("$")
+
     static let predicateKeys = [
         "exists", "equals", "not_equals", "one_of", "matches", "type", "count", "lt", "le", "gt", "ge", "contains", "format",
     ]
 
+    static let compositionKeys = ["all_of", "any_of", "not"]
+
     func assertion(_ node: YNode) throws -> Assertion {
-        let m = try node.mapping("an assertion", allowed: ["path"] + Self.predicateKeys)
+        let m = try node.mapping("an assertion", allowed: ["path"] + Self.predicateKeys + Self.compositionKeys)
+        if let (key, _, value) = m.entries.first(where: { Self.compositionKeys.contains($0.0) }) {
+            guard m.entries.count == 1 else {
+                throw node.error(
+                    "\(key) stands alone: its assertions carry their own paths and predicates",
+                    hint: "move path and predicate into the assertions under \(key)")
+            }
+            try needs11(node, key)
+            let predicate: Predicate
+            let shown: String
+            if key == "not" {
+                let inner = try assertion(value)
+                predicate = .not(inner)
+                shown = "not (\(inner.text))"
+            } else {
+                let parts = try value.sequence(key).map { try assertion($0) }
+                guard parts.count >= 2 else {
+                    throw value.error(
+                        "\(key) needs at least two assertions", hint: "a single assertion is written on its own")
+                }
+                predicate = key == "all_of" ? .allOf(parts) : .anyOf(parts)
+                shown = "\(key) (\(parts.map(\.text).joined(separator: "; ")))"
+            }
+            return Assertion(path: Self.rootPath, predicate: predicate, text: shown, mark: node.mark)
+        }
         let pathNode = try m.required("path")
         let path = try jsonPath(pathNode)
         let predicateEntries = m.entries.filter { $0.0 != "path" }
         guard predicateEntries.count == 1, let (key, _, value) = predicateEntries.first else {
             throw node.error(
-                "an assertion needs exactly one predicate", hint: "one of: \(Self.predicateKeys.joined(separator: ", "))")
+                "an assertion needs exactly one predicate",
+                hint: "one of: \(Self.predicateKeys.joined(separator: ", ")); or all_of, any_of, not over assertions")
         }
         let predicate: Predicate
         /// A number, a template alone (`"{{n}}"`, a captured or input value) or `{path: <JSONPath>}` on the same

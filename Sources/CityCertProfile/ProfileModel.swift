@@ -292,7 +292,7 @@ public struct Assertion: Sendable {
     public let mark: SourceMark
 }
 
-public enum Predicate: Sendable {
+public indirect enum Predicate: Sendable {
     case exists(Bool)
     case equals(JSONValue)
     case notEquals(JSONValue)
@@ -306,6 +306,22 @@ public enum Predicate: Sendable {
     case greaterOrEqual(Bound)
     case contains(JSONValue)
     case format(String)
+    /// 1.1 composition: every one of these assertions holds (each with its own path).
+    case allOf([Assertion])
+    /// 1.1: at least one of these assertions holds.
+    case anyOf([Assertion])
+    /// 1.1: this assertion does not hold (a path that selects nothing makes most predicates fail, so
+    /// `not` over them holds).
+    case not(Assertion)
+
+    /// The assertions a composition is made of (empty for a plain predicate).
+    public var parts: [Assertion] {
+        switch self {
+        case .allOf(let p), .anyOf(let p): return p
+        case .not(let a): return [a]
+        default: return []
+        }
+    }
 }
 
 /// The number a comparison (`lt`, `le`, `gt`, `ge`, `count`) is made against: written in the profile, a

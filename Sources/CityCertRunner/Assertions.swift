@@ -144,6 +144,45 @@ enum AssertionEvaluator {
                 guard case .string(let s) = v else { return "\(show(v)) is not a string, expected a \(f)" }
                 return Formats.check(s, format: f) == false ? "\(show(v)) is not a valid \(f)" : nil
             }
+        case .allOf, .anyOf, .not: return try compose(a, on: root, variables: variables, stepLimit: stepLimit)
+        }
+    }
+
+    /// `all_of`, `any_of`, `not`, in three values: a part that fails for certain decides `all_of` over a part
+    /// that could not be judged, a part that holds decides `any_of`; otherwise an undecided part leaves
+    /// the whole undecided (an `error`, never a verdict on the target).
+    static func compose(_ a: Assertion, on root: JSONValue, variables: Variables?, stepLimit: Int?) throws(AssertionUndecided)
+        -> [Problem]
+    {
+        var problems: [Problem] = []
+        var undecided: AssertionUndecided?
+        var reasons: [String] = []
+        for part in a.predicate.parts {
+            do {
+                let found = try evaluate(part, on: root, variables: variables, stepLimit: stepLimit)
+                if case .anyOf = a.predicate, found.isEmpty { return [] }
+                problems += found
+                if !found.isEmpty { reasons.append(found.map(\.message).joined(separator: "; ")) }
+            } catch {
+                undecided = undecided ?? AssertionUndecided(description: "\(part.text): \(error.description)")
+            }
+        }
+        switch a.predicate {
+        case .allOf:
+            if !problems.isEmpty { return problems }
+            if let undecided { throw undecided }
+            return []
+        case .anyOf:
+            if let undecided { throw undecided }
+            return [
+                Problem(
+                    pointer: problems.first?.pointer ?? .root,
+                    message: "none of the \(a.predicate.parts.count) alternatives holds: \(reasons.joined(separator: " | "))")
+            ]
+        default:  // not
+            if let undecided { throw undecided }
+            guard problems.isEmpty, let inner = a.predicate.parts.first else { return [] }
+            return [Problem(pointer: .root, message: "\(inner.text) holds, expected it not to")]
         }
     }
 

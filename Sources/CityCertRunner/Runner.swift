@@ -543,6 +543,8 @@ extension Requirement {
 
     static func variables(in a: Assertion) -> Set<String> {
         switch a.predicate {
+        case .allOf(let parts), .anyOf(let parts): return parts.reduce(into: []) { $0.formUnion(variables(in: $1)) }
+        case .not(let inner): return variables(in: inner)
         case .equals(let v), .notEquals(let v), .contains(let v): return variables(in: v)
         case .oneOf(let vs): return variables(in: .array(vs))
         case .count(.variable(let v)), .lessThan(.variable(let v)), .lessOrEqual(.variable(let v)),
