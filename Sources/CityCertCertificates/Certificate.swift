@@ -99,6 +99,7 @@ public enum Certificates {
         if verdict == "CONFORMANT" && (!blocking.isEmpty || !passed || report["interrupted"]?.stringValue != nil) {
             throw Failure("the report says CONFORMANT but its requirements do not (edited?): not certified")
         }
+        let classes = try classVerdicts(report, requirements: requirements)
         let fingerprint = report["fingerprint"]?["digest"]?.stringValue
         let subject: String
         if case .string(let base)? = report["target"]?["base_url"], let url = URLComponents(string: base),
@@ -132,6 +133,7 @@ public enum Certificates {
         members.append(("failOn", report["failOn"] ?? .null))
         members.append(("summary", report["summary"]?["total"] ?? .null))
         members.append(("waived", .array(waived)))
+        if !classes.isEmpty { members.append(("classes", .array(classes))) }
         members.append(("fingerprint", fingerprint.map(JSONValue.string) ?? .null))
         members.append(("report", .object(reportInfo)))
         members.append(("tool", report["tool"] ?? .null))
@@ -151,6 +153,45 @@ public enum Certificates {
     }
 
     /// The signed certificate for a report.
+    /// The report's conformance classes as the certificate states them (id, uri, verdict, partial), each
+    /// checked against its requirements: a CONFORMANT class needs one of them passed and none of its MUST
+    /// failed, erred or skipped by its needs; a NOT APPLICABLE one needs the target not to declare it or
+    /// none of its requirements to have applied (a hand-edited class verdict is not certified).
+    static func classVerdicts(_ report: JSONValue, requirements: [JSONValue]) throws(Failure) -> [JSONValue] {
+        var byID: [String: JSONValue] = [:]
+        for r in requirements { if let id = r["id"]?.stringValue { byID[id] = r } }
+        var out: [JSONValue] = []
+        for c in report["classes"]?.arrayValue ?? [] {
+            guard let id = c["id"]?.stringValue, let verdict = c["verdict"]?.stringValue else {
+                throw Failure("a conformance class of the report has no id or verdict")
+            }
+            let mine = (c["requirements"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { byID[$0] } }
+            let ran = mine.filter { $0["notRunByOption"] != .bool(true) }
+            let blocking = ran.contains { r in
+                r["level"] == .string("MUST")
+                    && [JSONValue.string("failed"), .string("error"), .string("skipped")].contains(r["outcome"] ?? .null)
+            }
+            let passed = ran.contains { $0["outcome"] == .string("passed") }
+            let noneApplied = ran.allSatisfy { $0["outcome"] == .string("not-applicable") }
+            let consistent: Bool
+            switch verdict {
+            case "CONFORMANT": consistent = !blocking && passed && report["interrupted"]?.stringValue == nil
+            case "NOT APPLICABLE": consistent = c["applies"] == .string("not-declared") || noneApplied
+            case "NOT CONFORMANT", "NOT RUN": consistent = true
+            default: consistent = false
+            }
+            guard consistent else {
+                throw Failure("the report says class \(id) is \(verdict) but its requirements do not (edited?): not certified")
+            }
+            out.append(
+                .object([
+                    ("id", .string(id)), ("uri", c["uri"] ?? .null), ("verdict", .string(verdict)),
+                    ("partial", c["partial"] ?? .null),
+                ]))
+        }
+        return out
+    }
+
     public static func sign(
         report: [UInt8], secretKey: [UInt8], publicMultibase: String, now: Double, validDays: Int, allowPartial: Bool = false
     ) throws -> JSONValue {

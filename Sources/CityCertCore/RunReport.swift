@@ -52,6 +52,9 @@ public struct RunReport: Sendable {
     public var waivers: [WaiverUse] = []
     /// Requirements whose failure a waiver accepted.
     public var waivedCount: Int { count(.waived) }
+    /// The profile's conformance classes (empty when it declares none), each with whether the target
+    /// declares it; `verdict(of:)` judges each one by the rule of the whole run.
+    public var classes: [ClassInfo] = []
 
     /// Whether a failure of this requirement fails the run (it is at or above `failOn`).
     public func failureCounts(_ q: RequirementResult) -> Bool { q.level <= failOn }
@@ -122,13 +125,39 @@ public struct RunReport: Sendable {
         return erred ? 3 : 0
     }
 
+    /// A class's verdict, by the rule of the run restricted to its requirements: NOT APPLICABLE when the
+    /// target does not declare it or none of its requirements applied; NOT RUN when options kept all of
+    /// them from running; CONFORMANT when every MUST of it that ran passed, was not applicable or was
+    /// waived, and one of them passed; NOT CONFORMANT otherwise (and for every class of an interrupted
+    /// run). Data coverage (`uncovered: fail`) is a verdict of the whole run, not of a class.
+    public func verdict(of c: ClassInfo) -> ClassVerdict {
+        if case .notDeclared = c.applies { return .notApplicable }
+        let members = Set(c.requirements)
+        let mine = requirements.indices.filter { members.contains(requirements[$0].id) }
+        if mine.allSatisfy({ requirements[$0].excludedByOption }) { return .notRun }
+        if interrupted != nil { return .notConformant }
+        if mine.allSatisfy({ requirements[$0].outcome == .notApplicable || requirements[$0].excludedByOption }) {
+            return .notApplicable
+        }
+        let passed = mine.contains { requirements[$0].outcome == .passed }
+        return mustNotPassed(among: mine) == 0 && passed ? .conformant : .notConformant
+    }
+
+    /// A class some of whose requirements options kept from running: its verdict is that of what ran.
+    public func isPartial(_ c: ClassInfo) -> Bool {
+        let ids = Set(notRun.map(\.id))
+        return c.requirements.contains { ids.contains($0) }
+    }
+
     /// Data no requirement looked at, in a profile that declares `uncovered: fail`.
     public var uncoveredFails: Bool { coverage.map { $0.failsVerdict && $0.uncovered > 0 } ?? false }
 
     /// MUST requirements that neither passed nor were not applicable nor waived (options' skips left out).
-    public var mustNotPassed: Int {
+    public var mustNotPassed: Int { mustNotPassed(among: requirements.indices) }
+
+    func mustNotPassed(among indices: some Sequence<Int>) -> Int {
         var n = 0
-        for i in requirements.indices
+        for i in indices
         where requirements[i].level == .must && requirements[i].outcome != .passed && requirements[i].outcome != .notApplicable
             && requirements[i].outcome != .waived && !requirements[i].excludedByOption
         {
@@ -146,6 +175,56 @@ public struct RunReport: Sendable {
         }
         return n
     }
+}
+
+/// A conformance class as a report states it: what it is, its requirements, and whether the target
+/// declares it.
+public struct ClassInfo: Sendable, Equatable {
+    public enum Applies: Sendable, Equatable {
+        /// The class has no condition.
+        case always
+        /// Its `applies_if` held.
+        case declared
+        /// Its `applies_if` did not hold: the class is not applicable.
+        case notDeclared(String)
+        /// Its `applies_if` could not be decided (the variable it reads has no value).
+        case undecided(String)
+
+        public var name: String {
+            switch self {
+            case .always: return "always"
+            case .declared: return "declared"
+            case .notDeclared: return "not-declared"
+            case .undecided: return "undecided"
+            }
+        }
+        public var reason: String? {
+            switch self {
+            case .notDeclared(let why), .undecided(let why): return why
+            default: return nil
+            }
+        }
+    }
+    public var id: String
+    public var uri: String?
+    public var title: String
+    public var requirements: [String]
+    public var applies: Applies
+
+    public init(id: String, uri: String?, title: String, requirements: [String], applies: Applies) {
+        self.id = id
+        self.uri = uri
+        self.title = title
+        self.requirements = requirements
+        self.applies = applies
+    }
+}
+
+public enum ClassVerdict: String, Sendable, CaseIterable {
+    case conformant = "CONFORMANT"
+    case notConformant = "NOT CONFORMANT"
+    case notApplicable = "NOT APPLICABLE"
+    case notRun = "NOT RUN"
 }
 
 public struct RequirementResult: Sendable {

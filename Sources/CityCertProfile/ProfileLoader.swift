@@ -102,6 +102,9 @@ struct Builder {
     var forEachItems: [String: [JSONValue]?] = [:]
     /// `official_tests:` (1.1), read before the requirements so that their `covers:` can be checked.
     var officialTests: OfficialTests?
+    /// The variables known before each requirement (inputs, built-ins, earlier captures), for the
+    /// conditions of its classes.
+    var knownBefore: [String: Set<String>] = [:]
 
     /// Refuses a format 1.1 key or form in a profile that declares format 1.
     func needs11(_ node: YNode, _ what: String) throws {
@@ -146,7 +149,7 @@ struct Builder {
             "the profile",
             allowed: [
                 "citycert", "id", "title", "version", "standard", "description", "inputs", "defaults", "schemas", "catalog",
-                "requirements", "cleanup", "model", "receiver", "uncovered", "official_tests",
+                "requirements", "cleanup", "model", "receiver", "uncovered", "official_tests", "classes",
             ])
         let formatNode = try top.required("citycert")
         let format = formatNode.scalar ?? ""
@@ -239,6 +242,7 @@ struct Builder {
             reqNodes = try top.required("requirements").sequence("requirements")
         }
         for r in reqNodes { requirements.append(try requirement(r)) }
+        let classes = try top["classes"].map { try self.classes($0, requirements: &requirements) } ?? []
         let order = Dictionary(uniqueKeysWithValues: requirements.enumerated().map { ($1.id, $0) })
         for (requirement, need, node) in needNodes {
             guard requirementIDs[need] != nil else {
@@ -263,6 +267,7 @@ struct Builder {
             requirements: requirements, cleanup: cleanup)
         profile.receiver = receiver
         profile.officialTests = officialTests
+        profile.classes = classes
         if let u = top["uncovered"] {
             let v = try u.string("uncovered")
             guard ["fail", "report"].contains(v) else {
@@ -446,6 +451,7 @@ struct Builder {
         let id = try idNode.string("id")
         if let previous = requirementIDs[id] { throw idNode.error("duplicate requirement id '\(id)' (first at \(previous))") }
         requirementIDs[id] = idNode.mark
+        knownBefore[id] = known
         let levelNode = try m.required("level")
         let levelText = try levelNode.string("level")
         guard let level = Level(rawValue: levelText.uppercased()) else {

@@ -37,6 +37,24 @@ public struct Profile: Sendable {
     public var uncoveredFails = false
     /// `official_tests:` (1.1): the official suite this profile measures its coverage against.
     public var officialTests: OfficialTests? = nil
+    /// `classes:` (1.1): the standard's conformance classes, each with its requirements; every report
+    /// gives a verdict per class. Empty when the profile declares none.
+    public var classes: [ConformanceClass] = []
+}
+
+/// A conformance class of the standard (OGC's "conformance class", a oneM2M feature set): the
+/// requirements a target must meet to claim it.
+public struct ConformanceClass: Sendable {
+    public let id: String
+    /// The class's URI in the standard (e.g. `http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel`).
+    public let uri: String?
+    public let title: String
+    /// Its requirements' ids, in profile order.
+    public let requirements: [String]
+    /// `applies_if`: the class applies only where the target declares it; its requirements that belong to
+    /// no other applying class are then not applicable.
+    public let appliesIf: Condition?
+    public let mark: SourceMark
 }
 
 public struct Standard: Sendable {
@@ -76,12 +94,23 @@ public struct Requirement: Sendable {
     public var appliesIf: Condition? = nil
     /// `covers:` (1.1): the official tests (or variants, `id_VARIANT`) this requirement implements.
     public var covers: [String] = []
+    /// The conformance classes (ids) this requirement belongs to.
+    public var classes: [String] = []
+    /// When each of its classes holds an `applies_if`, the requirement applies only where one of them
+    /// holds; nil when it belongs to no class or to one without a condition.
+    public var classGate: [ClassGate]? = nil
     public let checks: [Check]
     public let mark: SourceMark
     /// True when some step of this requirement changes the target's data.
     public var writes: Bool {
         checks.contains { if case .http(let h) = $0 { return h.steps.contains(where: \.writes) } else { return false } }
     }
+}
+
+/// A class condition that decides whether a requirement applies (see `Requirement.classGate`).
+public struct ClassGate: Sendable {
+    public let classID: String
+    public let condition: Condition
 }
 
 /// An `applies_if` condition over the run's variables. A captured JSON value keeps its type: an

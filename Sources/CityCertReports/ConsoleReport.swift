@@ -140,8 +140,35 @@ public enum ConsoleReport {
                 "Fingerprint: sha256:\(f.digest) (\(f.files(.profile).count) profile file(s), \(f.files(.data).count) data "
                     + "file(s), options, citycert \(f.toolVersion))")
         }
+        lines += classes(r)
         lines.append("Verdict: " + verdict(r))
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per conformance class: its verdict, and why when it is not a plain pass.
+    public static func classes(_ r: RunReport) -> [String] {
+        guard !r.classes.isEmpty else { return [] }
+        var lines = ["Conformance classes:"]
+        let width = r.classes.map(\.id.count).max() ?? 0
+        for c in r.classes {
+            lines.append(printable("  \(c.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(classLine(c, r))"))
+        }
+        return lines
+    }
+
+    /// A class's verdict with what it rests on: `CONFORMANT (4 passed, 1 not applicable)`.
+    public static func classLine(_ c: ClassInfo, _ r: RunReport) -> String {
+        let verdict = r.verdict(of: c)
+        let members = Set(c.requirements)
+        let mine = r.requirements.filter { members.contains($0.id) }
+        var parts = Outcome.allCases.compactMap { o -> String? in
+            let n = mine.filter { $0.outcome == o }.count
+            return n > 0 ? "\(n) \(o.rawValue)" : nil
+        }
+        if r.isPartial(c) { parts.insert("PARTIAL", at: 0) }
+        if case .notDeclared(let why) = c.applies { parts = ["the target does not declare it: \(why)"] }
+        if case .undecided(let why) = c.applies { parts.append("undecided whether the target declares it: \(why)") }
+        return verdict.rawValue + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
     }
 
     /// A waiver in one line: what it accepts and on whose authority, until when.

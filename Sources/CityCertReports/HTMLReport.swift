@@ -50,6 +50,20 @@ public enum HTMLReport {
             h += Level.allCases.map { "<td>\(r.count(o, level: $0))</td>" }.joined() + "<td>\(r.count(o))</td></tr>\n"
         }
         h += "</table></div>\n"
+        if !r.classes.isEmpty {
+            h += "<div class=\"scroll\"><table id=\"classes\">\n<tr><th>conformance class</th><th>verdict</th></tr>\n"
+            for c in r.classes {
+                let title = c.uri.flatMap(link).map { "<a href=\"\($0)\">\(esc(c.title))</a>" } ?? esc(c.title)
+                let verdict = r.verdict(of: c)
+                let badge = verdict == .conformant ? "passed" : verdict == .notConformant ? "failed" : "not-applicable"
+                h +=
+                    "<tr><td><code>\(esc(c.id))</code> \(title)</td><td><span class=\"badge \(badge)\">\(esc(verdict.rawValue))</span> "
+                h +=
+                    esc(String(ConsoleReport.classLine(c, r).dropFirst(verdict.rawValue.count)).trimmingPrefixSpaces())
+                    + "</td></tr>\n"
+            }
+            h += "</table></div>\n"
+        }
         if let c = r.coverage { h += "<p id=\"coverage\">\(esc(ConsoleReport.coverage(c).first ?? ""))</p>\n" }
         let notRun = r.notRun
         if !notRun.isEmpty {

@@ -55,9 +55,22 @@ public enum JSONReport {
                 "waivers",
                 .array(r.waivers.map(waiverUse))
             ),
+            ("classes", .array(r.classes.map { conformanceClass($0, r) })),
             ("summary", .object([("total", counts(r.requirements)), ("byLevel", .object(levels))])),
             ("requirements", .array(r.requirements.map(requirement))),
             ("leftovers", .array(r.leftovers.map(JSONValue.string))),
+        ])
+    }
+
+    /// A conformance class with its verdict, whether the target declares it, and its requirements' counts.
+    static func conformanceClass(_ c: ClassInfo, _ r: RunReport) -> JSONValue {
+        let members = Set(c.requirements)
+        return .object([
+            ("id", .string(c.id)), ("uri", c.uri.map(JSONValue.string) ?? .null), ("title", .string(c.title)),
+            ("verdict", .string(r.verdict(of: c).rawValue)), ("partial", .bool(r.isPartial(c))),
+            ("applies", .string(c.applies.name)), ("appliesReason", c.applies.reason.map(JSONValue.string) ?? .null),
+            ("requirements", .array(c.requirements.map(JSONValue.string))),
+            ("summary", counts(r.requirements.filter { members.contains($0.id) })),
         ])
     }
 

@@ -29,6 +29,7 @@ public enum JUnitReport {
             ]
             + fingerprint
             + r.notRun.map { ("notRun.\($0.id)", $0.reason) }
+            + r.classes.map { ("class.\($0.id)", ConsoleReport.classLine($0, r)) }
             + (r.coverage.map { [("coverage.documents", String($0.documents)), ("coverage.uncovered", String($0.uncovered))] }
                 ?? [])
         for (k, v) in props { x += "      <property name=\"\(esc(k))\" value=\"\(esc(v))\"/>\n" }

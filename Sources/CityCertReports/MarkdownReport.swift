@@ -37,6 +37,24 @@ public enum MarkdownReport {
             let cells = Level.allCases.map { String(r.count(o, level: $0)) }
             out.add("| \(o.rawValue) | " + cells.joined(separator: " | ") + " | \(r.count(o)) |")
         }
+        if !r.classes.isEmpty {
+            out.add("")
+            out.add("| conformance class | verdict |")
+            out.add("|---|---|")
+            for (i, c) in r.classes.enumerated() {
+                let name =
+                    c.uri.flatMap { u in u.allSatisfy { !" ()<>\\".contains($0) && !$0.isNewline } ? u : nil }.map {
+                        "[\(inline(c.title, linkable: true))](\(inline($0, linkable: true)))"
+                    }
+                    ?? inline(c.title, linkable: true)
+                let line = "| `\(code(c.id))` \(name) | \(inline(ConsoleReport.classLine(c, r))) |"
+                guard out.fits(line) else {
+                    out.add("| … \(r.classes.count - i) more | see the JSON report |")
+                    break
+                }
+                out.add(line)
+            }
+        }
         if let c = r.coverage {
             out.add("")
             out.add(inline(ConsoleReport.coverage(c).first ?? ""))

@@ -121,16 +121,17 @@ public enum SARIFReport {
             ("results", .array(results)),
             (
                 "properties",
-                .object([
-                    ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")),
-                    ("profileSha256", .string(r.profile.sha256)),
-                    ("insecure", .bool(r.insecure)),
-                    ("partial", .bool(r.partial)),
-                    ("interrupted", r.interrupted.map(JSONValue.string) ?? .null),
-                    ("notRun", .array(r.notRun.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
-                    ("coverage", r.coverage.map(JSONReport.coverage) ?? .null),
-                    ("fingerprint", r.fingerprint.map(JSONReport.fingerprint) ?? .null),
-                ])
+                .object(
+                    [
+                        ("verdict", .string(r.conformant ? "CONFORMANT" : "NOT CONFORMANT")),
+                        ("profileSha256", .string(r.profile.sha256)),
+                        ("insecure", .bool(r.insecure)),
+                        ("partial", .bool(r.partial)),
+                        ("interrupted", r.interrupted.map(JSONValue.string) ?? .null),
+                        ("notRun", .array(r.notRun.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
+                        ("coverage", r.coverage.map(JSONReport.coverage) ?? .null),
+                        ("fingerprint", r.fingerprint.map(JSONReport.fingerprint) ?? .null),
+                    ] + (r.classes.isEmpty ? [] : [("classes", .array(r.classes.map { JSONReport.conformanceClass($0, r) }))]))
             ),
         ])
         return .object([("$schema", .string(schemaURI)), ("version", .string(version)), ("runs", .array([run]))])

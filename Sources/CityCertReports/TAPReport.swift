@@ -43,6 +43,7 @@ public enum TAPReport {
             (code == 0 ? "ok" : "not ok") + " \(last) - run: \(escape(ConsoleReport.verdict(r)))"
                 + (code == 0 ? "" : ", exit code \(code)"))
         for n in r.notSelected { lines.append("# not run: \(comment(n.id)): \(comment(n.reason))") }
+        for c in r.classes { lines.append("# class \(comment(c.id)): \(comment(ConsoleReport.classLine(c, r)))") }
         if let f = r.fingerprint { lines.append("# fingerprint sha256:\(f.digest)") }
         lines.append("# Verdict: " + comment(ConsoleReport.verdict(r)))
         return Array((lines.joined(separator: "\n") + "\n").utf8)

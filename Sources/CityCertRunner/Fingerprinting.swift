@@ -126,6 +126,7 @@ enum Fingerprinting {
             "insecure": String(o.insecure),
             "jobs": String(max(1, o.jobs)),
             "filter": o.filters.sorted().joined(separator: " "),
+            "class": o.classes.sorted().joined(separator: " "),
             "connect-timeout": o.connectTimeout.map { String($0) } ?? "profile",
             "timeout": o.totalTimeout.map { String($0) } ?? "profile",
         ]

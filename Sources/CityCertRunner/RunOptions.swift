@@ -51,6 +51,9 @@ public struct RunOptions: Sendable {
     public var paths: [String] = []
     /// Requirement ids, tags or levels (`MUST`); a requirement runs if it matches any. Empty runs all.
     public var filters: [String] = []
+    /// Conformance classes (ids or URIs, `--class`): only their requirements run (with what they need).
+    /// Empty runs every class.
+    public var classes: [String] = []
     /// Skip every requirement that writes to the target.
     public var readOnly = false
     /// How many requirements (and data files) run at once.

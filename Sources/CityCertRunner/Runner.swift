@@ -22,7 +22,9 @@ public struct Runner: Sendable {
 
     /// The requirements that would run, in order: those matching the filters plus what they need.
     public func plan() -> [Requirement] {
-        guard !options.filters.isEmpty else { return profile.requirements }
+        guard !options.filters.isEmpty || !options.classes.isEmpty else { return profile.requirements }
+        let chosen = Set(
+            profile.classes.filter { k in options.classes.contains { $0 == k.id || $0 == k.uri } }.flatMap(\.requirements))
         let byID = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.id, $0) })
         var selected = Set<String>()
         let position = Dictionary(uniqueKeysWithValues: profile.requirements.enumerated().map { ($1.id, $0) })
@@ -36,7 +38,12 @@ public struct Runner: Sendable {
                 if let c = profile.requirements[..<at].last(where: { $0.capturedVariables.contains(v) }) { include(c) }
             }
         }
-        for r in profile.requirements where options.filters.contains(where: { Self.filter($0, matches: r) }) { include(r) }
+        for r in profile.requirements
+        where (options.filters.isEmpty || options.filters.contains(where: { Self.filter($0, matches: r) }))
+            && (options.classes.isEmpty || chosen.contains(r.id))
+        {
+            include(r)
+        }
         return profile.requirements.filter { selected.contains($0.id) }
     }
 
@@ -48,6 +55,17 @@ public struct Runner: Sendable {
     /// A filter that selects no requirement is a usage error (a typo would otherwise run nothing, or
     /// less than meant, and say so only in the counts).
     public func checkFilters() throws(RunError) {
+        for c in options.classes where !profile.classes.contains(where: { $0.id == c || $0.uri == c }) {
+            guard !profile.classes.isEmpty else {
+                throw RunError("--class '\(c)': profile \(profile.id) declares no conformance classes")
+            }
+            let names = profile.classes.map(\.id)
+            let close = names.min { levenshteinDistance($0, c) < levenshteinDistance($1, c) }
+            let hint = close.flatMap { levenshteinDistance($0, c) <= max(2, c.count / 3) ? " (did you mean '\($0)'?)" : nil }
+            throw RunError(
+                "--class '\(c)' is not a class of profile \(profile.id)\(hint ?? ""): its classes are "
+                    + names.joined(separator: ", "))
+        }
         for f in options.filters where !profile.requirements.contains(where: { Self.filter(f, matches: $0) }) {
             let names = Set(profile.requirements.flatMap { [$0.id] + $0.tags } + Level.allCases.map(\.rawValue))
             let close = names.min { levenshteinDistance($0, f) < levenshteinDistance($1, f) }
@@ -199,10 +217,20 @@ public struct Runner: Sendable {
         }
         if !gtfsChecks.isEmpty { report.coverage?.unreportedNotices = await gtfsCache.unreported(by: gtfsChecks) }
         report.interrupted = options.interruption?.signalName
+        let selection = (options.classes.map { "--class \($0)" } + options.filters.map { "--filter \($0)" })
+            .joined(separator: " ")
         report.notSelected = profile.requirements.filter { !plannedIDs.contains($0.id) }.map {
-            RunReport.NotRun(
-                id: $0.id, level: $0.level,
-                reason: "not selected by --filter \(options.filters.joined(separator: " --filter "))")
+            RunReport.NotRun(id: $0.id, level: $0.level, reason: "not selected by \(selection)")
+        }
+        report.classes = profile.classes.map { k in
+            let applies: ClassInfo.Applies
+            switch k.appliesIf.map({ variables.evaluate($0) }) {
+            case nil: applies = .always
+            case .decided(true, _)?: applies = .declared
+            case .decided(false, let why)?: applies = .notDeclared(variables.redact(why))
+            case .undecided(let why)?: applies = .undecided(variables.redact(why))
+            }
+            return ClassInfo(id: k.id, uri: k.uri, title: k.title, requirements: k.requirements, applies: applies)
         }
         return report
     }
@@ -278,8 +306,28 @@ public struct Runner: Sendable {
     func decide(
         _ r: Requirement, needs: [(String, RequirementResult?)], dependencies: [RequirementResult?], variables: Variables
     ) -> (Outcome, String, byOption: Bool)? {
-        let applies = r.appliesIf.map { variables.evaluate($0) }
+        var applies = r.appliesIf.map { variables.evaluate($0) }
         if case .decided(false, let why) = applies { return (.notApplicable, "not applicable: \(why)", false) }
+        // Its classes: it applies where one of them does.
+        if let gate = r.classGate {
+            var undecided: String?
+            var notDeclared: [String] = []
+            var held = false
+            for g in gate {
+                switch variables.evaluate(g.condition) {
+                case .decided(true, _): held = true
+                case .decided(false, let why): notDeclared.append("class \(g.classID) (\(why))")
+                case .undecided(let why): undecided = undecided ?? "class \(g.classID): \(why)"
+                }
+            }
+            if !held, let undecided {
+                if applies == nil { applies = .undecided(undecided) }
+            } else if !held {
+                return (
+                    .notApplicable, "not applicable: the target does not declare " + notDeclared.joined(separator: " or "), false
+                )
+            }
+        }
         for (n, result) in needs where result?.outcome == .notApplicable {
             return (.notApplicable, "not applicable: needs \(n), which is not applicable", false)
         }
@@ -514,6 +562,7 @@ extension Requirement {
     var usedVariables: Set<String> {
         var out = Set<String>()
         if let a = appliesIf { out.formUnion(a.variables) }
+        for g in classGate ?? [] { out.formUnion(g.condition.variables) }
         for case .http(let h) in checks {
             if case .variable(let v)? = h.forEach?.items { out.insert(v) }
             out.formUnion(Self.variables(in: h))

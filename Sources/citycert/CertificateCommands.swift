@@ -61,7 +61,7 @@ struct SignCommand: ParsableCommand {
         commandName: "sign",
         abstract: "Certify a JSON report: a W3C Verifiable Credential 2.0 with an eddsa-jcs-2022 proof.",
         discussion:
-            "The certificate names the target, the profile, the verdict, the counts, the waived requirements, the fingerprint and the report's SHA-256."
+            "The certificate names the target, the profile, the verdict, the verdict of each conformance class, the counts, the waived requirements, the fingerprint and the report's SHA-256."
     )
 
     @Argument(help: "The JSON report (--report-json) to certify.") var report: String
@@ -170,6 +170,12 @@ struct VerifyCommand: ParsableCommand {
                 let partial = s["partial"] == .bool(true) ? " (PARTIAL run)" : ""
                 print(ConsoleReport.printable("  subject: \(s["id"]?.stringValue ?? "?")"))
                 print(ConsoleReport.printable("  profile: \(profile); verdict: \(s["verdict"]?.stringValue ?? "?")\(partial)"))
+                for k in s["classes"]?.arrayValue ?? [] {
+                    let kp = k["partial"] == .bool(true) ? " (partial)" : ""
+                    print(
+                        ConsoleReport.printable(
+                            "  class \(k["id"]?.stringValue ?? "?"): \(k["verdict"]?.stringValue ?? "?")\(kp)"))
+                }
                 print(
                     ConsoleReport.printable(
                         "  issuer: \(c["issuer"]?.stringValue ?? "?"); valid until \(c["validUntil"]?.stringValue ?? "-")"))

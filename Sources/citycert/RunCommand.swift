@@ -18,6 +18,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("inputs"), help: "A file of inputs, one name=value per line.") var inputsFile: String?
     @Option(name: .customLong("filter"), help: "Run only requirements with this id (or id prefix*), tag or level (repeatable).")
     var filters: [String] = []
+    @Option(
+        name: .customLong("class"),
+        help: "Run only the requirements of this conformance class (its id or URI; repeatable), with what they need.")
+    var classes: [String] = []
     @Flag(name: .customLong("list"), help: "List what would run, without running it.") var listOnly = false
     @Flag(name: .customLong("read-only"), help: "Skip every requirement that writes to the target.") var readOnly = false
     @Option(name: .customLong("jobs"), help: "Requirements and transfers to run at once.") var jobs = 1
@@ -113,6 +117,7 @@ struct RunCommand: AsyncParsableCommand {
         var options = RunOptions()
         options.paths = paths
         options.filters = filters
+        options.classes = classes
         options.readOnly = readOnly
         options.failOn = failOn.lowercased() == "should" ? .should : .must
         options.jobs = jobs
@@ -229,7 +234,8 @@ struct RunCommand: AsyncParsableCommand {
             for r in planned {
                 let skipped = readOnly && r.writes ? "  (skipped: writes)" : ""
                 print(
-                    "  \(r.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(r.id)  \(r.title)\(r.writes ? "  [writes]" : "")\(skipped)"
+                    "  \(r.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(r.id)  \(r.title)\(r.writes ? "  [writes]" : "")"
+                        + (r.classes.isEmpty ? "" : "  (class \(r.classes.joined(separator: ", ")))") + skipped
                 )
             }
             return

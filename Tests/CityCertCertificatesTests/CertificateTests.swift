@@ -163,6 +163,44 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(5))
     }
 
+    /// The certificate states each conformance class's verdict, and a class verdict its requirements do not
+    /// support (a failed MUST in a CONFORMANT class, a failing class called NOT APPLICABLE) is not certified.
+    @Test func classVerdictsAreCertifiedOnlyWhenTheirRequirementsSupportThem() throws {
+        let pair = Certificates.generateKey()
+        let secret = try #require(Multikey.decodeSecret(pair.secretMultibase))
+        func sign(_ text: String) throws -> JSONValue {
+            try Certificates.sign(
+                report: Array(text.utf8), secretKey: secret, publicMultibase: pair.publicMultibase, now: 1_800_000_000,
+                validDays: 1)
+        }
+        let report = """
+            {"format": "citycert-report/1", "tool": {"name": "citycert", "version": "0.1.0"},
+             "profile": {"id": "p", "title": "P", "version": "1", "standard": {"name": "S", "version": "1"}},
+             "target": {"base_url": "https://sta.example"}, "verdict": "NOT CONFORMANT", "partial": false, "failOn": "MUST",
+             "fingerprint": {"digest": "\(String(repeating: "cd", count: 32))"},
+             "summary": {"total": {"passed": 1, "failed": 1, "error": 0, "skipped": 0, "not-applicable": 1, "waived": 0}},
+             "classes": [
+               {"id": "core", "uri": "http://x/core", "verdict": "CONFORMANT", "partial": false, "applies": "always", "requirements": ["A"]},
+               {"id": "cud", "uri": "http://x/cud", "verdict": "NOT CONFORMANT", "partial": false, "applies": "declared", "requirements": ["B"]},
+               {"id": "batch", "uri": null, "verdict": "NOT APPLICABLE", "partial": false, "applies": "not-declared", "requirements": ["C"]}],
+             "requirements": [{"id": "A", "level": "MUST", "outcome": "passed"}, {"id": "B", "level": "MUST", "outcome": "failed"},
+               {"id": "C", "level": "MUST", "outcome": "not-applicable"}]}
+            """
+        let classes = try sign(report)["credentialSubject"]?["classes"]?.arrayValue ?? []
+        #expect(classes.map { $0["verdict"]?.stringValue ?? "" } == ["CONFORMANT", "NOT CONFORMANT", "NOT APPLICABLE"])
+        #expect(classes.first?["uri"] == .string("http://x/core"))
+        let claimed = report.replacingOccurrences(
+            of: #""id": "cud", "uri": "http://x/cud", "verdict": "NOT CONFORMANT""#,
+            with: #""id": "cud", "uri": "http://x/cud", "verdict": "CONFORMANT""#)
+        let hidden = report.replacingOccurrences(
+            of: #""verdict": "NOT CONFORMANT", "partial": false, "applies": "declared""#,
+            with: #""verdict": "NOT APPLICABLE", "partial": false, "applies": "declared""#)
+        for edited in [claimed, hidden] {
+            #expect(edited != report)
+            #expect(throws: Certificates.Failure.self) { try sign(edited) }
+        }
+    }
+
     @Test func trustValidityAndRevocation() throws {
         let pair = Certificates.generateKey()
         let other = Certificates.generateKey()

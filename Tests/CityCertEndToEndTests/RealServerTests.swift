@@ -37,6 +37,18 @@ import Testing
                     "\(id) is justified")
             }
         }
+        // Class verdicts, where the file states them (each derived by hand from the verdicts above by the class rule).
+        var classes: [String: String] = [:]
+        for c in got["classes"]?.arrayValue ?? [] { classes[c["id"]?.stringValue ?? ""] = c["verdict"]?.stringValue }
+        if let expectedClasses = expected["classes"]?.objectValue {
+            #expect(expectedClasses.count == classes.count, "every class has an expected verdict: \(classes)")
+            for (id, v) in expectedClasses.uniqueEntries {
+                #expect(classes[id] == v["verdict"]?.stringValue, "class \(id): got \(classes[id] ?? "-")")
+                #expect(v["basis"]?.stringValue != nil, "class \(id) says why")
+            }
+        } else {
+            #expect(classes.isEmpty, "the profile declares classes the expected file does not judge: \(classes)")
+        }
         // Nothing is left behind: the cleanup deleted what the run created (the report lists leftovers otherwise).
         #expect(got["leftovers"]?.arrayValue?.isEmpty == true)
     }
@@ -98,6 +110,13 @@ import Testing
         }
         #expect(!outcomes.values.contains("skipped"), "\(outcomes)")
         #expect(outcomes["STA-ROOT-001"] == "passed")
+        var classes: [String: String] = [:]
+        for c in got["classes"]?.arrayValue ?? [] { classes[c["id"]?.stringValue ?? ""] = c["verdict"]?.stringValue }
+        #expect(
+            classes == [
+                "datamodel": "CONFORMANT", "resource-path": "CONFORMANT", "request-data": "NOT APPLICABLE",
+                "create-update-delete": "NOT APPLICABLE",
+            ], "\(classes)")
     }
 
     /// A CSE that is down: every check that runs ends in `error` (the others are skipped because what
