@@ -81,11 +81,23 @@ let package = Package(
             name: "CityCertCertificates",
             dependencies: ["CityCertCore", "CityCertJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings),
+        // C: SQLite through its C API (Debian libsqlite3-dev): the sweep's journal.
+        .systemLibrary(
+            name: "CCityCertSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        // Certification sweeps: many targets × profiles, journaled (resumable), sharded, polite.
+        .target(
+            name: "CityCertSweep",
+            dependencies: [
+                "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertReports", "CityCertJSON", "CCityCertSQLite",
+            ],
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "citycert",
             dependencies: [
                 "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertCurl", "CityCertReceiver", "CityCertReports",
                 "CityCertJSON", "CityCertJSONPath", "CityCertJSONSchema", "CityCertRules", "CityCertCertificates",
+                "CityCertSweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -126,7 +138,7 @@ let package = Package(
             name: "CityCertRunnerTests",
             dependencies: [
                 "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertJSON", "CityCertCurl", "CityCertTestSupport",
-                "CityCertRules", "CityCertGTFS", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "CityCertRules", "CityCertGTFS", "CityCertReports", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
@@ -139,6 +151,10 @@ let package = Package(
         .testTarget(
             name: "CityCertCertificatesTests",
             dependencies: ["CityCertCertificates", "CityCertCore", "CityCertJSON", "CityCertTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertSweepTests",
+            dependencies: ["CityCertSweep", "CityCertCore", "CityCertCurl", "CityCertTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertEndToEndTests",

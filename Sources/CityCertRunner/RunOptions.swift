@@ -7,8 +7,17 @@ import Synchronization
 /// still runs (within its bound) unless a second signal came, and the report says the run was
 /// interrupted. Set from a signal handler's queue, read by the runner's tasks.
 public final class Interruption: Sendable {
-    private let state = Mutex<(count: Int, signal: Int32)>((0, 0))
+    private let state = Mutex<(count: Int, signal: Int32, reason: String?)>((0, 0, nil))
     public init() {}
+
+    /// An interruption that is not a signal (a sweep's time budget): the run stops as for SIGINT, and
+    /// the report names `reason` where it would name the signal.
+    public func interrupt(reason: String) {
+        state.withLock { s in
+            if s.count == 0 { s.reason = reason }
+            s.count += 1
+        }
+    }
 
     /// Records a signal; returns how many have come so far.
     /// Records `times` signals (a dispatch source merges those that come close together); returns how many
@@ -35,6 +44,7 @@ public final class Interruption: Sendable {
     public var signalName: String? {
         state.withLock { s in
             guard s.count > 0 else { return nil }
+            if let reason = s.reason { return reason }
             switch s.signal {
             case SIGINT: return "SIGINT"
             case SIGTERM: return "SIGTERM"
@@ -47,6 +57,8 @@ public final class Interruption: Sendable {
 /// What the user asked for on the command line, as the runner needs it.
 public struct RunOptions: Sendable {
     public var inputs: [String: String] = [:]
+    /// Inputs whose values are secrets whatever the profile says (a sweep's `secrets:`): redacted everywhere.
+    public var secretInputs: Set<String> = []
     /// Files and folders given on the command line, for data checks.
     public var paths: [String] = []
     /// Requirement ids, tags or levels (`MUST`); a requirement runs if it matches any. Empty runs all.

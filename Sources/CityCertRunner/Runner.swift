@@ -133,6 +133,7 @@ public struct Runner: Sendable {
         // Secret inputs, and inputs a credential header is built from (X-API-Key: "{{api_key}}").
         let credentialNames = Self.secretVariables(profile)
         let secretInputs = Set(profile.inputs.filter { $0.secret || credentialNames.contains($0.name) }.map(\.name))
+            .union(options.secretInputs)
         var secrets = secretInputs.compactMap { inputs[$0] }
         // A password in an input URL (https://user:password@host/…) is a credential wherever it shows.
         for value in inputs.values {

@@ -14,7 +14,7 @@ struct CityCert: AsyncParsableCommand {
         version: "citycert \(toolVersion)",
         subcommands: [
             RunCommand.self, LintCommand.self, ListCommand.self, CoverageCommand.self, KeygenCommand.self, SignCommand.self,
-            VerifyCommand.self, VersionCommand.self, JSONCommand.self,
+            VerifyCommand.self, VersionCommand.self, JSONCommand.self, SweepCommand.self, ReportCommand.self,
         ])
 
     static func main() async {

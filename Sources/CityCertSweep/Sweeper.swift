@@ -1,0 +1,323 @@
+public import CityCertCore
+import CityCertJSON
+public import CityCertProfile
+import CityCertReports
+public import CityCertRunner
+import Foundation
+import Synchronization
+
+public struct SweepError: Error, CustomStringConvertible {
+    public let description: String
+    /// A usage error (exit 2): the plan, the folder or the options; otherwise the sweep could not go on (3).
+    public let usage: Bool
+    public init(_ description: String, usage: Bool = true) {
+        self.description = description
+        self.usage = usage
+    }
+}
+
+public struct SweepOptions: Sendable {
+    /// The output folder: the journal, one folder per target × profile, the matrix.
+    public var out: String
+    /// Continue the sweep whose journal is in `out`; without it, a folder holding a journal is refused.
+    public var resume = false
+    /// `k/n`: only the targets at positions k-1, k-1+n, … of the plan's targets sorted by name.
+    public var shard: (index: Int, count: Int) = (1, 1)
+    /// Targets judged at once (each target's profiles run one after another).
+    public var parallel = 4
+    /// A line for each finished pair (stderr).
+    public var progress: (@Sendable (String) -> Void)?
+    /// The sweep's interruption (SIGINT, SIGTERM): no new pair starts, the pairs in flight stop as an
+    /// interrupted run does, and they are not recorded (a resume runs them again).
+    public var interruption = Interruption()
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    /// Fixed for tests (reports then differ only in what the targets answered).
+    public var runID: String?
+    public var fixedClock: Double?
+
+    public init(out: String) { self.out = out }
+}
+
+/// Runs a sweep plan: every target × profile of this shard that the journal does not hold yet, each with
+/// its own inputs, secrets and politeness, its reports written and its outcomes journaled as it finishes;
+/// then the matrix of everything the journal holds.
+public struct Sweeper: Sendable {
+    public let plan: SweepPlan
+    let profiles: [String: Profile]
+    let transport: @Sendable (SweepPlan.Target) -> any HTTPTransport
+    let options: SweepOptions
+    /// Hosts a notification receiver for a profile that awaits notifications (nil: such pairs are errors).
+    /// Its port is the profile's, so those pairs run one at a time.
+    public typealias ReceiverFactory =
+        @Sendable (ReceiverSpec) throws -> (inbox: any NotificationInbox, stop: @Sendable () -> Void)
+    let receiver: ReceiverFactory?
+    let receiverLock = AsyncLock()
+
+    public static let matrixFiles = ["matrix.json", "matrix.csv", "matrix.md"]
+
+    /// Loads every profile of the plan (a profile that does not load is a usage error: nothing runs) and
+    /// checks that no secret is written in the plan.
+    public init(
+        plan: SweepPlan, options: SweepOptions, receiver: ReceiverFactory? = nil,
+        transport: @escaping @Sendable (SweepPlan.Target) -> any HTTPTransport
+    ) throws(SweepError) {
+        var loaded: [String: Profile] = [:]
+        for (key, path) in plan.profiles {
+            do {
+                loaded[key] = try ProfileLoader().load(path: path)
+            } catch {
+                throw SweepError("profile \(key): \(error)")
+            }
+        }
+        for t in plan.targets {
+            for key in t.profiles {
+                guard let p = loaded[key] else { continue }
+                for i in p.inputs where i.secret && t.inputs[i.name] != nil {
+                    throw SweepError(
+                        "\(t.mark): target \(t.name) writes the secret input \(i.name) of profile \(key) in the plan: "
+                            + "give it under secrets ({env: NAME} or {file: PATH}), never in the plan's text")
+                }
+            }
+        }
+        guard options.shard.count >= 1, (1...options.shard.count).contains(options.shard.index) else {
+            throw SweepError("--shard k/n needs 1 ≤ k ≤ n")
+        }
+        self.plan = plan
+        self.profiles = loaded
+        self.options = options
+        self.transport = transport
+        self.receiver = receiver
+    }
+
+    /// The targets of this shard.
+    public var targets: [SweepPlan.Target] {
+        plan.targets.enumerated().filter { $0.offset % options.shard.count == options.shard.index - 1 }.map(\.element)
+    }
+
+    public func run() async throws(SweepError) -> SweepMatrix {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+        } catch {
+            throw SweepError("cannot create the output folder \(options.out): \(error.localizedDescription)")
+        }
+        let journal: Journal
+        do {
+            journal = try Journal(path: options.out + "/journal.sqlite")
+            let shard = "\(options.shard.index)/\(options.shard.count)"
+            if let recorded = try journal.meta("plan") {
+                guard options.resume else {
+                    throw SweepError(
+                        "\(options.out) holds the journal of an earlier sweep: add --resume to continue it, or choose another --out"
+                    )
+                }
+                guard recorded == plan.sha256 else {
+                    throw SweepError(
+                        "the plan changed since the sweep in \(options.out) began: a resumed sweep runs the same plan")
+                }
+                guard try journal.meta("shard") == shard else {
+                    throw SweepError("the sweep in \(options.out) is shard \(try journal.meta("shard") ?? "?"), not \(shard)")
+                }
+            } else {
+                try journal.setMeta("plan", plan.sha256)
+                try journal.setMeta("shard", shard)
+                try journal.setMeta("name", plan.name)
+                // The pairs this shard owes, so that merged shards know what did not finish.
+                let owed = targets.flatMap { t in t.profiles.map { JSONValue.string(t.name + " " + $0) } }
+                try journal.setMeta("pairs", JSONSerializer.string(.array(owed)))
+            }
+        } catch let e as SweepError {
+            throw e
+        } catch {
+            throw SweepError("\(error)", usage: false)
+        }
+        let finished: Set<String>
+        do { finished = try journal.finished() } catch { throw SweepError("\(error)", usage: false) }
+
+        let mine = targets
+        let total = mine.reduce(0) { $0 + $1.profiles.count }
+        let tally = Tally(done: finished.count)
+        let started = options.clock()
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for target in mine {
+                if running >= max(1, options.parallel) {
+                    await group.next()
+                    running -= 1
+                }
+                if options.interruption.isInterrupted { break }
+                running += 1
+                group.addTask {
+                    for key in target.profiles where !finished.contains(target.name + "\u{0}" + key) {
+                        if options.interruption.isInterrupted { return }
+                        guard let (entry, outcomes) = await runPair(target, key) else { return }
+                        do {
+                            try journal.record(entry, outcomes: outcomes)
+                        } catch {
+                            tally.failures.withLock { $0.append("\(error)") }
+                            return
+                        }
+                        let n = tally.done.add(1, ordering: .relaxed).newValue
+                        let elapsed = options.clock() - started
+                        let fresh = n - finished.count
+                        let eta = fresh > 0 ? elapsed / Double(fresh) * Double(total - n) : 0
+                        options.progress?(
+                            "sweep: \(n)/\(total) \(target.name) × \(key): \(entry.verdict)"
+                                + (entry.message.map { " (\($0))" } ?? "")
+                                + String(
+                                    format: "; %.1f pairs/s, about %.0f s left", elapsed > 0 ? Double(fresh) / elapsed : 0, eta))
+                    }
+                }
+            }
+        }
+        if let failure = tally.failures.withLock({ $0.first }) { throw SweepError(failure, usage: false) }
+        let entries: [Journal.Entry]
+        do { entries = try journal.entries() } catch { throw SweepError("\(error)", usage: false) }
+        let matrix = MatrixBuilder.build(
+            name: plan.name, plan: plan.sha256, targets: mine.map { ($0.name, $0.profiles) }, entries: entries)
+        do {
+            try MatrixBuilder.write(matrix, to: options.out)
+        } catch {
+            throw SweepError("cannot write the matrix: \(error)", usage: false)
+        }
+        return matrix
+    }
+
+    /// One target × profile: its reports written, its journal entry. Nil when the sweep's interruption cut
+    /// it short (it is run again on resume).
+    func runPair(_ target: SweepPlan.Target, _ key: String) async -> (
+        Journal.Entry, [(requirement: String, level: String, outcome: String)]
+    )? {
+        func failed(_ message: String) -> (Journal.Entry, [(requirement: String, level: String, outcome: String)]) {
+            (Journal.Entry(target: target.name, profile: key, verdict: "ERROR", exitCode: 3, report: [], message: message), [])
+        }
+        guard let profile = profiles[key] else { return failed("profile \(key) is not loaded") }
+        var inputs = target.inputs
+        for (name, source) in target.secrets.sorted(by: { $0.key < $1.key }) {
+            switch source {
+            case .environment(let variable):
+                guard let v = options.environment[variable], !v.isEmpty else {
+                    return failed("secret \(name): the environment variable \(variable) is not set")
+                }
+                inputs[name] = v
+            case .file(let path):
+                guard let data = FileManager.default.contents(atPath: path), data.count <= 64 << 10,
+                    let text = String(validating: data, as: UTF8.self)
+                else { return failed("secret \(name): cannot read \(path) (or it is over 64 KiB, or not UTF-8)") }
+                let v = text.trimmingCharacters(in: .newlines)
+                guard !v.isEmpty else { return failed("secret \(name): \(path) is empty") }
+                inputs[name] = v
+            }
+        }
+        var o = RunOptions()
+        o.inputs = inputs
+        o.secretInputs = Set(target.secrets.keys)
+        o.paths = target.paths
+        o.jobs = target.concurrency
+        o.readOnly = target.readOnly
+        if let runID = options.runID { o.runID = runID }
+        if let fixed = options.fixedClock {
+            o.clock = { fixed }
+            o.recordedOptions["clock"] = String(fixed)
+        }
+        o.recordedOptions["sweep"] = "\(plan.name.isEmpty ? "plan" : plan.name) sha256:\(plan.sha256) target \(target.name)"
+        let interruption = Interruption()
+        o.interruption = interruption
+        // The sweep's own interruption reaches this run; the time budget is an interruption by reason.
+        let watch = Task {
+            let deadline = options.clock() + target.timeBudget
+            while !Task.isCancelled {
+                if options.interruption.isInterrupted {
+                    interruption.interrupt(signal: SIGINT)
+                    return
+                }
+                if options.clock() >= deadline {
+                    interruption.interrupt(reason: "the time budget of \(Int(target.timeBudget)) s")
+                    return
+                }
+                try? await Task.sleep(nanoseconds: 100_000_000)
+            }
+        }
+        defer { watch.cancel() }
+        let polite = PoliteTransport(base: transport(target), rate: target.rate, retryAfterMax: target.retryAfterMax)
+        var hosted: (inbox: any NotificationInbox, stop: @Sendable () -> Void)?
+        if let spec = profile.receiver {
+            guard let receiver else { return failed("this profile awaits notifications, and no receiver can be hosted") }
+            await receiverLock.acquire()
+            do {
+                hosted = try receiver(spec)
+            } catch {
+                await receiverLock.release()
+                return failed("cannot host the notification receiver: \(error)")
+            }
+            o.inbox = hosted?.inbox
+        }
+        let result: Result<RunReport, RunError>
+        do {
+            result = .success(try await Runner(profile: profile, transport: polite, options: o).run())
+        } catch {
+            result = .failure(error)
+        }
+        if let hosted {
+            hosted.stop()
+            await receiverLock.release()
+        }
+        let report: RunReport
+        switch result {
+        case .success(let r): report = r
+        case .failure(let error): return failed(error.message)
+        }
+        if report.interrupted != nil && options.interruption.isInterrupted { return nil }
+        // A run the time budget cut short could not be decided: the harness's limit, not the target's fault.
+        let exitCode = report.interrupted != nil ? 3 : Int(report.exitCode)
+        let json = JSONReport.render(report)
+        let folder = options.out + "/" + target.name + "/" + key
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try AtomicFile.write(json, to: folder + "/report.json")
+            for format in plan.reports {
+                switch format {
+                case "markdown": try AtomicFile.write(MarkdownReport.render(report), to: folder + "/report.md")
+                case "html": try AtomicFile.write(HTMLReport.render(report), to: folder + "/report.html")
+                case "junit": try AtomicFile.write(JUnitReport.render(report), to: folder + "/report.xml")
+                case "sarif": try AtomicFile.write(SARIFReport.render(report), to: folder + "/report.sarif")
+                case "tap": try AtomicFile.write(TAPReport.render(report), to: folder + "/report.tap")
+                case "earl": try AtomicFile.write(EARLReport.render(report), to: folder + "/report.ttl")
+                default: break
+                }
+            }
+        } catch {
+            return failed("cannot write the reports in \(folder): \(error)")
+        }
+        let entry = Journal.Entry(
+            target: target.name, profile: key, verdict: report.conformant ? "CONFORMANT" : "NOT CONFORMANT", exitCode: exitCode,
+            report: json, message: report.interrupted.map { "interrupted by \($0)" })
+        return (entry, report.requirements.map { ($0.id, $0.level.rawValue, $0.outcome.rawValue) })
+    }
+}
+
+/// What the pairs of a sweep report as they finish.
+final class Tally: Sendable {
+    let done: Atomic<Int>
+    let failures = Mutex<[String]>([])
+    init(done: Int) { self.done = Atomic(done) }
+}
+
+/// A lock for async code: one holder at a time, the others wait in order.
+actor AsyncLock {
+    var held = false
+    var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard held else {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { held = false } else { waiters.removeFirst().resume() }
+    }
+}
