@@ -96,6 +96,10 @@ public enum Certificates {
                 "the report is of a partial run (--filter or --read-only kept requirements from running): its verdict covers only what ran; certify it with --allow-partial"
             )
         }
+        if let signal = report["interrupted"]?.stringValue {
+            throw Failure(
+                "the run was interrupted (\(signal)): it decided nothing; run it again to the end, then certify that report")
+        }
         if verdict == "CONFORMANT" && (!blocking.isEmpty || !passed || report["interrupted"]?.stringValue != nil) {
             throw Failure("the report says CONFORMANT but its requirements do not (edited?): not certified")
         }
@@ -152,46 +156,74 @@ public enum Certificates {
         ])
     }
 
-    /// The signed certificate for a report.
-    /// The report's conformance classes as the certificate states them (id, uri, verdict, partial), each
-    /// checked against its requirements: a CONFORMANT class needs one of them passed and none of its MUST
-    /// failed, erred or skipped by its needs; a NOT APPLICABLE one needs the target not to declare it or
-    /// none of its requirements to have applied (a hand-edited class verdict is not certified).
+    /// The report's conformance classes as the certificate states them (id, uri, verdict, partial). Each
+    /// is checked against the requirements before it is certified: its list of requirements is exactly
+    /// those that name it (apart from requirements options left out), every requirement names a class,
+    /// and its verdict and partial flag are recomputed by the rule of `RunReport.verdict(of:)` (a report
+    /// edited by hand is not certified).
     static func classVerdicts(_ report: JSONValue, requirements: [JSONValue]) throws(Failure) -> [JSONValue] {
+        let classes = report["classes"]?.arrayValue ?? []
+        guard !classes.isEmpty else { return [] }
+        func edited(_ why: String) -> Failure {
+            Failure("the report's conformance classes do not follow from its requirements (\(why)): not certified")
+        }
+        let ids = classes.compactMap { $0["id"]?.stringValue }
+        guard ids.count == classes.count, Set(ids).count == ids.count else { throw edited("a class without an id, or twice") }
         var byID: [String: JSONValue] = [:]
-        for r in requirements { if let id = r["id"]?.stringValue { byID[id] = r } }
+        for r in requirements {
+            guard let id = r["id"]?.stringValue, byID[id] == nil else { throw edited("a requirement without an id, or twice") }
+            let named = (r["classes"]?.arrayValue ?? []).compactMap(\.stringValue)
+            guard !named.isEmpty, Set(named).isSubset(of: ids) else {
+                throw edited("requirement \(id) names no class, or an unknown one")
+            }
+            byID[id] = r
+        }
+        let notRun = Set((report["notRun"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
+        let interrupted = report["interrupted"]?.stringValue != nil
         var out: [JSONValue] = []
-        for c in report["classes"]?.arrayValue ?? [] {
-            guard let id = c["id"]?.stringValue, let verdict = c["verdict"]?.stringValue else {
-                throw Failure("a conformance class of the report has no id or verdict")
+        for c in classes {
+            let id = c["id"]?.stringValue ?? ""
+            let listed = Set((c["requirements"]?.arrayValue ?? []).compactMap(\.stringValue))
+            let naming = Set(byID.filter { ($0.value["classes"]?.arrayValue ?? []).contains(.string(id)) }.keys)
+            // Listed but not in the report: only requirements options left out of the run.
+            guard naming.isSubset(of: listed), listed.subtracting(naming).isSubset(of: notRun) else {
+                throw edited("class \(id)'s requirements are not those that name it")
             }
-            let mine = (c["requirements"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { byID[$0] } }
-            let ran = mine.filter { $0["notRunByOption"] != .bool(true) }
-            let blocking = ran.contains { r in
-                r["level"] == .string("MUST")
-                    && [JSONValue.string("failed"), .string("error"), .string("skipped")].contains(r["outcome"] ?? .null)
+            let mine = listed.compactMap { byID[$0] }
+            func excluded(_ r: JSONValue) -> Bool { r["notRunByOption"] == .bool(true) }
+            func outcome(_ r: JSONValue) -> String { r["outcome"]?.stringValue ?? "" }
+            let verdict: String
+            if c["applies"] == .string("not-declared") {
+                verdict = "NOT APPLICABLE"
+            } else if mine.allSatisfy(excluded)
+                || (mine.count < listed.count && mine.allSatisfy { outcome($0) == "not-applicable" || excluded($0) })
+            {
+                verdict = "NOT RUN"
+            } else if interrupted {
+                verdict = "NOT CONFORMANT"
+            } else if mine.allSatisfy({ outcome($0) == "not-applicable" || excluded($0) }) {
+                verdict = mine.contains(where: excluded) ? "NOT RUN" : "NOT APPLICABLE"
+            } else {
+                let blocking = mine.contains { r in
+                    r["level"] == .string("MUST") && !excluded(r) && !["passed", "not-applicable", "waived"].contains(outcome(r))
+                }
+                verdict = !blocking && mine.contains { outcome($0) == "passed" } ? "CONFORMANT" : "NOT CONFORMANT"
             }
-            let passed = ran.contains { $0["outcome"] == .string("passed") }
-            let noneApplied = ran.allSatisfy { $0["outcome"] == .string("not-applicable") }
-            let consistent: Bool
-            switch verdict {
-            case "CONFORMANT": consistent = !blocking && passed && report["interrupted"]?.stringValue == nil
-            case "NOT APPLICABLE": consistent = c["applies"] == .string("not-declared") || noneApplied
-            case "NOT CONFORMANT", "NOT RUN": consistent = true
-            default: consistent = false
-            }
-            guard consistent else {
-                throw Failure("the report says class \(id) is \(verdict) but its requirements do not (edited?): not certified")
+            let partial = !listed.isDisjoint(with: notRun)
+            guard c["verdict"] == .string(verdict), c["partial"] == .bool(partial) else {
+                throw edited(
+                    "class \(id) says \(c["verdict"]?.stringValue ?? "-"), its requirements say \(verdict)\(partial ? " (partial)" : "")"
+                )
             }
             out.append(
                 .object([
-                    ("id", .string(id)), ("uri", c["uri"] ?? .null), ("verdict", .string(verdict)),
-                    ("partial", c["partial"] ?? .null),
+                    ("id", .string(id)), ("uri", c["uri"] ?? .null), ("verdict", .string(verdict)), ("partial", .bool(partial)),
                 ]))
         }
         return out
     }
 
+    /// The signed certificate for a report.
     public static func sign(
         report: [UInt8], secretKey: [UInt8], publicMultibase: String, now: Double, validDays: Int, allowPartial: Bool = false
     ) throws -> JSONValue {

@@ -126,18 +126,25 @@ public struct RunReport: Sendable {
     }
 
     /// A class's verdict, by the rule of the run restricted to its requirements: NOT APPLICABLE when the
-    /// target does not declare it or none of its requirements applied; NOT RUN when options kept all of
-    /// them from running; CONFORMANT when every MUST of it that ran passed, was not applicable or was
-    /// waived, and one of them passed; NOT CONFORMANT otherwise (and for every class of an interrupted
-    /// run). Data coverage (`uncovered: fail`) is a verdict of the whole run, not of a class.
+    /// target does not declare it or none of its requirements applied (and all of them ran); NOT RUN when
+    /// options kept all of them from running, or kept some and none of the rest applied; then, in an
+    /// interrupted run, NOT CONFORMANT; CONFORMANT when every MUST of it that ran passed, was not
+    /// applicable or was waived, and one of them passed; NOT CONFORMANT otherwise. Data coverage (`uncovered: fail`) is a verdict of the whole run, not of a class.
     public func verdict(of c: ClassInfo) -> ClassVerdict {
         if case .notDeclared = c.applies { return .notApplicable }
         let members = Set(c.requirements)
         let mine = requirements.indices.filter { members.contains(requirements[$0].id) }
-        if mine.allSatisfy({ requirements[$0].excludedByOption }) { return .notRun }
+        // Left out by --class/--filter (then not in `requirements`) or skipped by an option.
+        if mine.allSatisfy({ requirements[$0].excludedByOption })
+            || mine.count < members.count
+                && mine.allSatisfy({ requirements[$0].outcome == .notApplicable || requirements[$0].excludedByOption })
+        {
+            return .notRun
+        }
         if interrupted != nil { return .notConformant }
         if mine.allSatisfy({ requirements[$0].outcome == .notApplicable || requirements[$0].excludedByOption }) {
-            return .notApplicable
+            // Nothing of it applied; if an option kept some of it from running, it was not judged.
+            return mine.contains { requirements[$0].excludedByOption } ? .notRun : .notApplicable
         }
         let passed = mine.contains { requirements[$0].outcome == .passed }
         return mustNotPassed(among: mine) == 0 && passed ? .conformant : .notConformant
@@ -246,6 +253,8 @@ public struct RequirementResult: Sendable {
     public var excludedByOption = false
     /// The waiver that accepted this requirement's failure (outcome `waived`).
     public var waiver: Waiver?
+    /// The conformance classes it belongs to (ids; empty when the profile declares none).
+    public var classes: [String] = []
 
     public init(
         id: String, title: String, clause: String, url: String?, quote: String? = nil, level: Level, tags: [String],

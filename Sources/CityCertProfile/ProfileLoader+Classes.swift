@@ -22,8 +22,8 @@ extension Builder {
             let m = try c.mapping("a class", allowed: ["id", "uri", "title", "requirements", "tags", "applies_if"])
             let idNode = try m.required("id")
             let id = try idNode.string("id")
-            guard !id.isEmpty, !id.contains(where: { $0 == "," || $0.isWhitespace }) else {
-                throw idNode.error("a class id is one word (no spaces or commas): '\(id)'")
+            guard SweepPlanFile.isName(id) else {
+                throw idNode.error("a class id is one word of ASCII letters, digits, '.', '_' or '-': '\(id)'")
             }
             if let first = seen[id] { throw idNode.error("duplicate class '\(id)' (first at \(first))") }
             seen[id] = idNode.mark

@@ -215,13 +215,18 @@ public enum SweepPlanFile {
             profiles: profiles, targets: targets, reports: reports)
     }
 
-    /// Target names and profile keys name folders: one word of letters, digits, `.`, `_`, `-`.
-    static func checkName(_ name: String, at node: YNode, what: String) throws {
-        let ok =
-            !name.isEmpty && name.count <= 100 && name != "." && name != ".."
-            && name.unicodeScalars.allSatisfy {
-                ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._-".unicodeScalars.contains($0)
+    /// Target names and profile keys name folders: one word of ASCII letters, digits, `.`, `_`, `-`, not
+    /// `.` or `..`, at most 100 characters.
+    public static func isName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 100 && name != "." && name != ".."
+            && name.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2E
+                    || $0 == 0x5F || $0 == 0x2D
             }
+    }
+
+    static func checkName(_ name: String, at node: YNode, what: String) throws {
+        let ok = isName(name)
         guard ok else {
             throw node.error("\(what) is one word of letters, digits, '.', '_' or '-' (it names a folder): '\(name)'")
         }

@@ -4,13 +4,13 @@ import CityCertRules
 import Foundation
 
 /// Computes a run's `Fingerprint`: the files of the profile's folder, the data files, the options.
-enum Fingerprinting {
+public enum Fingerprinting {
     /// A profile's folder holds the profile and what it loads; one with more is refused rather than
     /// hashed for minutes (a profile written straight into a home or checkout folder).
     static let maxProfileFiles = 10_000
     static let maxProfileBytes = 1 << 30
 
-    static func fingerprint(
+    public static func fingerprint(
         profileFolder: String, dataFiles: [String], options: [String: String], toolVersion: String
     ) throws(RunError) -> Fingerprint {
         let profileFiles = try profile(folder: profileFolder)

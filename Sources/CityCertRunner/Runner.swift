@@ -74,11 +74,16 @@ public struct Runner: Sendable {
                 "--filter '\(f)' selects no requirement of profile \(profile.id)\(hint ?? "")"
                     + ": use an id, an id prefix followed by *, a tag or a level")
         }
+        if !options.classes.isEmpty && !options.filters.isEmpty && plan().isEmpty {
+            throw RunError(
+                "--class \(options.classes.joined(separator: " --class ")) and --filter \(options.filters.joined(separator: " --filter ")) select no requirement together"
+                    + ": a requirement runs when it is in a chosen class and matches a filter")
+        }
     }
 
     /// Captured variables whose values are secrets: `secret: true` captures, and every variable a
     /// credential header (Authorization, Cookie, X-API-Key, …) is built from.
-    static func secretVariables(_ profile: Profile) -> Set<String> {
+    public static func secretVariables(_ profile: Profile) -> Set<String> {
         var out = Set<String>()
         var steps = profile.cleanup
         for r in profile.requirements { for case .http(let h) in r.checks { steps += h.steps } }
@@ -165,6 +170,8 @@ public struct Runner: Sendable {
         let started = options.clock()
 
         var results = await runRequirements(planned, variables: variables, files: files)
+        let classesByID = Dictionary(uniqueKeysWithValues: profile.requirements.map { ($0.id, $0.classes) })
+        for i in results.indices { results[i].classes = classesByID[results[i].id] ?? [] }
         let leftovers = await runCleanup(variables: variables).map(variables.redact)
         // Secrets learned during the run (a token captured late, a credential echoed before it was sent)
         // are redacted from everything recorded before they were known.
@@ -322,7 +329,8 @@ public struct Runner: Sendable {
                 }
             }
             if !held, let undecided {
-                if applies == nil { applies = .undecided(undecided) }
+                // Whatever its own condition says: whether its class applies is not known.
+                applies = .undecided(undecided)
             } else if !held {
                 return (
                     .notApplicable, "not applicable: the target does not declare " + notDeclared.joined(separator: " or "), false

@@ -46,7 +46,8 @@ public final class Journal: Sendable {
             sqlite3_close(handle)
             throw Failure(description: "cannot open the journal \(path): \(message)")
         }
-        // Another process holding the journal (a second sweep on the same folder) waits up to 10 s, then fails.
+        // A write waits up to 10 s for another connection's (a reader such as the sqlite3 shell); two sweeps
+        // never write one journal (the sweep holds journal.lock).
         sqlite3_busy_timeout(handle, 10_000)
         db = Mutex(handle)
         // WAL: a commit survives the process being killed at any point after it returns.
@@ -83,8 +84,11 @@ public final class Journal: Sendable {
         try query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first?.text
     }
 
-    public func setMeta(_ key: String, _ value: String) throws(Failure) {
-        try run(["INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)": [[.text(key), .text(value)]]])
+    public func setMeta(_ key: String, _ value: String) throws(Failure) { try setMeta([(key, value)]) }
+
+    /// Values stored in one transaction: a journal has all of them or none.
+    public func setMeta(_ values: [(String, String)]) throws(Failure) {
+        try run(["INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)": values.map { [.text($0.0), .text($0.1)] }])
     }
 
     /// Records a finished pair and its requirements' outcomes in one transaction (replacing an earlier
@@ -113,9 +117,13 @@ public final class Journal: Sendable {
         }
     }
 
-    /// The pairs already finished, as "target\0profile".
+    /// The pairs already judged, as "target\0profile": an ERROR (the harness could not run or decide the
+    /// pair: a missing secret, a time budget) is not, and a resume runs it again.
     public func finished() throws(Failure) -> Set<String> {
-        Set(try query("SELECT target, profile FROM pairs", []).map { ($0[0].text ?? "") + "\u{0}" + ($0[1].text ?? "") })
+        Set(
+            try query("SELECT target, profile FROM pairs WHERE verdict <> 'ERROR'", []).map {
+                ($0[0].text ?? "") + "\u{0}" + ($0[1].text ?? "")
+            })
     }
 
     enum Value {

@@ -18,7 +18,8 @@ public enum MatrixBuilder {
                 for r in report["requirements"]?.arrayValue ?? [] {
                     if let id = r["id"]?.stringValue { outcomes[id] = r["outcome"]?.stringValue ?? "" }
                 }
-                for c in report["classes"]?.arrayValue ?? [] {
+                // A pair the harness could not decide (a time budget) has no class verdicts either.
+                for c in report["classes"]?.arrayValue ?? [] where e.verdict != "ERROR" {
                     classes.append((c["id"]?.stringValue ?? "", c["verdict"]?.stringValue ?? ""))
                 }
                 if profiles[e.profile] == nil, let p = report["profile"] {
@@ -37,7 +38,9 @@ public enum MatrixBuilder {
                     }
                     profiles[e.profile] = SweepMatrix.Profile(
                         key: e.profile, id: p["id"]?.stringValue ?? "", version: p["version"]?.stringValue ?? "",
-                        title: p["title"]?.stringValue ?? "", classes: classes.map(\.id), requirements: requirements)
+                        title: p["title"]?.stringValue ?? "",
+                        classes: (report["classes"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue },
+                        requirements: requirements)
                 }
             }
             cells.append(

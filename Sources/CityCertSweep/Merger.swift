@@ -1,5 +1,6 @@
 public import CityCertCore
 import CityCertJSON
+import CityCertProfile
 import Foundation
 
 /// Merges the output folders of a sharded sweep (`--shard k/n`, k = 1…n) into one: every pair's report
@@ -14,6 +15,7 @@ public enum Merger {
         var entries: [Journal.Entry] = []
         var owner: [String: String] = [:]
         var owed: [(String, [String])] = []
+        var profiles: String?
         for folder in folders {
             let path = folder + "/journal.sqlite"
             guard FileManager.default.fileExists(atPath: path) else { throw SweepError("\(folder) holds no sweep journal") }
@@ -27,20 +29,33 @@ public enum Merger {
                 if let plan, plan != p { throw SweepError("\(folder) is a sweep of another plan (sha256:\(p))") }
                 if let count, count != parts[1] { throw SweepError("\(folder) is shard \(shard), of \(parts[1]), not \(count)") }
                 if let other = seenShards[parts[0]] { throw SweepError("\(folder) and \(other) are both shard \(shard)") }
+                let digests = try j.meta("profiles") ?? ""
+                if let profiles, profiles != digests {
+                    throw SweepError("\(folder) judged with other profile files than the shards before it")
+                }
+                profiles = digests
                 plan = p
                 count = parts[1]
                 seenShards[parts[0]] = folder
                 name = try j.meta("name") ?? name
+                // The names come from a file (a downloaded CI artifact): they become paths only if they are
+                // names a plan allows, and only for the pairs the shard owed.
+                var mine = Set<String>()
                 if let text = try j.meta("pairs"), let list = try? JSONValue.parse(text).arrayValue {
                     var byTarget: [String: [String]] = [:]
                     for item in list {
                         let pair = (item.stringValue ?? "").split(separator: " ", maxSplits: 1).map(String.init)
-                        if pair.count == 2 { byTarget[pair[0], default: []].append(pair[1]) }
+                        guard pair.count == 2, SweepPlanFile.isName(pair[0]), SweepPlanFile.isName(pair[1]) else {
+                            throw SweepError("\(path): a pair that is not a target and a profile name: \(item)")
+                        }
+                        byTarget[pair[0], default: []].append(pair[1])
+                        mine.insert(pair[0] + " " + pair[1])
                     }
                     owed += byTarget.map { ($0.key, $0.value) }
                 }
                 for e in try j.entries() {
                     let key = e.target + " " + e.profile
+                    guard mine.contains(key) else { throw SweepError("\(path) holds \(key), which its shard does not owe") }
                     if let other = owner[key] { throw SweepError("\(key) is in both \(other) and \(folder)") }
                     owner[key] = folder
                     entries.append(e)
@@ -60,11 +75,11 @@ public enum Merger {
         do {
             try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
             let journal = try Journal(path: out + "/journal.sqlite")
-            try journal.setMeta("plan", plan ?? "")
-            try journal.setMeta("shard", "1/1")
-            try journal.setMeta("name", name)
-            let all = owed.flatMap { t in t.1.map { JSONValue.string(t.0 + " " + $0) } }
-            try journal.setMeta("pairs", JSONSerializer.string(.array(all)))
+            let all = owed.sorted { $0.0 < $1.0 }.flatMap { t in t.1.map { JSONValue.string(t.0 + " " + $0) } }
+            try journal.setMeta([
+                ("plan", plan ?? ""), ("shard", "1/1"), ("name", name), ("profiles", profiles ?? ""),
+                ("pairs", JSONSerializer.string(.array(all))),
+            ])
             for e in entries {
                 // Each pair's report folder, as the shard wrote it.
                 let from = owner[e.target + " " + e.profile]! + "/" + e.target + "/" + e.profile

@@ -11,16 +11,28 @@ public final class PoliteTransport: HTTPTransport, Sendable {
     let bucket: TokenBucket?
     let retryAfterMax: Double
     let clock: @Sendable () -> Double
+    /// True once the run is interrupted (a time budget, a signal): no wait goes on, nothing more is sent.
+    let stop: @Sendable () -> Bool
     /// How many requests were sent again after a Retry-After (for the sweep's log).
     let retryCount = Atomic<Int>(0)
     public var retries: Int { retryCount.load(ordering: .relaxed) }
 
-    public init(
+    public convenience init(
         base: any HTTPTransport, rate: Double?, retryAfterMax: Double,
-        clock: @escaping @Sendable () -> Double = now
+        stop: @escaping @Sendable () -> Bool = { false }, clock: @escaping @Sendable () -> Double = now
+    ) {
+        self.init(
+            base: base, bucket: rate.map { TokenBucket(rate: $0, clock: clock) }, retryAfterMax: retryAfterMax, stop: stop,
+            clock: clock)
+    }
+
+    public init(
+        base: any HTTPTransport, bucket: TokenBucket?, retryAfterMax: Double,
+        stop: @escaping @Sendable () -> Bool = { false }, clock: @escaping @Sendable () -> Double = now
     ) {
         self.base = base
-        self.bucket = rate.map { TokenBucket(rate: $0, clock: clock) }
+        self.stop = stop
+        self.bucket = bucket
         self.retryAfterMax = retryAfterMax
         self.clock = clock
     }
@@ -28,14 +40,24 @@ public final class PoliteTransport: HTTPTransport, Sendable {
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         var attempt = 0
         while true {
-            if let bucket { await bucket.take() }
+            if let bucket {
+                guard await bucket.take(stop: stop) else {
+                    throw TransportError(.other, "not sent: the run was interrupted while waiting for the rate limit")
+                }
+            }
             let response = try await base.send(request)
             attempt += 1
-            guard attempt <= 3, response.status == 429 || response.status == 503,
+            guard retryAfterMax > 0, attempt <= 3, response.status == 429 || response.status == 503,
                 let wait = Self.retryAfter(response, now: clock()), wait <= retryAfterMax
             else { return response }
+            // Waited in slices, so that an interruption ends the wait (the answer in hand stands).
+            let until = clock() + wait
+            while clock() < until {
+                if stop() { return response }
+                try? await Task.sleep(nanoseconds: UInt64(min(0.1, max(0, until - clock())) * 1_000_000_000))
+            }
+            if stop() { return response }
             retryCount.add(1, ordering: .relaxed)
-            try? await Task.sleep(nanoseconds: UInt64(max(0, wait) * 1_000_000_000))
         }
     }
 
@@ -57,39 +79,47 @@ public final class PoliteTransport: HTTPTransport, Sendable {
 /// Seconds since 1970 (the default clock).
 public func now() -> Double { Date().timeIntervalSince1970 }
 
-/// Requests per second: a bucket of `rate` tokens (at least one), refilled continuously; a request takes one
-/// token or waits for it.
+/// Requests per second: a bucket of `rate` tokens (at least one), refilled continuously; a request takes
+/// one token or waits for it. A waiter looks again at least every 0.1 s and takes a token only when one is
+/// there at that moment, so grants never exceed the bucket plus its refill, however many wait and however
+/// late their tasks are scheduled.
 public actor TokenBucket {
     let rate: Double
     let capacity: Double
     var tokens: Double
     var last: Double
     let clock: @Sendable () -> Double
+    let sleep: @Sendable (Double) async -> Void
 
-    public init(rate: Double, clock: @escaping @Sendable () -> Double = now) {
+    public init(
+        rate: Double, clock: @escaping @Sendable () -> Double = now,
+        sleep: @escaping @Sendable (Double) async -> Void = { try? await Task.sleep(nanoseconds: UInt64($0 * 1_000_000_000)) }
+    ) {
         self.rate = rate
         self.capacity = max(1, rate)
         self.tokens = max(1, rate)
         self.clock = clock
+        self.sleep = sleep
         self.last = clock()
     }
 
-    /// Takes a token, waiting until one is there. A waiter reserves its token before it sleeps (the count
-    /// goes below zero), so the next one waits longer: the rate holds however many wait at once.
-    public func take() async {
-        refill()
-        if tokens >= 1 {
-            tokens -= 1
-            return
+    /// Takes a token, waiting until one is there; false when `stop` said so first (nothing taken).
+    public func take(stop: @Sendable () -> Bool = { false }) async -> Bool {
+        while true {
+            refill()
+            if tokens >= 1 {
+                tokens -= 1
+                return true
+            }
+            if stop() { return false }
+            // At least 1 ms: a wait of a rounding error would not move a clock (and would spin).
+            await sleep(max(0.001, min(0.1, (1 - tokens) / rate)))
         }
-        let wait = (1 - tokens) / rate
-        tokens -= 1  // reserved: the refill after the wait pays it back
-        try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
     }
 
     func refill() {
         let now = clock()
-        tokens = min(capacity, tokens + (now - last) * rate)
+        tokens = min(capacity, tokens + max(0, now - last) * rate)
         last = now
     }
 }

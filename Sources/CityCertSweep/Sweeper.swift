@@ -3,6 +3,7 @@ import CityCertJSON
 public import CityCertProfile
 import CityCertReports
 public import CityCertRunner
+import CoreFoundation
 import Foundation
 import Synchronization
 
@@ -53,6 +54,8 @@ public struct Sweeper: Sendable {
         @Sendable (ReceiverSpec) throws -> (inbox: any NotificationInbox, stop: @Sendable () -> Void)
     let receiver: ReceiverFactory?
     let receiverLock = AsyncLock()
+    /// Profile key → digest of its folder's files (the fingerprint's profile part).
+    let profileDigests: [String: String]
 
     public static let matrixFiles = ["matrix.json", "matrix.csv", "matrix.md"]
 
@@ -73,7 +76,8 @@ public struct Sweeper: Sendable {
         for t in plan.targets {
             for key in t.profiles {
                 guard let p = loaded[key] else { continue }
-                for i in p.inputs where i.secret && t.inputs[i.name] != nil {
+                let credentials = Runner.secretVariables(p)
+                for i in p.inputs where (i.secret || credentials.contains(i.name)) && t.inputs[i.name] != nil {
                     throw SweepError(
                         "\(t.mark): target \(t.name) writes the secret input \(i.name) of profile \(key) in the plan: "
                             + "give it under secrets ({env: NAME} or {file: PATH}), never in the plan's text")
@@ -83,6 +87,20 @@ public struct Sweeper: Sendable {
         guard options.shard.count >= 1, (1...options.shard.count).contains(options.shard.index) else {
             throw SweepError("--shard k/n needs 1 ≤ k ≤ n")
         }
+        var digests: [String: String] = [:]
+        for (key, p) in loaded {
+            // Every file of the profile's folder decides its verdicts: a resumed sweep or a merged shard must
+            // have judged with the same ones.
+            do {
+                digests[key] =
+                    try Fingerprinting.fingerprint(
+                        profileFolder: p.folder, dataFiles: [], options: [:], toolVersion: Runner.toolVersion
+                    ).digest
+            } catch {
+                throw SweepError("profile \(key): \(error.message)")
+            }
+        }
+        self.profileDigests = digests
         self.plan = plan
         self.profiles = loaded
         self.options = options
@@ -102,6 +120,16 @@ public struct Sweeper: Sendable {
         } catch {
             throw SweepError("cannot create the output folder \(options.out): \(error.localizedDescription)")
         }
+        // One sweep at a time writes a folder (two resumed pods of one shard would run the same pairs): an
+        // exclusive lock, released when the process ends however it ends.
+        let lockFD = open(options.out + "/journal.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            if lockFD >= 0 { close(lockFD) }
+            throw SweepError("another sweep is writing \(options.out) (its journal.lock is held)")
+        }
+        defer { close(lockFD) }
+        let profilesMeta = JSONSerializer.string(
+            .object(profileDigests.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
         let journal: Journal
         do {
             journal = try Journal(path: options.out + "/journal.sqlite")
@@ -119,13 +147,18 @@ public struct Sweeper: Sendable {
                 guard try journal.meta("shard") == shard else {
                     throw SweepError("the sweep in \(options.out) is shard \(try journal.meta("shard") ?? "?"), not \(shard)")
                 }
+                guard try journal.meta("profiles") == profilesMeta else {
+                    throw SweepError(
+                        "a profile's files changed since the sweep in \(options.out) began: a resumed sweep judges with the same profiles"
+                    )
+                }
             } else {
-                try journal.setMeta("plan", plan.sha256)
-                try journal.setMeta("shard", shard)
-                try journal.setMeta("name", plan.name)
                 // The pairs this shard owes, so that merged shards know what did not finish.
                 let owed = targets.flatMap { t in t.profiles.map { JSONValue.string(t.name + " " + $0) } }
-                try journal.setMeta("pairs", JSONSerializer.string(.array(owed)))
+                try journal.setMeta([
+                    ("plan", plan.sha256), ("shard", shard), ("name", plan.name), ("profiles", profilesMeta),
+                    ("pairs", JSONSerializer.string(.array(owed))),
+                ])
             }
         } catch let e as SweepError {
             throw e
@@ -202,12 +235,17 @@ public struct Sweeper: Sendable {
                 }
                 inputs[name] = v
             case .file(let path):
-                guard let data = FileManager.default.contents(atPath: path), data.count <= 64 << 10,
-                    let text = String(validating: data, as: UTF8.self)
-                else { return failed("secret \(name): cannot read \(path) (or it is over 64 KiB, or not UTF-8)") }
-                let v = text.trimmingCharacters(in: .newlines)
-                guard !v.isEmpty else { return failed("secret \(name): \(path) is empty") }
-                inputs[name] = v
+                // A regular file of at most 64 KiB, checked before it is opened (a FIFO would block, /dev/zero
+                // would not end).
+                var st = stat()
+                guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size <= 64 << 10,
+                    let data = FileManager.default.contents(atPath: path), let text = String(validating: data, as: UTF8.self)
+                else { return failed("secret \(name): \(path) is not a readable regular file of at most 64 KiB in UTF-8") }
+                inputs[name] = text.trimmingCharacters(in: .newlines)
+            }
+            // Shorter values are not redacted (they would hide other text): refused, as for a run's secret inputs.
+            guard let v = inputs[name], v.utf8.count >= 4 else {
+                return failed("secret \(name) is shorter than 4 bytes: too short to be redacted from the reports")
             }
         }
         var o = RunOptions()
@@ -224,7 +262,20 @@ public struct Sweeper: Sendable {
         o.recordedOptions["sweep"] = "\(plan.name.isEmpty ? "plan" : plan.name) sha256:\(plan.sha256) target \(target.name)"
         let interruption = Interruption()
         o.interruption = interruption
-        // The sweep's own interruption reaches this run; the time budget is an interruption by reason.
+        var hosted: (inbox: any NotificationInbox, stop: @Sendable () -> Void)?
+        if let spec = profile.receiver {
+            guard let receiver else { return failed("this profile awaits notifications, and no receiver can be hosted") }
+            await receiverLock.acquire()
+            do {
+                hosted = try receiver(spec)
+            } catch {
+                await receiverLock.release()
+                return failed("cannot host the notification receiver: \(error)")
+            }
+            o.inbox = hosted?.inbox
+        }
+        // The sweep's own interruption reaches this run; the time budget (counted from here, after any wait
+        // for the receiver) is an interruption by reason.
         let watch = Task {
             let deadline = options.clock() + target.timeBudget
             while !Task.isCancelled {
@@ -240,19 +291,9 @@ public struct Sweeper: Sendable {
             }
         }
         defer { watch.cancel() }
-        let polite = PoliteTransport(base: transport(target), rate: target.rate, retryAfterMax: target.retryAfterMax)
-        var hosted: (inbox: any NotificationInbox, stop: @Sendable () -> Void)?
-        if let spec = profile.receiver {
-            guard let receiver else { return failed("this profile awaits notifications, and no receiver can be hosted") }
-            await receiverLock.acquire()
-            do {
-                hosted = try receiver(spec)
-            } catch {
-                await receiverLock.release()
-                return failed("cannot host the notification receiver: \(error)")
-            }
-            o.inbox = hosted?.inbox
-        }
+        let polite = PoliteTransport(
+            base: transport(target), rate: target.rate, retryAfterMax: target.retryAfterMax,
+            stop: { interruption.isInterrupted })
         let result: Result<RunReport, RunError>
         do {
             result = .success(try await Runner(profile: profile, transport: polite, options: o).run())
@@ -269,8 +310,10 @@ public struct Sweeper: Sendable {
         case .failure(let error): return failed(error.message)
         }
         if report.interrupted != nil && options.interruption.isInterrupted { return nil }
-        // A run the time budget cut short could not be decided: the harness's limit, not the target's fault.
-        let exitCode = report.interrupted != nil ? 3 : Int(report.exitCode)
+        // A run the time budget cut short could not be decided: the harness's limit, not the target's fault
+        // (ERROR, exit code 3; a resume runs it again).
+        let budgetCut = report.interrupted != nil
+        let exitCode = budgetCut ? 3 : Int(report.exitCode)
         let json = JSONReport.render(report)
         let folder = options.out + "/" + target.name + "/" + key
         do {
@@ -291,7 +334,8 @@ public struct Sweeper: Sendable {
             return failed("cannot write the reports in \(folder): \(error)")
         }
         let entry = Journal.Entry(
-            target: target.name, profile: key, verdict: report.conformant ? "CONFORMANT" : "NOT CONFORMANT", exitCode: exitCode,
+            target: target.name, profile: key,
+            verdict: budgetCut ? "ERROR" : report.conformant ? "CONFORMANT" : "NOT CONFORMANT", exitCode: exitCode,
             report: json, message: report.interrupted.map { "interrupted by \($0)" })
         return (entry, report.requirements.map { ($0.id, $0.level.rawValue, $0.outcome.rawValue) })
     }

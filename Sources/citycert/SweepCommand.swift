@@ -69,6 +69,12 @@ struct SweepCommand: AsyncParsableCommand {
             return source
         }
         defer { for s in sources { s.cancel() } }
+        // One transport for every target: its transfers run on one curl event loop thread, off Swift's
+        // concurrency pool (a transport of concurrency 1 would run each transfer on a pool thread, and
+        // two blocked pool threads would hold the whole sweep on a 2-core machine), sharing a connection
+        // cache. Each target's own bound is its runner's `concurrency`.
+        let most = loaded.targets.map(\.concurrency).max() ?? 1
+        let shared = CurlTransport(settings: TransportSettings(), concurrency: max(2, min(1024, parallel * most)))
         let matrix: SweepMatrix
         do {
             let sweeper = try Sweeper(
@@ -77,9 +83,7 @@ struct SweepCommand: AsyncParsableCommand {
                     let r = try NotificationReceiver(host: spec.host, port: spec.port, publicURL: spec.publicURL)
                     return (r, { r.stop() })
                 }
-            ) { target in
-                CurlTransport(settings: TransportSettings(), concurrency: target.concurrency)
-            }
+            ) { _ in shared }
             matrix = try await sweeper.run()
         } catch {
             warn("error: \(error.description)")

@@ -183,8 +183,10 @@ import Testing
                {"id": "core", "uri": "http://x/core", "verdict": "CONFORMANT", "partial": false, "applies": "always", "requirements": ["A"]},
                {"id": "cud", "uri": "http://x/cud", "verdict": "NOT CONFORMANT", "partial": false, "applies": "declared", "requirements": ["B"]},
                {"id": "batch", "uri": null, "verdict": "NOT APPLICABLE", "partial": false, "applies": "not-declared", "requirements": ["C"]}],
-             "requirements": [{"id": "A", "level": "MUST", "outcome": "passed"}, {"id": "B", "level": "MUST", "outcome": "failed"},
-               {"id": "C", "level": "MUST", "outcome": "not-applicable"}]}
+             "notRun": [],
+             "requirements": [{"id": "A", "level": "MUST", "classes": ["core"], "outcome": "passed"},
+               {"id": "B", "level": "MUST", "classes": ["cud"], "outcome": "failed"},
+               {"id": "C", "level": "MUST", "classes": ["batch"], "outcome": "not-applicable"}]}
             """
         let classes = try sign(report)["credentialSubject"]?["classes"]?.arrayValue ?? []
         #expect(classes.map { $0["verdict"]?.stringValue ?? "" } == ["CONFORMANT", "NOT CONFORMANT", "NOT APPLICABLE"])
@@ -195,7 +197,23 @@ import Testing
         let hidden = report.replacingOccurrences(
             of: #""verdict": "NOT CONFORMANT", "partial": false, "applies": "declared""#,
             with: #""verdict": "NOT APPLICABLE", "partial": false, "applies": "declared""#)
-        for edited in [claimed, hidden] {
+        // Consistent-looking edits: the failing requirement moved out of its class's list (and its own
+        // list), a made-up class, a partial flag flipped, an undeclared class called CONFORMANT.
+        let shrunk = claimed.replacingOccurrences(
+            of: #""applies": "declared", "requirements": ["B"]"#, with: #""applies": "declared", "requirements": ["A"]"#)
+        let invented = report.replacingOccurrences(
+            of: #"{"id": "core", "uri""#,
+            with:
+                #"{"id": "extra", "uri": "http://x/extra", "verdict": "CONFORMANT", "partial": false, "applies": "always", "requirements": ["A"]}, {"id": "core", "uri""#
+        )
+        let flipped = report.replacingOccurrences(
+            of: #""verdict": "CONFORMANT", "partial": false"#, with: #""verdict": "CONFORMANT", "partial": true"#)
+        let undeclared = report.replacingOccurrences(
+            of: #""verdict": "NOT APPLICABLE", "partial": false, "applies": "not-declared""#,
+            with: #""verdict": "CONFORMANT", "partial": false, "applies": "not-declared""#)
+        let interrupted = report.replacingOccurrences(
+            of: #""partial": false, "failOn""#, with: #""partial": false, "interrupted": "SIGINT", "failOn""#)
+        for edited in [claimed, hidden, shrunk, invented, flipped, undeclared, interrupted] {
             #expect(edited != report)
             #expect(throws: Certificates.Failure.self) { try sign(edited) }
         }

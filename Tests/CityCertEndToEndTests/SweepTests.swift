@@ -19,6 +19,9 @@ import Testing
     final class Gate: Sendable {
         let held = Mutex<Set<String>>([])
         let active = Mutex(0)
+        /// Requests by the run id they carry (X-Run): what one sweep sent, whatever another left in flight.
+        let byRun = Mutex<[String: Int]>([:])
+        func sent(by run: String) -> Int { byRun.withLock { $0[run] ?? 0 } }
         func hold(_ names: Set<String>) { held.withLock { $0 = names } }
         func wait(_ name: String) {
             let until = Date().addingTimeInterval(60)
@@ -34,6 +37,7 @@ import Testing
         try LoopbackServer { r in
             gate.active.withLock { $0 += 1 }
             defer { gate.active.withLock { $0 -= 1 } }
+            if let run = r.header("X-Run") { gate.byRun.withLock { $0[run, default: 0] += 1 } }
             gate.wait(r.path.split(separator: "/").first.map(String.init) ?? "")
             guard r.header("X-Token") == token else { return .json(#"{"error": "token"}"#, status: 401) }
             let kind = r.path.split(separator: "/").first.map { String($0.split(separator: "-").first ?? "") } ?? ""
@@ -42,6 +46,9 @@ import Testing
             case ("", _):
                 let classes = kind == "ro" ? #"["core"]"# : #"["core", "write"]"#
                 return .json(#"{"conformance": \#(classes), "echo": "\#(token)"}"#)
+            case ("items", "GET") where kind == "slow":
+                Thread.sleep(forTimeInterval: 2.5)
+                return .json(#"{"items": []}"#, headers: [("Cache-Control", "max-age=60")])
             case ("items", "GET"):
                 let cache: [(String, String)] = kind == "warn" ? [] : [("Cache-Control", "max-age=60")]
                 return .json(kind == "bad" ? #"{"items": {}}"# : #"{"items": []}"#, headers: cache)
@@ -83,9 +90,12 @@ import Testing
     }
 
     /// The binary with the token in its environment (never on the command line or in the plan).
-    static func sweep(_ arguments: [String], token: String? = SweepTests.token) async throws -> Subprocess.Result {
+    static func sweep(_ arguments: [String], token: String? = SweepTests.token, env: [String] = []) async throws
+        -> Subprocess.Result
+    {
         try await Subprocess.run(
-            "/usr/bin/env", (token.map { ["SWEEP_TOKEN=\($0)"] } ?? ["-u", "SWEEP_TOKEN"]) + [CityCertBinary.path] + arguments)
+            "/usr/bin/env",
+            (token.map { ["SWEEP_TOKEN=\($0)"] } ?? ["-u", "SWEEP_TOKEN"]) + env + [CityCertBinary.path] + arguments)
     }
 
     static func read(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
@@ -102,12 +112,13 @@ import Testing
         let plan = try Self.plan(
             targets,
             extra:
-                "  - {name: nosecret-01, profiles: [loop], inputs: {base_url: \"\(server.baseURL)/good-02\"}, secrets: {token: {env: NOT_SET_ANYWHERE}}}\n",
+                "  - {name: nosecret-01, profiles: [loop], inputs: {base_url: \"\(server.baseURL)/good-02\"}, secrets: {token: {env: NOT_SET_ANYWHERE}}}\n"
+                + "  - {name: short-01, profiles: [loop], inputs: {base_url: \"\(server.baseURL)/good-03\"}, secrets: {token: {env: SHORT_TOKEN}}}\n",
             folder: dir)
-        let result = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet"])
+        let result = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet"], env: ["SHORT_TOKEN=abc"])
         // bad-01 fails a MUST: the sweep's exit code is 1.
         #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
-        #expect(result.stdout.contains("6 pair(s) judged, 3 CONFORMANT"), "\(result.stdout)")
+        #expect(result.stdout.contains("7 pair(s) judged, 3 CONFORMANT"), "\(result.stdout)")
         let matrix = try JSONValue.parse(bytes: Self.read(dir + "/out/matrix.json"))
         var cells: [String: JSONValue] = [:]
         for c in matrix["cells"]?.arrayValue ?? [] { cells[c["target"]?.stringValue ?? ""] = c }
@@ -127,6 +138,9 @@ import Testing
         #expect(verdict("nosecret-01") == "ERROR")
         #expect(
             cells["nosecret-01"]?["message"]?.stringValue == "secret token: the environment variable NOT_SET_ANYWHERE is not set")
+        // A secret too short to be redacted is refused, not sent.
+        #expect(verdict("short-01") == "ERROR")
+        #expect(cells["short-01"]?["message"]?.stringValue?.contains("shorter than 4 bytes") == true)
         #expect(matrix["notFinished"]?.arrayValue?.isEmpty == true)
         // Reports per pair, in the formats the plan names.
         for t in ["good-01", "bad-01", "ro-01", "warn-01", "down-01"] {
@@ -156,7 +170,69 @@ import Testing
         let before = server.requestsServed
         let resumed = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet", "--resume"])
         #expect(resumed.status == 1)
-        #expect(server.requestsServed == before, "a resumed sweep with nothing left sends nothing")
+        #expect(server.requestsServed == before, "a resumed sweep whose ERROR pairs still cannot run sends nothing")
+        // The ERROR pairs run again on resume: with their secrets there, they are judged.
+        let fixed = try await Self.sweep(
+            ["sweep", plan, "--out", dir + "/out", "--quiet", "--resume"],
+            env: ["NOT_SET_ANYWHERE=\(Self.token)", "SHORT_TOKEN=\(Self.token)"])
+        #expect(fixed.status == 1)
+        #expect(server.requestsServed == before + 8, "nosecret-01 and short-01 ran, 4 requests each; nothing else")
+        let after = try JSONValue.parse(bytes: Self.read(dir + "/out/matrix.json"))
+        let verdicts = Dictionary(
+            uniqueKeysWithValues: (after["cells"]?.arrayValue ?? []).map {
+                ($0["target"]?.stringValue ?? "", $0["verdict"]?.stringValue ?? "")
+            })
+        #expect(verdicts["nosecret-01"] == "CONFORMANT" && verdicts["short-01"] == "CONFORMANT")
+        #expect(verdicts["good-01"] == "CONFORMANT" && verdicts["bad-01"] == "NOT CONFORMANT")
+    }
+
+    /// A pair over its time budget is the harness's limit: ERROR with exit code 3 and no class verdicts,
+    /// its report says why, and a resume runs it again.
+    @Test func aPairOverItsTimeBudgetIsAnError() async throws {
+        let server = try Self.service()
+        defer { server.stop() }
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plan = try Self.plan(
+            [],
+            extra:
+                "  - {name: slow-01, profiles: [loop], inputs: {base_url: \"\(server.baseURL)/slow-01\"}, secrets: {token: {env: SWEEP_TOKEN}}, time_budget: 1s}\n",
+            folder: dir)
+        let result = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet"])
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        let cell = try JSONValue.parse(bytes: Self.read(dir + "/out/matrix.json"))["cells"]?[0]
+        #expect(cell?["verdict"] == .string("ERROR") && cell?["exitCode"] == .int(3))
+        #expect(cell?["message"] == .string("interrupted by the time budget of 1 s"), "\(String(describing: cell))")
+        #expect(cell?["classes"] == .object([]))
+        let report = try JSONValue.parse(bytes: Self.read(dir + "/out/slow-01/loop/report.json"))
+        #expect(report["interrupted"] == .string("the time budget of 1 s"))
+        let before = server.requestsServed
+        let resumed = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet", "--resume"])
+        #expect(resumed.status == 3)
+        #expect(server.requestsServed > before, "the pair over its budget runs again on resume")
+    }
+
+    /// Two sweeps never write one folder: the second is refused while the first holds its lock.
+    @Test func aSecondSweepOnTheSameFolderIsRefused() async throws {
+        let gate = Gate()
+        let server = try Self.service(gate: gate)
+        defer { server.stop() }
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plan = try Self.plan([("good-01", server.baseURL + "/good-01")], folder: dir)
+        gate.hold(["good-01"])
+        let first = try Subprocess.spawn(
+            "/usr/bin/env", ["SWEEP_TOKEN=\(Self.token)", CityCertBinary.path, "sweep", plan, "--out", dir + "/out", "--quiet"])
+        // The first sweep is under way once its request is held.
+        let deadline = Date().addingTimeInterval(60)
+        while gate.active.withLock({ $0 }) == 0 && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
+        let second = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet", "--resume"])
+        gate.hold([])
+        // The first sweep ends (its held request answered late; under load past its timeout, so its verdict
+        // is not what this test is about).
+        _ = await Subprocess.wait(first)
+        #expect(FileManager.default.fileExists(atPath: dir + "/out/matrix.json"), "the first sweep finished")
+        #expect(second.status == 2 && second.stderr.contains("another sweep is writing"), "\(second.stderr)")
     }
 
     /// kill -9 at two points of a sweep (once 1 pair, and once 6 of 12, are journaled), then --resume: the matrix is byte for byte that of an uninterrupted
@@ -176,6 +252,8 @@ import Testing
         // Killed once the journal holds the pairs of the first 1 (then 6) targets by name, the others' requests
         // being held by the service meanwhile; the journal is read with the sqlite3 shell, a second
         // implementation, while the sweep writes.
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell: .ci/setup installs it")
         func journaled(_ out: String) async throws -> [String] {
             guard FileManager.default.fileExists(atPath: out + "/journal.sqlite") else { return [] }
             let listed = try await Subprocess.run(
@@ -202,13 +280,14 @@ import Testing
             gate.hold([])
             try await gate.drain()
             if !done.isEmpty && done.count < names.count { midway += 1 }
-            let before = server.requestsServed
-            let resumed = try await Self.sweep(["sweep", plan, "--out", out, "--quiet", "--parallel", "2", "--resume"])
+            let resumed = try await Self.sweep([
+                "sweep", plan, "--out", out, "--quiet", "--parallel", "2", "--resume", "--run-id", "resumed-\(i)",
+            ])
             #expect(resumed.status == 1, "\(resumed.stderr)")
             let expected = names.filter { !done.contains($0) }.reduce(0) {
                 $0 + Self.requests(String($1.split(separator: "-")[0]))
             }
-            #expect(server.requestsServed - before == expected, "kill after \(delay) pair(s): \(done.count) pair(s) were done")
+            #expect(gate.sent(by: "resumed-\(i)") == expected, "kill after \(delay) pair(s): \(done.count) pair(s) were done")
             for f in ["matrix.json", "matrix.csv", "matrix.md"] {
                 #expect(
                     try Self.read("\(out)/\(f)") == Self.read("\(dir)/whole/\(f)"), "kill after \(delay) pair(s): \(f) differs")
@@ -252,6 +331,19 @@ import Testing
         let twice = try await Subprocess.run(
             CityCertBinary.path, ["report", "merge", shards[0], shards[0], shards[1], "--out", dir + "/m3"])
         #expect(twice.status == 2 && twice.stderr.contains("are both shard 1/3"), "\(twice.stderr)")
+        // A shard's journal comes from a file (a CI artifact): a pair it did not owe, here a name that would
+        // lead out of the merged folder, is refused before anything is copied.
+        let forged = dir + "/forged"
+        try FileManager.default.copyItem(atPath: shards[0], toPath: forged)
+        let owned = try JSONValue.parse(bytes: Self.read(shards[0] + "/matrix.json"))["cells"]?[0]?["target"]?.stringValue ?? ""
+        let edit = try await Subprocess.run(
+            "/usr/bin/sqlite3",
+            [forged + "/journal.sqlite", "UPDATE pairs SET target = '../../escape' WHERE target = '\(owned)'"])
+        #expect(edit.status == 0, "\(edit.stderr)")
+        let refused = try await Subprocess.run(
+            CityCertBinary.path, ["report", "merge", forged, shards[1], shards[2], "--out", dir + "/m4"])
+        #expect(refused.status == 2 && refused.stderr.contains("which its shard does not owe"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/escape"))
     }
 
     @Test func planProblemsArePointedAt() async throws {

@@ -116,6 +116,44 @@ import Testing
         #expect(Self.verdicts(r) == ["core": .conformant, "cud": .notApplicable])
     }
 
+    /// The declaration was never captured (the root answered 500): a requirement whose own condition holds
+    /// but whose class's condition cannot be decided is skipped, never judged (it was run and blamed on
+    /// the target before).
+    @Test func anUndecidedClassKeepsARequirementFromRunning() async throws {
+        let p = try Self.profile(
+            classes: """
+                  - {id: core, title: Core, tags: [core]}
+                  - {id: cud, title: CUD, requirements: [CREATE, DELETE, PROBE], applies_if: {variable: conformance, contains: "\(Self.cud)"}}
+                """,
+            extraRequirements: """
+                  - {id: PROBE, title: probe, clause: "5", level: MUST, applies_if: {variable: base_url, matches: "^http"}, checks: [{http: {steps: [{request: {url: "{{base_url}}/things", method: POST}, expect: {status: 201}}]}}]}
+                """)
+        let server = try LoopbackServer { r in r.path == "/" ? .json("{}", status: 500) : .json("{}", status: 500) }
+        defer { server.stop() }
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        let r = try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+        let probe = try #require(r.requirements.first { $0.id == "PROBE" })
+        #expect(probe.outcome == .skipped, "\(probe.outcome) \(probe.reason ?? "")")
+        #expect(probe.reason?.contains("class cud: conformance has no value") == true, "\(probe.reason ?? "")")
+        #expect(probe.checks.isEmpty, "nothing was sent for it")
+    }
+
+    /// --class and --filter that share no requirement are a usage error, not an empty NOT CONFORMANT run.
+    @Test func aClassAndAFilterThatShareNothingAreRefused() throws {
+        var options = RunOptions()
+        options.inputs = ["base_url": "http://127.0.0.1:1"]
+        options.classes = ["cud"]
+        options.filters = ["READ"]
+        let runner = Runner(profile: try Self.profile(), transport: nil, options: options)
+        do {
+            try runner.checkFilters()
+            Issue.record("accepted")
+        } catch {
+            #expect(error.usage && error.message.contains("select no requirement together"), "\(error.message)")
+        }
+    }
+
     @Test func malformedClassesAreRefusedAtTheirPlace() throws {
         func refused(_ classes: String) -> String {
             do {

@@ -32,11 +32,45 @@ import Testing
         let times = arrivals.withLock { $0 }.sorted()
         #expect(times.count == 15)
         #expect((times.last ?? 0) - start >= 1.9, "15 requests at 5/s arrived within \((times.last ?? 0) - start) s")
-        // Any window of 1 s holds at most 5 + 5 requests (a full bucket, then the refill).
-        for (i, t) in times.enumerated() {
-            let within = times[i...].prefix { $0 < t + 1.0 }.count
-            #expect(within <= 10, "\(within) requests within 1 s")
+    }
+
+    /// The bucket's schedule on a clock the test moves (every wait advances it): 5 per second with a
+    /// bucket of 5 grants 5 at once, then one every 0.2 s; any window of 1 s holds at most 5 + 5 grants.
+    @Test func theBucketGrantsAtMostItsRatePerSecond() async {
+        let time = Mutex(0.0)
+        let bucket = TokenBucket(
+            rate: 5, clock: { time.withLock { $0 } }, sleep: { d in time.withLock { $0 += d } })
+        var grants: [Double] = []
+        for _ in 0..<20 {
+            #expect(await bucket.take())
+            grants.append(time.withLock { $0 })
         }
+        let expected = [0.0, 0, 0, 0, 0] + (1...15).map { Double($0) * 0.2 }
+        for (g, e) in zip(grants, expected) { #expect(abs(g - e) < 0.0015, "\(grants)") }
+        for (i, t) in grants.enumerated() {
+            #expect(grants[i...].prefix { $0 < t + 1.0 - 1e-9 }.count <= 10)
+        }
+    }
+
+    /// An interruption ends a wait for the rate limit: the request is not sent (a transport error).
+    @Test func anInterruptionEndsTheWaitForATokenAndSendsNothing() async throws {
+        final class Counter: HTTPTransport, Sendable {
+            let count = Mutex(0)
+            func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+                count.withLock { $0 += 1 }
+                return HTTPResponse(
+                    status: 200, headers: [], body: [], httpVersion: "1.1", timings: HTTPTimings(), effectiveURL: request.url)
+            }
+        }
+        let counter = Counter()
+        let time = Mutex(0.0)
+        let bucket = TokenBucket(rate: 0.5, clock: { time.withLock { $0 } }, sleep: { d in time.withLock { $0 += d } })
+        // The run is interrupted 0.3 s into the wait for the second token (due at 2 s).
+        let polite = PoliteTransport(base: counter, bucket: bucket, retryAfterMax: 0, stop: { time.withLock { $0 } >= 0.3 })
+        _ = try await polite.send(Self.get("http://x/"))
+        await #expect(throws: TransportError.self) { _ = try await polite.send(Self.get("http://x/")) }
+        #expect(time.withLock { $0 } < 0.5, "the wait ended with the interruption, not at the token")
+        #expect(counter.count.withLock { $0 } == 1)
     }
 
     /// A 429 with a Retry-After within the bound is waited out and sent again; a longer one, or none, is
