@@ -85,11 +85,16 @@ let package = Package(
         .systemLibrary(
             name: "CCityCertSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        // C: PostgreSQL's client library (Debian libpq-dev): a sweep journal shared by workers.
+        .systemLibrary(
+            name: "CCityCertPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
         // Certification sweeps: many targets × profiles, journaled (resumable), sharded, polite.
         .target(
             name: "CityCertSweep",
             dependencies: [
                 "CityCertRunner", "CityCertProfile", "CityCertCore", "CityCertReports", "CityCertJSON", "CCityCertSQLite",
+                "CCityCertPQ",
             ],
             swiftSettings: strictSettings),
         .executableTarget(

@@ -5,7 +5,7 @@ import Synchronization
 /// What a sweep has finished, one row per target × profile, kept in SQLite next to the outputs so that a
 /// sweep killed at any point resumes with only the unfinished pairs. A pair is recorded in one
 /// transaction with its report and every requirement's outcome: it is either wholly there or not at all.
-public final class Journal: Sendable {
+public final class Journal: SweepJournal {
     /// One finished target × profile.
     public struct Entry: Sendable, Equatable {
         public var target: String

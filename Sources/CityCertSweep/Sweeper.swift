@@ -26,6 +26,11 @@ public struct SweepOptions: Sendable {
     public var shard: (index: Int, count: Int) = (1, 1)
     /// Targets judged at once (each target's profiles run one after another).
     public var parallel = 4
+    /// `postgres://…`: a journal shared by several workers (on several machines), each taking targets from
+    /// it; nil: the SQLite journal in `out`.
+    public var journalURL: String?
+    /// This worker's name in a shared journal (host and process id by default).
+    public var worker = (ProcessInfo.processInfo.hostName) + ":" + String(ProcessInfo.processInfo.processIdentifier)
     /// A line for each finished pair (stderr).
     public var progress: (@Sendable (String) -> Void)?
     /// The sweep's interruption (SIGINT, SIGTERM): no new pair starts, the pairs in flight stop as an
@@ -120,45 +125,70 @@ public struct Sweeper: Sendable {
         } catch {
             throw SweepError("cannot create the output folder \(options.out): \(error.localizedDescription)")
         }
-        // One sweep at a time writes a folder (two resumed pods of one shard would run the same pairs): an
-        // exclusive lock, released when the process ends however it ends.
-        let lockFD = open(options.out + "/journal.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
-            if lockFD >= 0 { close(lockFD) }
-            throw SweepError("another sweep is writing \(options.out) (its journal.lock is held)")
-        }
-        defer { close(lockFD) }
         let profilesMeta = JSONSerializer.string(
             .object(profileDigests.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
-        let journal: Journal
+        let owedPairs = { (ts: [SweepPlan.Target]) in
+            JSONSerializer.string(.array(ts.flatMap { t in t.profiles.map { JSONValue.string(t.name + " " + $0) } }))
+        }
+        let journal: any SweepJournal
+        var shared: PostgresJournal?
+        // One sweep at a time writes a local journal (two resumed pods of one shard would run the same
+        // pairs): an exclusive lock, released when the process ends however it ends. Workers sharing a
+        // PostgreSQL journal are coordinated by it instead.
+        var lockFD: Int32 = -1
+        defer { if lockFD >= 0 { close(lockFD) } }
         do {
-            journal = try Journal(path: options.out + "/journal.sqlite")
-            let shard = "\(options.shard.index)/\(options.shard.count)"
-            if let recorded = try journal.meta("plan") {
-                guard options.resume else {
+            if let url = options.journalURL {
+                guard options.shard.count == 1 else {
                     throw SweepError(
-                        "\(options.out) holds the journal of an earlier sweep: add --resume to continue it, or choose another --out"
+                        "--shard and a shared --journal do not go together: the workers take targets from the journal")
+                }
+                let pg = try PostgresJournal(url: url, plan: plan.sha256)
+                if let recorded = try pg.meta("profiles"), recorded != profilesMeta {
+                    throw SweepError(
+                        "the sweep of this plan in \(pg.shown) judges with other profile files than this worker's: every worker needs the same profiles"
                     )
                 }
-                guard recorded == plan.sha256 else {
-                    throw SweepError(
-                        "the plan changed since the sweep in \(options.out) began: a resumed sweep runs the same plan")
-                }
-                guard try journal.meta("shard") == shard else {
-                    throw SweepError("the sweep in \(options.out) is shard \(try journal.meta("shard") ?? "?"), not \(shard)")
-                }
-                guard try journal.meta("profiles") == profilesMeta else {
-                    throw SweepError(
-                        "a profile's files changed since the sweep in \(options.out) began: a resumed sweep judges with the same profiles"
-                    )
-                }
-            } else {
-                // The pairs this shard owes, so that merged shards know what did not finish.
-                let owed = targets.flatMap { t in t.profiles.map { JSONValue.string(t.name + " " + $0) } }
-                try journal.setMeta([
-                    ("plan", plan.sha256), ("shard", shard), ("name", plan.name), ("profiles", profilesMeta),
-                    ("pairs", JSONSerializer.string(.array(owed))),
+                try pg.setMeta([
+                    ("plan", plan.sha256), ("shard", "1/1"), ("name", plan.name), ("profiles", profilesMeta),
+                    ("pairs", owedPairs(plan.targets)),
                 ])
+                try pg.enqueue(plan.targets.map(\.name), reset: options.resume)
+                journal = pg
+                shared = pg
+            } else {
+                lockFD = open(options.out + "/journal.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+                guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+                    throw SweepError("another sweep is writing \(options.out) (its journal.lock is held)")
+                }
+                let local = try Journal(path: options.out + "/journal.sqlite")
+                let shard = "\(options.shard.index)/\(options.shard.count)"
+                if let recorded = try local.meta("plan") {
+                    guard options.resume else {
+                        throw SweepError(
+                            "\(options.out) holds the journal of an earlier sweep: add --resume to continue it, or choose another --out"
+                        )
+                    }
+                    guard recorded == plan.sha256 else {
+                        throw SweepError(
+                            "the plan changed since the sweep in \(options.out) began: a resumed sweep runs the same plan")
+                    }
+                    guard try local.meta("shard") == shard else {
+                        throw SweepError("the sweep in \(options.out) is shard \(try local.meta("shard") ?? "?"), not \(shard)")
+                    }
+                    guard try local.meta("profiles") == profilesMeta else {
+                        throw SweepError(
+                            "a profile's files changed since the sweep in \(options.out) began: a resumed sweep judges with the same profiles"
+                        )
+                    }
+                } else {
+                    // The pairs this shard owes, so that merged shards know what did not finish.
+                    try local.setMeta([
+                        ("plan", plan.sha256), ("shard", shard), ("name", plan.name), ("profiles", profilesMeta),
+                        ("pairs", owedPairs(targets)),
+                    ])
+                }
+                journal = local
             }
         } catch let e as SweepError {
             throw e
@@ -168,39 +198,69 @@ public struct Sweeper: Sendable {
         let finished: Set<String>
         do { finished = try journal.finished() } catch { throw SweepError("\(error)", usage: false) }
 
-        let mine = targets
+        let mine = shared == nil ? targets : plan.targets
         let total = mine.reduce(0) { $0 + $1.profiles.count }
         let tally = Tally(done: finished.count)
         let started = options.clock()
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for target in mine {
-                if running >= max(1, options.parallel) {
-                    await group.next()
-                    running -= 1
+        /// Runs a target's unfinished pairs, journaling each; false when it did not finish them all.
+        @Sendable func judge(_ target: SweepPlan.Target, skipping finished: Set<String>) async -> Bool {
+            for key in target.profiles where !finished.contains(target.name + "\u{0}" + key) {
+                if options.interruption.isInterrupted { return false }
+                guard let (entry, outcomes) = await runPair(target, key) else { return false }
+                do {
+                    try journal.record(entry, outcomes: outcomes)
+                } catch {
+                    tally.failures.withLock { $0.append("\(error)") }
+                    return false
                 }
-                if options.interruption.isInterrupted { break }
-                running += 1
-                group.addTask {
-                    for key in target.profiles where !finished.contains(target.name + "\u{0}" + key) {
-                        if options.interruption.isInterrupted { return }
-                        guard let (entry, outcomes) = await runPair(target, key) else { return }
-                        do {
-                            try journal.record(entry, outcomes: outcomes)
-                        } catch {
-                            tally.failures.withLock { $0.append("\(error)") }
-                            return
+                let n = tally.done.add(1, ordering: .relaxed).newValue
+                let elapsed = options.clock() - started
+                let fresh = n - finished.count
+                let eta = fresh > 0 ? elapsed / Double(fresh) * Double(max(0, total - n)) : 0
+                options.progress?(
+                    "sweep: \(n)/\(total) \(target.name) × \(key): \(entry.verdict)"
+                        + (entry.message.map { " (\($0))" } ?? "")
+                        + String(format: "; %.1f pairs/s, about %.0f s left", elapsed > 0 ? Double(fresh) / elapsed : 0, eta))
+            }
+            return true
+        }
+        if let shared {
+            // Workers take targets from the shared journal until none is pending.
+            let byName = Dictionary(uniqueKeysWithValues: plan.targets.map { ($0.name, $0) })
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<max(1, options.parallel) {
+                    group.addTask {
+                        while !options.interruption.isInterrupted && tally.failures.withLock({ $0.isEmpty }) {
+                            do {
+                                guard let name = try shared.claim(worker: options.worker) else { return }
+                                guard let target = byName[name] else {
+                                    try shared.done(name)
+                                    continue
+                                }
+                                if await judge(target, skipping: try shared.finished()) {
+                                    try shared.done(name)
+                                } else {
+                                    try shared.giveBack(name)
+                                }
+                            } catch {
+                                tally.failures.withLock { $0.append("\(error)") }
+                                return
+                            }
                         }
-                        let n = tally.done.add(1, ordering: .relaxed).newValue
-                        let elapsed = options.clock() - started
-                        let fresh = n - finished.count
-                        let eta = fresh > 0 ? elapsed / Double(fresh) * Double(total - n) : 0
-                        options.progress?(
-                            "sweep: \(n)/\(total) \(target.name) × \(key): \(entry.verdict)"
-                                + (entry.message.map { " (\($0))" } ?? "")
-                                + String(
-                                    format: "; %.1f pairs/s, about %.0f s left", elapsed > 0 ? Double(fresh) / elapsed : 0, eta))
                     }
+                }
+            }
+        } else {
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for target in mine {
+                    if running >= max(1, options.parallel) {
+                        await group.next()
+                        running -= 1
+                    }
+                    if options.interruption.isInterrupted { break }
+                    running += 1
+                    group.addTask { _ = await judge(target, skipping: finished) }
                 }
             }
         }

@@ -26,6 +26,11 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(name: .customLong("shard"), help: "k/n: run only the k-th of n slices of the targets (sorted by name).")
     var shard: String = "1/1"
     @Option(name: .customLong("parallel"), help: "Targets judged at once.") var parallel = 4
+    @Option(
+        name: .customLong("journal"),
+        help: "postgres://…: a journal shared by several workers, each taking targets from it (default: SQLite in --out).")
+    var journal: String?
+    @Option(name: .customLong("worker"), help: "This worker's name in a shared journal (default: host:pid).") var worker: String?
     @Flag(name: .customLong("progress"), help: "A line on stderr per finished pair (the default on a terminal).")
     var progress = false
     @Flag(name: .customLong("quiet"), help: "No progress lines.") var quiet = false
@@ -53,6 +58,14 @@ struct SweepCommand: AsyncParsableCommand {
         options.resume = resume
         options.shard = (k, n)
         options.parallel = parallel
+        if let journal {
+            guard journal.hasPrefix("postgres://") || journal.hasPrefix("postgresql://") else {
+                warn("error: --journal takes a postgres:// URL (the SQLite journal in --out is the default)")
+                throw ExitCode(2)
+            }
+            options.journalURL = journal
+        }
+        if let worker { options.worker = worker }
         options.runID = runID
         options.fixedClock = fixedClock
         if !quiet && (progress || isatty(STDERR_FILENO) == 1) { options.progress = { warn($0) } }

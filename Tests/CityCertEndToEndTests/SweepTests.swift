@@ -346,6 +346,61 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/escape"))
     }
 
+    static let postgres = ProcessInfo.processInfo.environment["CITYCERT_POSTGRES_URL"]
+    static let ci = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } == true
+
+    /// Three workers on one PostgreSQL journal share a plan: every target is judged by exactly one of them
+    /// (its requests all carry one worker's run id), and the matrix of the shared journal is byte for byte
+    /// that of one sweep with its own SQLite journal.
+    @Test(
+        .enabled(
+            if: postgres != nil || ci,
+            "needs PostgreSQL: .ci/run starts one and sets CITYCERT_POSTGRES_URL (.ci/servers/postgres.sh start DIR PORT)"))
+    func threeWorkersShareOnePostgresJournal() async throws {
+        let url = try #require(Self.postgres, "CI must provide PostgreSQL: .ci/run sets CITYCERT_POSTGRES_URL")
+        let gate = Gate()
+        let server = try Self.service(gate: gate)
+        defer { server.stop() }
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let kinds = ["good", "bad", "ro", "warn"]
+        let names = (1...12).map { "\(kinds[$0 % 4])-\(String(format: "%02d", $0))" }
+        // The plan names this server's port: a plan of its own in a database other tests may share.
+        let plan = try Self.plan(names.map { ($0, server.baseURL + "/" + $0) }, folder: dir)
+        let single = try await Self.sweep(["sweep", plan, "--out", dir + "/single", "--quiet", "--run-id", "single"])
+        #expect(single.status == 1, "\(single.stderr)")
+        let workers = try (1...3).map { w in
+            try Subprocess.spawn(
+                "/usr/bin/env",
+                [
+                    "SWEEP_TOKEN=\(Self.token)", CityCertBinary.path, "sweep", plan, "--out", "\(dir)/w\(w)", "--quiet",
+                    "--journal",
+                    url, "--worker", "w\(w)", "--run-id", "w\(w)", "--parallel", "2",
+                ], stderr: "\(dir)/w\(w).err")
+        }
+        for (i, pid) in workers.enumerated() {
+            let status = await Subprocess.wait(pid)
+            let err = (try? String(contentsOfFile: "\(dir)/w\(i + 1).err", encoding: .utf8)) ?? ""
+            #expect(status == 1 || status == 0, "worker \(i + 1): exit \(status): \(err)")
+        }
+        // Every target's requests came from one worker, and all of them: no target was judged twice.
+        let byRun = gate.byRun.withLock { $0 }
+        let sent = ["w1", "w2", "w3"].reduce(0) { $0 + (byRun[$1] ?? 0) }
+        let expected = names.reduce(0) { $0 + Self.requests(String($1.split(separator: "-")[0])) }
+        #expect(sent == expected, "\(byRun)")
+        #expect(byRun.filter { $0.key.hasPrefix("w") && $0.value > 0 }.count >= 2, "the work was shared: \(byRun)")
+        // The journal's matrix, written again by a worker that finds nothing left to do.
+        let last = try await Self.sweep([
+            "sweep", plan, "--out", dir + "/last", "--quiet", "--journal", url, "--worker", "w4", "--run-id", "w4",
+        ])
+        #expect(last.status == 1, "\(last.stderr)")
+        #expect(byRun["w4"] == nil && gate.sent(by: "w4") == 0, "nothing was left to judge")
+        for f in ["matrix.json", "matrix.csv", "matrix.md"] {
+            #expect(try Self.read("\(dir)/last/\(f)") == Self.read("\(dir)/single/\(f)"), "\(f) differs")
+        }
+        #expect(!last.stderr.contains("citycert@"), "the journal URL's user is not shown")
+    }
+
     @Test func planProblemsArePointedAt() async throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
