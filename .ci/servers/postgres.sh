@@ -11,6 +11,9 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bin" ] || { echo "no PostgreSQL server under /usr/lib/postgresql (.ci/setup installs postgresql)" >&2; exit 1; }
+# initdb and pg_ctl look for themselves from the working directory: run them from one the postgres user
+# can enter (the checkout may be under /root).
+cd "$dir"
 as=()
 if [ "$(id -u)" -eq 0 ]; then
   as=(runuser -u postgres --)

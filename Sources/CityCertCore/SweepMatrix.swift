@@ -78,6 +78,10 @@ public struct SweepMatrix: Sendable, Equatable {
     /// Pairs of the plan ("target profile") with no cell: they did not finish (an interrupted sweep, a
     /// shard not merged).
     public var notFinished: [String] = []
+    /// Targets of a shared journal that other workers were still judging when this matrix was written:
+    /// their pairs are not finished yet, which is no failure of this worker (the last worker to end writes
+    /// the complete matrix). Not part of the matrix files.
+    public var elsewhere = 0
 
     public init(name: String, plan: String, profiles: [Profile], targets: [String], cells: [Cell]) {
         self.name = name
@@ -91,7 +95,9 @@ public struct SweepMatrix: Sendable, Equatable {
     /// target's doing (its run's exit code 1) or a pair did not finish; otherwise 3 when a pair could not
     /// be decided (an error, a time budget).
     public var exitCode: Int32 {
-        if cells.contains(where: { $0.verdict != "CONFORMANT" && $0.exitCode != 3 }) || !notFinished.isEmpty { return 1 }
+        if cells.contains(where: { $0.verdict != "CONFORMANT" && $0.exitCode != 3 }) || (!notFinished.isEmpty && elsewhere == 0) {
+            return 1
+        }
         if cells.contains(where: { $0.verdict != "CONFORMANT" }) { return 3 }
         return 0
     }

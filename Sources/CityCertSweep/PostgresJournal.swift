@@ -21,37 +21,59 @@ public final class PostgresJournal: SweepJournal {
     /// Shown in messages: the URL without user information.
     public let shown: String
 
-    /// Connects (`postgres://user@host:port/db`); the password, if the URL has one, is never shown.
-    public init(url: String, plan: String) throws(Journal.Failure) {
-        self.plan = plan
-        var shown = URLComponents(string: url)
-        shown?.user = nil
-        shown?.password = nil
-        self.shown = shown?.string ?? "postgres://…"
-        guard let conn = PQconnectdb(url), PQstatus(conn) == CONNECTION_OK else {
-            let message = Self.message(nil) ?? "cannot connect"
-            throw Journal.Failure(description: "journal \(self.shown): cannot connect (\(message))")
+    /// Connects (`postgres://user@host:port/db`). Only the scheme, host, port and database are ever shown:
+    /// a password may be in the user information or the query (`?password=`). Every wait is bounded: a
+    /// connect takes at most 10 s, a statement or a lock 60 s (unless the URL says otherwise), and TCP
+    /// keepalives notice a database that vanished. `key` names the sweep in the database: the plan's
+    /// SHA-256 and the sweep's id.
+    public init(url: String, key: String) throws(Journal.Failure) {
+        self.plan = key
+        let parts = URLComponents(string: url)
+        var shown = URLComponents()
+        shown.scheme = parts?.scheme
+        shown.host = parts?.host
+        shown.port = parts?.port
+        shown.path = parts?.path ?? ""
+        self.shown = shown.string ?? "postgres://…"
+        var secrets = [url]
+        if let p = parts?.password, !p.isEmpty { secrets.append(p) }
+        if let p = parts?.percentEncodedPassword, !p.isEmpty { secrets.append(p) }
+        for q in parts?.queryItems ?? [] where q.name == "password" { if let v = q.value, !v.isEmpty { secrets.append(v) } }
+        // Defaults for what the URL leaves out: bounded connects, statements and locks, and keepalives.
+        var bounded = parts ?? URLComponents()
+        var items = bounded.queryItems ?? []
+        let defaults: [(String, String)] = [
+            ("connect_timeout", "10"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+            ("options", "-c statement_timeout=60000 -c lock_timeout=60000"),
+        ]
+        for (k, v) in defaults where !items.contains(where: { $0.name == k }) { items.append(URLQueryItem(name: k, value: v)) }
+        bounded.queryItems = items
+        let conn = PQconnectdb(bounded.string ?? url)
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            var why = Self.message(nil, conn) ?? "no reason given"
+            for secret in secrets { why = why.replacingOccurrences(of: secret, with: "***") }
+            PQfinish(conn)
+            throw Journal.Failure(description: "journal \(self.shown): cannot connect: \(why)")
         }
         connection = Mutex(conn)
         _ = try exec("SET client_min_messages TO warning", [])
-        // Tables are created under an advisory lock: workers starting together must not race on them.
-        _ = try exec("SELECT pg_advisory_lock(7100117)", [])
-        defer { _ = try? exec("SELECT pg_advisory_unlock(7100117)", []) }
-        for sql in [
-            "CREATE TABLE IF NOT EXISTS citycert_meta(plan TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(plan, key))",
-            "CREATE TABLE IF NOT EXISTS citycert_targets(plan TEXT NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL, worker TEXT, PRIMARY KEY(plan, name))",
-            """
-            CREATE TABLE IF NOT EXISTS citycert_pairs(plan TEXT NOT NULL, target TEXT NOT NULL, profile TEXT NOT NULL,
-              verdict TEXT NOT NULL, exit_code INTEGER NOT NULL, report TEXT NOT NULL, message TEXT, PRIMARY KEY(plan, target, profile))
-            """,
-            """
-            CREATE TABLE IF NOT EXISTS citycert_outcomes(plan TEXT NOT NULL, target TEXT NOT NULL, profile TEXT NOT NULL,
-              requirement TEXT NOT NULL, level TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY(plan, target, profile, requirement))
-            """,
-        ] {
-            _ = try exec(sql, [])
-        }
+        // Tables are created under a transaction-scoped advisory lock (workers starting together must not
+        // race on them; a session lock could be released on another backend behind a pooler).
+        try transaction([("SELECT pg_advisory_xact_lock(7100117)", [])] + Self.tables.map { ($0, [String?]()) })
     }
+
+    static let tables = [
+        "CREATE TABLE IF NOT EXISTS citycert_meta(plan TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(plan, key))",
+        "CREATE TABLE IF NOT EXISTS citycert_targets(plan TEXT NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL, worker TEXT, PRIMARY KEY(plan, name))",
+        """
+        CREATE TABLE IF NOT EXISTS citycert_pairs(plan TEXT NOT NULL, target TEXT NOT NULL, profile TEXT NOT NULL,
+          verdict TEXT NOT NULL, exit_code INTEGER NOT NULL, report TEXT NOT NULL, message TEXT, PRIMARY KEY(plan, target, profile))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS citycert_outcomes(plan TEXT NOT NULL, target TEXT NOT NULL, profile TEXT NOT NULL,
+          requirement TEXT NOT NULL, level TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY(plan, target, profile, requirement))
+        """,
+    ]
 
     deinit { connection.withLock { PQfinish($0) } }
 
@@ -134,8 +156,15 @@ public final class PostgresJournal: SweepJournal {
             ("INSERT INTO citycert_targets(plan, name, state) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING", [plan, $0])
         }
         if reset {
+            // Taken but not finished (a worker was killed), and finished with a pair the harness could not
+            // decide (ERROR: a missing secret, a time budget): pending again.
             statements.append(
                 ("UPDATE citycert_targets SET state = 'pending', worker = NULL WHERE plan = $1 AND state = 'running'", [plan]))
+            statements.append(
+                (
+                    "UPDATE citycert_targets SET state = 'pending', worker = NULL WHERE plan = $1 AND state = 'done' AND name IN (SELECT target FROM citycert_pairs WHERE plan = $1 AND verdict = 'ERROR')",
+                    [plan]
+                ))
         }
         try transaction(statements)
     }
@@ -153,13 +182,32 @@ public final class PostgresJournal: SweepJournal {
         ).first?.first ?? nil
     }
 
-    public func done(_ target: String) throws(Journal.Failure) {
-        try exec("UPDATE citycert_targets SET state = 'done' WHERE plan = $1 AND name = $2", [plan, target])
+    /// Marks a target this worker took as done (not if a `--resume` gave it to another worker meanwhile).
+    public func done(_ target: String, worker: String) throws(Journal.Failure) {
+        try exec(
+            "UPDATE citycert_targets SET state = 'done' WHERE plan = $1 AND name = $2 AND worker = $3 AND state = 'running'",
+            [plan, target, worker])
     }
 
     /// A target given back (the sweep was interrupted before it finished): pending for the next worker.
-    public func giveBack(_ target: String) throws(Journal.Failure) {
-        try exec("UPDATE citycert_targets SET state = 'pending', worker = NULL WHERE plan = $1 AND name = $2", [plan, target])
+    public func giveBack(_ target: String, worker: String) throws(Journal.Failure) {
+        try exec(
+            "UPDATE citycert_targets SET state = 'pending', worker = NULL WHERE plan = $1 AND name = $2 AND worker = $3 AND state = 'running'",
+            [plan, target, worker])
+    }
+
+    /// Targets taken by workers and not finished yet.
+    public func running() throws(Journal.Failure) -> Int {
+        let rows = try exec("SELECT count(*) FROM citycert_targets WHERE plan = $1 AND state = 'running'", [plan])
+        return Int((rows.first?.first ?? nil) ?? "0") ?? 0
+    }
+
+    /// Stores a value unless one is there; returns the stored one (the first worker's).
+    public func metaOnce(_ key: String, _ value: String) throws(Journal.Failure) -> String {
+        try exec(
+            "INSERT INTO citycert_meta(plan, key, value) VALUES ($1, $2, $3) ON CONFLICT (plan, key) DO NOTHING",
+            [plan, key, value])
+        return try meta(key) ?? value
     }
 
     public func record(_ e: Journal.Entry, outcomes: [(requirement: String, level: String, outcome: String)]) throws(Journal

@@ -29,6 +29,9 @@ public struct SweepOptions: Sendable {
     /// `postgres://…`: a journal shared by several workers (on several machines), each taking targets from
     /// it; nil: the SQLite journal in `out`.
     public var journalURL: String?
+    /// The sweep's id in a shared journal (a CI run number, a date): workers with the same plan and id
+    /// share the work; another id starts a new sweep of the plan (its earlier results are not reused).
+    public var sweepID: String?
     /// This worker's name in a shared journal (host and process id by default).
     public var worker = (ProcessInfo.processInfo.hostName) + ":" + String(ProcessInfo.processInfo.processIdentifier)
     /// A line for each finished pair (stderr).
@@ -143,8 +146,14 @@ public struct Sweeper: Sendable {
                     throw SweepError(
                         "--shard and a shared --journal do not go together: the workers take targets from the journal")
                 }
-                let pg = try PostgresJournal(url: url, plan: plan.sha256)
-                if let recorded = try pg.meta("profiles"), recorded != profilesMeta {
+                guard let id = options.sweepID, SweepPlanFile.isName(id) else {
+                    throw SweepError(
+                        "a shared --journal needs --sweep-id ID (letters, digits, . _ -): the workers of one sweep share it, and a new id starts a new sweep rather than reporting an earlier one's results"
+                    )
+                }
+                let pg = try PostgresJournal(url: url, key: plan.sha256 + ":" + id)
+                // The first worker's profiles are the sweep's (stored once, atomically); others must match.
+                if try pg.metaOnce("profiles", profilesMeta) != profilesMeta {
                     throw SweepError(
                         "the sweep of this plan in \(pg.shown) judges with other profile files than this worker's: every worker needs the same profiles"
                     )
@@ -234,13 +243,20 @@ public struct Sweeper: Sendable {
                             do {
                                 guard let name = try shared.claim(worker: options.worker) else { return }
                                 guard let target = byName[name] else {
-                                    try shared.done(name)
+                                    try shared.done(name, worker: options.worker)
                                     continue
                                 }
-                                if await judge(target, skipping: try shared.finished()) {
-                                    try shared.done(name)
+                                let finished: Set<String>
+                                do {
+                                    finished = try shared.finished()
+                                } catch {
+                                    try? shared.giveBack(name, worker: options.worker)
+                                    throw error
+                                }
+                                if await judge(target, skipping: finished) {
+                                    try shared.done(name, worker: options.worker)
                                 } else {
-                                    try shared.giveBack(name)
+                                    try shared.giveBack(name, worker: options.worker)
                                 }
                             } catch {
                                 tally.failures.withLock { $0.append("\(error)") }
@@ -267,8 +283,12 @@ public struct Sweeper: Sendable {
         if let failure = tally.failures.withLock({ $0.first }) { throw SweepError(failure, usage: false) }
         let entries: [Journal.Entry]
         do { entries = try journal.entries() } catch { throw SweepError("\(error)", usage: false) }
-        let matrix = MatrixBuilder.build(
+        var matrix = MatrixBuilder.build(
             name: plan.name, plan: plan.sha256, targets: mine.map { ($0.name, $0.profiles) }, entries: entries)
+        // Targets other workers of a shared journal are still judging: not finished here, not a failure.
+        if let shared, !matrix.notFinished.isEmpty, !options.interruption.isInterrupted {
+            matrix.elsewhere = (try? shared.running()) ?? 0
+        }
         do {
             try MatrixBuilder.write(matrix, to: options.out)
         } catch {

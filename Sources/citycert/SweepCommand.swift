@@ -31,6 +31,10 @@ struct SweepCommand: AsyncParsableCommand {
         help: "postgres://…: a journal shared by several workers, each taking targets from it (default: SQLite in --out).")
     var journal: String?
     @Option(name: .customLong("worker"), help: "This worker's name in a shared journal (default: host:pid).") var worker: String?
+    @Option(
+        name: .customLong("sweep-id"),
+        help: "With --journal: the sweep's id (a CI run number, a date); workers with the same plan and id share the work.")
+    var sweepID: String?
     @Flag(name: .customLong("progress"), help: "A line on stderr per finished pair (the default on a terminal).")
     var progress = false
     @Flag(name: .customLong("quiet"), help: "No progress lines.") var quiet = false
@@ -66,6 +70,7 @@ struct SweepCommand: AsyncParsableCommand {
             options.journalURL = journal
         }
         if let worker { options.worker = worker }
+        options.sweepID = sweepID
         options.runID = runID
         options.fixedClock = fixedClock
         if !quiet && (progress || isatty(STDERR_FILENO) == 1) { options.progress = { warn($0) } }
@@ -105,7 +110,11 @@ struct SweepCommand: AsyncParsableCommand {
         let conformant = matrix.cells.filter { $0.verdict == "CONFORMANT" }.count
         print(
             "citycert sweep: \(matrix.cells.count) pair(s) judged, \(conformant) CONFORMANT"
-                + (matrix.notFinished.isEmpty ? "" : ", \(matrix.notFinished.count) not finished")
+                + (matrix.notFinished.isEmpty
+                    ? ""
+                    : matrix.elsewhere > 0
+                        ? ", \(matrix.notFinished.count) not finished (\(matrix.elsewhere) target(s) still being judged by other workers: the last to end writes the whole matrix)"
+                        : ", \(matrix.notFinished.count) not finished")
                 + "; matrix in \(out)/matrix.md")
         if let signal = interruption.signalName {
             warn("citycert: interrupted by \(signal): continue with --resume")

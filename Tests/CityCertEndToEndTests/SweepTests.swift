@@ -369,15 +369,21 @@ import Testing
         let plan = try Self.plan(names.map { ($0, server.baseURL + "/" + $0) }, folder: dir)
         let single = try await Self.sweep(["sweep", plan, "--out", dir + "/single", "--quiet", "--run-id", "single"])
         #expect(single.status == 1, "\(single.stderr)")
+        // Every request is held until two workers have sent one, so that the work is shared whatever the load.
+        gate.hold(Set(names))
         let workers = try (1...3).map { w in
             try Subprocess.spawn(
                 "/usr/bin/env",
                 [
                     "SWEEP_TOKEN=\(Self.token)", CityCertBinary.path, "sweep", plan, "--out", "\(dir)/w\(w)", "--quiet",
-                    "--journal",
-                    url, "--worker", "w\(w)", "--run-id", "w\(w)", "--parallel", "2",
+                    "--journal", url, "--sweep-id", "t1", "--worker", "w\(w)", "--run-id", "w\(w)", "--parallel", "2",
                 ], stderr: "\(dir)/w\(w).err")
         }
+        let deadline = Date().addingTimeInterval(60)
+        while gate.byRun.withLock({ runs in runs.keys.filter { $0.hasPrefix("w") }.count }) < 2 && Date() < deadline {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        gate.hold([])
         for (i, pid) in workers.enumerated() {
             let status = await Subprocess.wait(pid)
             let err = (try? String(contentsOfFile: "\(dir)/w\(i + 1).err", encoding: .utf8)) ?? ""
@@ -391,14 +397,31 @@ import Testing
         #expect(byRun.filter { $0.key.hasPrefix("w") && $0.value > 0 }.count >= 2, "the work was shared: \(byRun)")
         // The journal's matrix, written again by a worker that finds nothing left to do.
         let last = try await Self.sweep([
-            "sweep", plan, "--out", dir + "/last", "--quiet", "--journal", url, "--worker", "w4", "--run-id", "w4",
+            "sweep", plan, "--out", dir + "/last", "--quiet", "--journal", url, "--sweep-id", "t1", "--worker", "w4", "--run-id",
+            "w4",
         ])
         #expect(last.status == 1, "\(last.stderr)")
         #expect(byRun["w4"] == nil && gate.sent(by: "w4") == 0, "nothing was left to judge")
         for f in ["matrix.json", "matrix.csv", "matrix.md"] {
             #expect(try Self.read("\(dir)/last/\(f)") == Self.read("\(dir)/single/\(f)"), "\(f) differs")
         }
-        #expect(!last.stderr.contains("citycert@"), "the journal URL's user is not shown")
+        // Another sweep id is another sweep of the plan: it judges again rather than report t1's results.
+        let again = try await Self.sweep([
+            "sweep", plan, "--out", dir + "/again", "--quiet", "--journal", url, "--sweep-id", "t2", "--run-id", "t2",
+        ])
+        #expect(again.status == 1, "\(again.stderr)")
+        #expect(gate.sent(by: "t2") == expected, "sweep t2 judged every target itself")
+        // Without a sweep id, a shared journal is refused.
+        let noID = try await Self.sweep(["sweep", plan, "--out", dir + "/noid", "--quiet", "--journal", url])
+        #expect(noID.status == 2 && noID.stderr.contains("--sweep-id"), "\(noID.stderr)")
+        // A journal that cannot be reached is an error that names the database, never its password.
+        let down = try await Self.sweep([
+            "sweep", plan, "--out", dir + "/down", "--quiet", "--sweep-id", "t3", "--journal",
+            "postgres://someone:pw-one-9f2@127.0.0.1:1/citycert?password=pw-two-7c1&connect_timeout=2",
+        ])
+        #expect(down.status == 3, "\(down.stderr)")
+        #expect(down.stderr.contains("journal postgres://127.0.0.1:1/citycert: cannot connect"), "\(down.stderr)")
+        #expect(!down.stderr.contains("pw-one-9f2") && !down.stderr.contains("pw-two-7c1"), "\(down.stderr)")
     }
 
     @Test func planProblemsArePointedAt() async throws {
