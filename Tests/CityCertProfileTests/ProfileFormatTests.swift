@@ -29,6 +29,56 @@ import Testing
         _ = try ProfileLoader().load(path: url.path)
     }
 
+    /// FORMAT.md and profile.schema.json describe the same keys: every key the schema allows is documented
+    /// (as `key:` or `key` in backticks), and every key the prose names as `` `key:` `` is one the schema
+    /// allows (swift-format's GeneratedFilesValidityTests, gtfs-validator's NoticeDocumentationTest).
+    @Test func formatDocAndSchemaDescribeTheSameKeys() throws {
+        let schema = try JSONValue.parse(bytes: Repository.read(Repository.profile("profile.schema.json")))
+        var keys = Set<String>()
+        func walk(_ v: JSONValue) {
+            switch v {
+            case .object(let o):
+                for (k, child) in o.uniqueEntries {
+                    if k == "properties", case .object(let props) = child { keys.formUnion(props.uniqueEntries.map(\.key)) }
+                    walk(child)
+                }
+            case .array(let a): a.forEach(walk)
+            default: break
+            }
+        }
+        walk(schema)
+        #expect(keys.count > 100, "the walk found the schema's keys")
+        let doc = String(decoding: try Repository.read(Repository.profile("FORMAT.md")), as: UTF8.self)
+        func isWordScalar(_ u: Unicode.Scalar) -> Bool { u.properties.isAlphabetic || ("0"..."9").contains(u) || u == "_" }
+        /// `key` followed by `:` or a backtick, not preceded by a letter, digit or underscore.
+        func documented(_ key: String) -> Bool {
+            var from = doc.startIndex
+            while let r = doc.range(of: key, range: from..<doc.endIndex) {
+                let before =
+                    r.lowerBound == doc.startIndex ? nil : doc.unicodeScalars[doc.unicodeScalars.index(before: r.lowerBound)]
+                let after = r.upperBound == doc.endIndex ? nil : doc.unicodeScalars[r.upperBound]
+                if before.map({ !isWordScalar($0) }) ?? true, after == ":" || after == "`" { return true }
+                from = r.upperBound
+            }
+            return false
+        }
+        let undocumented = keys.filter { !documented($0) }.sorted()
+        #expect(undocumented.isEmpty, "keys of profile.schema.json that FORMAT.md does not document: \(undocumented)")
+        // Keys the prose names as `key: …` that the schema does not allow.
+        var named = Set<String>()
+        var rest = doc[...]
+        while let tick = rest.firstIndex(of: "`") {
+            let after = rest[rest.index(after: tick)...]
+            let word = after.prefix { $0.isLowercase || $0 == "_" }
+            if !word.isEmpty, after.dropFirst(word.count).first == ":" { named.insert(String(word)) }
+            rest = after
+        }
+        #expect(named.count > 10, "the scan found prose keys")
+        #expect(
+            named.subtracting(keys).isEmpty, "FORMAT.md names keys the schema does not allow: \(named.subtracting(keys).sorted())"
+        )
+    }
+
     @Test func templatesSplitAndRender() throws {
         let t = try Template(parsing: "{{base_url}}/ae/{{ run_id }}-x")
         #expect(t.variables == ["base_url", "run_id"])
