@@ -78,22 +78,8 @@ public enum SweepPlanFile {
     }
 
     static func parse(path: String) throws -> SweepPlan {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ProfileError(
-                file: path, line: 0, column: 0,
-                message: FileManager.default.fileExists(atPath: path) ? "cannot read the sweep plan" : "no such sweep plan")
-        }
-        guard data.count <= maxBytes else {
-            throw ProfileError(file: path, line: 1, column: 1, message: "sweep plan larger than 8 MiB")
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw ProfileError(file: path, line: 1, column: 1, message: "the sweep plan is not valid UTF-8")
-        }
-        let source = YNode.YSource(file: path, text: text)
-        guard let tree = try YAMLComposer.compose(text, source: source) else {
-            throw ProfileError(file: path, line: 1, column: 1, message: "the sweep plan is empty")
-        }
-        let top = try YNode(tree, 0).mapping(
+        let (root, bytes) = try YNode.document(path: path, what: "the sweep plan", maxBytes: maxBytes)
+        let top = try root.mapping(
             "the sweep plan", allowed: ["citycert-sweep", "name", "profiles", "defaults", "targets"])
         let version = try top.required("citycert-sweep")
         guard version.scalar == "1" else {
@@ -211,7 +197,7 @@ public enum SweepPlanFile {
         guard !targets.isEmpty else { throw try top.required("targets").error("the plan names no target") }
         targets.sort { $0.name < $1.name }
         return SweepPlan(
-            file: path, folder: folder, sha256: SHA256.hex(Array(data)), name: try top["name"]?.string("name") ?? "",
+            file: path, folder: folder, sha256: SHA256.hex(bytes), name: try top["name"]?.string("name") ?? "",
             profiles: profiles, targets: targets, reports: reports)
     }
 
@@ -226,8 +212,7 @@ public enum SweepPlanFile {
     }
 
     static func checkName(_ name: String, at node: YNode, what: String) throws {
-        let ok = isName(name)
-        guard ok else {
+        guard isName(name) else {
             throw node.error("\(what) is one word of letters, digits, '.', '_' or '-' (it names a folder): '\(name)'")
         }
     }

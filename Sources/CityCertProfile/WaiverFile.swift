@@ -27,22 +27,8 @@ public enum WaiverFile {
     }
 
     static func parse(path: String, profile: Profile) throws -> [Waiver] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ProfileError(
-                file: path, line: 0, column: 0,
-                message: FileManager.default.fileExists(atPath: path) ? "cannot read the waivers file" : "no such waivers file")
-        }
-        guard data.count <= maxBytes else {
-            throw ProfileError(file: path, line: 1, column: 1, message: "waivers file larger than 1 MiB")
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw ProfileError(file: path, line: 1, column: 1, message: "the waivers file is not valid UTF-8")
-        }
-        let source = YNode.YSource(file: path, text: text)
-        guard let tree = try YAMLComposer.compose(text, source: source) else {
-            throw ProfileError(file: path, line: 1, column: 1, message: "the waivers file is empty")
-        }
-        let top = try YNode(tree, 0).mapping("the waivers file", allowed: ["waivers"])
+        let top = try YNode.document(path: path, what: "the waivers file", maxBytes: maxBytes).root.mapping(
+            "the waivers file", allowed: ["waivers"])
         let ids = profile.requirements.map(\.id)
         var out: [Waiver] = []
         for node in try top.required("waivers").sequence("waivers") {

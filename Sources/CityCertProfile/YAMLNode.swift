@@ -1,4 +1,5 @@
 import CityCertJSON
+import Foundation
 
 /// A composed YAML document as flat arrays (built by `YAMLComposer` from libyaml's events). The builder
 /// walks a profile by many small lookups: a node is an index, and a lookup compares a key's string in
@@ -45,6 +46,26 @@ final class YTree {
 
 /// A YAML node with its file and marks, and typed accessors that fail with pointed errors.
 struct YNode {
+    /// The root of a YAML file the user gives (`what`: "the waivers file", "the sweep plan"): missing,
+    /// unreadable, larger than `maxBytes`, not UTF-8 or empty are errors at the file. Returns its bytes too.
+    static func document(path: String, what: String, maxBytes: Int) throws -> (root: YNode, bytes: [UInt8]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ProfileError(
+                file: path, line: 0, column: 0,
+                message: FileManager.default.fileExists(atPath: path) ? "cannot read \(what)" : "\(what) does not exist")
+        }
+        guard data.count <= maxBytes else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "\(what) is larger than \(maxBytes >> 20) MiB")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "\(what) is not valid UTF-8")
+        }
+        guard let tree = try YAMLComposer.compose(text, source: YSource(file: path, text: text)) else {
+            throw ProfileError(file: path, line: 1, column: 1, message: "\(what) is empty")
+        }
+        return (YNode(tree, 0), Array(data))
+    }
+
     let tree: YTree
     let index: Int32
 

@@ -84,8 +84,6 @@ public final class Journal: SweepJournal {
         try query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first?.text
     }
 
-    public func setMeta(_ key: String, _ value: String) throws(Failure) { try setMeta([(key, value)]) }
-
     /// Values stored in one transaction: a journal has all of them or none.
     public func setMeta(_ values: [(String, String)]) throws(Failure) {
         try run(["INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)": values.map { [.text($0.0), .text($0.1)] }])

@@ -244,6 +244,14 @@ public final class PostgresJournal: SweepJournal {
         }
     }
 
+    /// The judged pairs of one target (a claimed target's, read when it is taken: not the whole sweep's).
+    public func finished(target: String) throws(Journal.Failure) -> Set<String> {
+        Set(
+            try exec(
+                "SELECT profile FROM citycert_pairs WHERE plan = $1 AND target = $2 AND verdict <> 'ERROR'", [plan, target]
+            ).map { target + "\u{0}" + ($0[0] ?? "") })
+    }
+
     public func finished() throws(Journal.Failure) -> Set<String> {
         Set(
             try exec("SELECT target, profile FROM citycert_pairs WHERE plan = $1 AND verdict <> 'ERROR'", [plan]).map {

@@ -248,7 +248,7 @@ public struct Sweeper: Sendable {
                                 }
                                 let finished: Set<String>
                                 do {
-                                    finished = try shared.finished()
+                                    finished = try shared.finished(target: name)
                                 } catch {
                                     try? shared.giveBack(name, worker: options.worker)
                                     throw error

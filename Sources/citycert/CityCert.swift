@@ -1,4 +1,5 @@
 import ArgumentParser
+import CityCertRunner
 import Foundation
 
 /// The `citycert` command line: wiring and exit codes only; the work is in the library modules.
@@ -46,6 +47,21 @@ struct VersionCommand: ParsableCommand {
 }
 
 let toolVersion = "0.1.0"
+
+/// SIGINT and SIGTERM, handled on a Dispatch queue: each is recorded on `interruption` (signals that came
+/// together counted), then `then(signal, count so far)` does what the command does about it. Cancel the
+/// sources when the command ends.
+func watchInterruptions(_ interruption: Interruption, then: @escaping @Sendable (Int32, Int) -> Void)
+    -> [any DispatchSourceSignal]
+{
+    [SIGINT, SIGTERM].map { sig in
+        signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler { then(sig, interruption.interrupt(signal: sig, times: Int(source.data))) }
+        source.resume()
+        return source
+    }
+}
 
 /// Writes to standard error.
 func warn(_ text: String) {

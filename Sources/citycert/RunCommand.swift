@@ -204,20 +204,13 @@ struct RunCommand: AsyncParsableCommand {
         // is 128 + the signal. A third signal ends the process at once.
         let interruption = Interruption()
         options.interruption = interruption
-        let signalSources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                let count = interruption.interrupt(signal: sig, times: Int(source.data))
-                if count >= 2 { abort.raise() }
-                if count >= 3 && !interruption.isWritingReports { _exit(128 + sig) }
-                warn(
-                    count == 1
-                        ? "citycert: interrupted; finishing what runs, then the cleanup and the reports (again to skip the cleanup)"
-                        : "citycert: interrupted again; skipping the cleanup")
-            }
-            source.resume()
-            return source
+        let signalSources = watchInterruptions(interruption) { sig, count in
+            if count >= 2 { abort.raise() }
+            if count >= 3 && !interruption.isWritingReports { _exit(128 + sig) }
+            warn(
+                count == 1
+                    ? "citycert: interrupted; finishing what runs, then the cleanup and the reports (again to skip the cleanup)"
+                    : "citycert: interrupted again; skipping the cleanup")
         }
         defer { for s in signalSources { s.cancel() } }
         let runner = Runner(profile: loaded, transport: CurlTransport(settings: settings, concurrency: jobs), options: options)

@@ -75,16 +75,9 @@ struct SweepCommand: AsyncParsableCommand {
         options.fixedClock = fixedClock
         if !quiet && (progress || isatty(STDERR_FILENO) == 1) { options.progress = { warn($0) } }
         let interruption = options.interruption
-        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                let count = interruption.interrupt(signal: sig, times: Int(source.data))
-                if count >= 3 { _exit(128 + sig) }
-                warn("citycert: interrupted; the pairs in flight stop and are not recorded (--resume runs them again)")
-            }
-            source.resume()
-            return source
+        let sources = watchInterruptions(interruption) { sig, count in
+            if count >= 3 { _exit(128 + sig) }
+            warn("citycert: interrupted; the pairs in flight stop and are not recorded (--resume runs them again)")
         }
         defer { for s in sources { s.cancel() } }
         // One transport for every target: its transfers run on one curl event loop thread, off Swift's

@@ -27,10 +27,14 @@ import Testing
             let until = Date().addingTimeInterval(60)
             while held.withLock({ $0.contains(name) }) && Date() < until { Thread.sleep(forTimeInterval: 0.01) }
         }
-        /// Waits until no request is being answered.
-        func drain() async throws {
-            while active.withLock({ $0 }) > 0 { try await Task.sleep(nanoseconds: 10_000_000) }
-        }
+        /// Waits (60 s at most) until no request is being answered.
+        func drain() async throws { try await SweepTests.waitUntil { self.active.withLock { $0 } == 0 } }
+    }
+
+    /// Polls `condition` every 10 ms until it holds or 60 s have passed (the assertions after it say which).
+    static func waitUntil(_ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while try await !condition() && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
     }
 
     static func service(gate: Gate = Gate()) throws -> LoopbackServer {
@@ -224,8 +228,7 @@ import Testing
         let first = try Subprocess.spawn(
             "/usr/bin/env", ["SWEEP_TOKEN=\(Self.token)", CityCertBinary.path, "sweep", plan, "--out", dir + "/out", "--quiet"])
         // The first sweep is under way once its request is held.
-        let deadline = Date().addingTimeInterval(60)
-        while gate.active.withLock({ $0 }) == 0 && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
+        try await Self.waitUntil { gate.active.withLock { $0 } > 0 }
         let second = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet", "--resume"])
         gate.hold([])
         // The first sweep ends (its held request answered late; under load past its timeout, so its verdict
@@ -267,10 +270,7 @@ import Testing
             let pid = try Subprocess.spawn(
                 "/usr/bin/env",
                 ["SWEEP_TOKEN=\(Self.token)", CityCertBinary.path, "sweep", plan, "--out", out, "--quiet", "--parallel", "2"])
-            let deadline = Date().addingTimeInterval(60)
-            while try await journaled(out).count < when && Date() < deadline {
-                try await Task.sleep(nanoseconds: 20_000_000)
-            }
+            try await Self.waitUntil { try await journaled(out).count >= when }
             kill(pid, SIGKILL)
             _ = await Subprocess.wait(pid)
             let delay = when
@@ -379,10 +379,7 @@ import Testing
                     "--journal", url, "--sweep-id", "t1", "--worker", "w\(w)", "--run-id", "w\(w)", "--parallel", "2",
                 ], stderr: "\(dir)/w\(w).err")
         }
-        let deadline = Date().addingTimeInterval(60)
-        while gate.byRun.withLock({ runs in runs.keys.filter { $0.hasPrefix("w") }.count }) < 2 && Date() < deadline {
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
+        try await Self.waitUntil { gate.byRun.withLock { runs in runs.keys.filter { $0.hasPrefix("w") }.count } >= 2 }
         gate.hold([])
         for (i, pid) in workers.enumerated() {
             let status = await Subprocess.wait(pid)

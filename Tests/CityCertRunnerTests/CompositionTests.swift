@@ -13,11 +13,7 @@ import Testing
     static func profile(_ assertions: String, version: String = "1.1") throws -> Profile {
         try ProfileLoader().load(
             text: """
-                citycert: \(version)
-                id: t
-                title: T
-                version: "1"
-                standard: {name: S, version: "1"}
+                \(InlineProfile.head(format: version))
                 requirements:
                   - id: R
                     title: r
@@ -140,11 +136,7 @@ import Testing
     @Test func aComposedAssertionSelectsDocuments() async throws {
         let p = try ProfileLoader().load(
             text: """
-                citycert: 1.1
-                id: t
-                title: T
-                version: "1"
-                standard: {name: S, version: "1"}
+                \(InlineProfile.head(format: "1.1"))
                 requirements:
                   - id: R
                     title: r
@@ -185,11 +177,7 @@ import Testing
         defer { server.stop() }
         let p = try ProfileLoader().load(
             text: """
-                citycert: 1.1
-                id: t
-                title: T
-                version: "1"
-                standard: {name: S, version: "1"}
+                \(InlineProfile.head(format: "1.1"))
                 inputs: {base_url: {}}
                 requirements:
                   - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [{request: {url: "{{base_url}}/a"}, expect: {assert: [{not: {path: "$.links[?@.rel == 'next']", exists: true}}]}}]}}]}

@@ -18,11 +18,7 @@ import Testing
     static func profile(classes: String? = nil, extraRequirements: String = "") throws -> Profile {
         try ProfileLoader().load(
             text: """
-                citycert: 1.1
-                id: t
-                title: T
-                version: "1"
-                standard: {name: S, version: "1"}
+                \(InlineProfile.head(format: "1.1"))
                 inputs: {base_url: {}}
                 requirements:
                   - {id: ROOT, title: root, clause: "1", level: MUST, tags: [core], checks: [{http: {steps: [{request: {url: "{{base_url}}/"}, expect: {status: 200}, capture: {conformance: {jsonpath: $.conformance}}}]}}]}
