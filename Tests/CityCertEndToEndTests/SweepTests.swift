@@ -216,7 +216,10 @@ import Testing
         #expect(server.requestsServed > before, "the pair over its budget runs again on resume")
     }
 
-    /// Two sweeps never write one folder: the second is refused while the first holds its lock.
+    /// Two sweeps never write one folder: a sweep holds `journal.lock` while it runs, and a sweep that finds
+    /// the lock held is refused. Both halves are checked without racing a second process against the
+    /// first's request timeout (under CI load a second binary once took longer to start than the first's
+    /// held request took to time out, and so found the lock free).
     @Test func aSecondSweepOnTheSameFolderIsRefused() async throws {
         let gate = Gate()
         let server = try Self.service(gate: gate)
@@ -224,18 +227,29 @@ import Testing
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let plan = try Self.plan([("good-01", server.baseURL + "/good-01")], folder: dir)
+        func tryLock() -> (fd: Int32, locked: Bool) {
+            let fd = open(dir + "/out/journal.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            return (fd, fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        }
+        // 1. While a sweep's request is held, its lock is held: another holder cannot take it.
         gate.hold(["good-01"])
         let first = try Subprocess.spawn(
             "/usr/bin/env", ["SWEEP_TOKEN=\(Self.token)", CityCertBinary.path, "sweep", plan, "--out", dir + "/out", "--quiet"])
-        // The first sweep is under way once its request is held.
         try await Self.waitUntil { gate.active.withLock { $0 } > 0 }
-        let second = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet", "--resume"])
+        let during = tryLock()
+        #expect(during.fd >= 0 && !during.locked, "the running sweep holds \(dir)/out/journal.lock")
+        if during.fd >= 0 { close(during.fd) }
         gate.hold([])
-        // The first sweep ends (its held request answered late; under load past its timeout, so its verdict
-        // is not what this test is about).
-        _ = await Subprocess.wait(first)
-        #expect(FileManager.default.fileExists(atPath: dir + "/out/matrix.json"), "the first sweep finished")
+        let firstStatus = await Subprocess.wait(first)
+        #expect(firstStatus == 0, "the first sweep judged its one good target")
+        // 2. Once it ended the lock is free again; taken here, a second sweep is refused and writes nothing.
+        let held = tryLock()
+        defer { if held.fd >= 0 { close(held.fd) } }
+        try #require(held.locked, "the lock is released when the sweep ends")
+        let matrix = try Self.read(dir + "/out/matrix.json")
+        let second = try await Self.sweep(["sweep", plan, "--out", dir + "/out", "--quiet", "--resume"])
         #expect(second.status == 2 && second.stderr.contains("another sweep is writing"), "\(second.stderr)")
+        #expect(try Self.read(dir + "/out/matrix.json") == matrix, "the refused sweep left the matrix alone")
     }
 
     /// kill -9 at two points of a sweep (once 1 pair, and once 6 of 12, are journaled), then --resume: the matrix is byte for byte that of an uninterrupted
