@@ -615,8 +615,13 @@ struct Builder {
                 captures.append(try capture(variable, spec))
             }
         }
-        // A step that expects nothing and captures nothing passes whatever the target answers (a 500 too).
-        if expect.isEmpty && captures.isEmpty && !expect.anyResponse {
+        // A step that expects nothing and captures nothing passes whatever the target answers (a 500 too); a
+        // follow step that counts against an expected total does expect something.
+        let countsAgainstATotal =
+            m["follow"].flatMap { try? $0.mapping("follow", allowed: ["next", "link_rel", "max_pages", "at_limit", "count"]) }?[
+                "count"
+            ].flatMap { try? $0.mapping("count", allowed: ["path", "as", "equals"]) }?["equals"] != nil
+        if expect.isEmpty && captures.isEmpty && !expect.anyResponse && !countsAgainstATotal {
             throw (m["expect"] ?? node).error(
                 "this step expects nothing: it passes on any response, a 500 included",
                 hint: "add expect (status, headers, schema, assert, …) or a capture, or state the intent with expect: {any: true}"
@@ -632,7 +637,7 @@ struct Builder {
         step.redirectHeaders = redirectHeaders
         if let f = m["follow"] {
             try needs11(f, "follow")
-            let fm = try f.mapping("follow", allowed: ["next", "link_rel", "max_pages", "at_limit"])
+            let fm = try f.mapping("follow", allowed: ["next", "link_rel", "max_pages", "at_limit", "count"])
             guard method == "GET" else { throw f.error("follow pages through GET requests; this step sends \(method)") }
             guard eventually == nil else { throw f.error("follow and eventually cannot be combined in one step") }
             let next: Follow.Next
@@ -653,6 +658,33 @@ struct Builder {
                 case "stop": follow.stopAtLimit = true
                 default: throw a.error("follow.at_limit must be error (default) or stop")
                 }
+            }
+            if let c = fm["count"] {
+                let cm = try c.mapping("follow.count", allowed: ["path", "as", "equals"])
+                let name = try cm["as"]?.string("as")
+                if let name, (try? Template(parsing: "{{" + name + "}}"))?.variables != [name] {
+                    throw cm["as"]!.error("'\(name)' is not a variable name")
+                }
+                let equals = try cm["equals"]?.json()
+                if let e = equals, let n = cm["equals"] {
+                    switch e {
+                    case .number(let d) where d.isInteger: break
+                    case .string(let s):
+                        guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable = t.parts[0] else {
+                            throw n.error("follow.count.equals needs a whole number or a variable alone (\"{{name}}\")")
+                        }
+                        try checkTemplates(in: e, at: n)
+                    default: throw n.error("follow.count.equals needs a whole number or a variable alone (\"{{name}}\")")
+                    }
+                }
+                guard name != nil || equals != nil else {
+                    throw c.error("follow.count needs as (a variable for the total), equals (the total expected), or both")
+                }
+                guard !follow.stopAtLimit else {
+                    throw c.error("follow.count counts every page: with at_limit: stop the count would miss the pages not read")
+                }
+                follow.count = (try jsonPath(try cm.required("path")), name, equals)
+                if let name { known.insert(name) }
             }
             step.follow = follow
         }
@@ -696,7 +728,7 @@ struct Builder {
     }
 
     func capture(_ variable: String, _ spec: YNode) throws -> Capture {
-        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex", "secret", "all"])
+        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex", "secret", "all", "absent"])
         let source: Capture.Source
         let regex = try m["regex"].map { try compileRegex($0) }
         if let p = m["jsonpath"] {
@@ -714,6 +746,17 @@ struct Builder {
             try needs11(a, "a capture with all")
             guard m["jsonpath"] != nil else { throw a.error("all: true collects what a jsonpath selects; this capture has none") }
             c.all = try a.bool("all")
+        }
+        if let a = m["absent"] {
+            try needs11(a, "a capture with absent")
+            let v = try a.string("absent")
+            guard ["fail", "not-applicable"].contains(v) else {
+                throw a.error("absent is fail (the default) or not-applicable, not '\(v)'")
+            }
+            guard !c.all else {
+                throw a.error("a capture with all: true collects an empty list when nothing is selected; absent does not apply")
+            }
+            c.absentNotApplicable = v == "not-applicable"
         }
         return c
     }
@@ -843,6 +886,7 @@ struct Builder {
 
     static let predicateKeys = [
         "exists", "equals", "not_equals", "one_of", "matches", "type", "count", "lt", "le", "gt", "ge", "contains", "format",
+        "intersects_bbox", "includes",
     ]
 
     static let compositionKeys = ["all_of", "any_of", "not"]
@@ -946,6 +990,22 @@ struct Builder {
                 throw value.error("unsupported format '\(f)'", hint: didYouMean(f, formats).map { "did you mean '\($0)'?" })
             }
             predicate = .format(f)
+        case "includes":
+            try needs11(value, "includes")
+            let v = try value.json()
+            try checkTemplates(in: v, at: value)
+            predicate = .includes(v)
+        case "intersects_bbox":
+            try needs11(value, "intersects_bbox")
+            let v = try value.json()
+            switch v {
+            case .string, .array: break
+            default:
+                throw value.error(
+                    "intersects_bbox needs a box: \"minx,miny,maxx,maxy\" (templates allowed) or a list of 4 or 6 numbers")
+            }
+            try checkTemplates(in: v, at: value)
+            predicate = .intersectsBBox(v)
         default: throw node.error("unknown predicate '\(key)'")
         }
         let rendered: String

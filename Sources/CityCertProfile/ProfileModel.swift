@@ -194,6 +194,10 @@ public struct Follow: Sendable {
     /// paging there: the pages read are judged and the evidence says the rest was not.
     public let maxPages: Int
     public var stopAtLimit = false
+    /// 1.1 `count: {path: P, as: V, equals: N}`: once the last page is read, V holds how many nodes P
+    /// selected over all the pages, and the step fails unless that is N (a number or a template alone: the
+    /// numberMatched the first page gave, the count of an earlier paging).
+    public var count: (path: JSONPath, variable: String?, equals: JSONValue?)? = nil
 }
 
 /// What a check repeats over: a list written in the profile, or a variable alone holding an array (a
@@ -335,6 +339,11 @@ public indirect enum Predicate: Sendable {
     case greaterOrEqual(Bound)
     case contains(JSONValue)
     case format(String)
+    /// 1.1: every node is a GeoJSON geometry with a point in common with the box (a template rendering to
+    /// `minx,miny,maxx,maxy`, or a list of four or six numbers).
+    case intersectsBBox(JSONValue)
+    /// 1.1: at least one selected node equals the value (the created id is among those listed).
+    case includes(JSONValue)
     /// 1.1 composition: every one of these assertions holds (each with its own path).
     case allOf([Assertion])
     /// 1.1: at least one of these assertions holds.
@@ -385,6 +394,9 @@ public struct Capture: Sendable {
     /// `all: true` (jsonpath only): the variable holds the array of every selected value (empty when the
     /// path selects nothing); without it, the first selected value, and selecting nothing is a failure.
     public var all = false
+    /// 1.1 `absent: not-applicable`: when the jsonpath selects nothing (or the header is missing), the check
+    /// does not apply to this target (an empty collection has no feature to filter) instead of failing.
+    public var absentNotApplicable = false
 }
 
 public enum DataFormat: String, Sendable {

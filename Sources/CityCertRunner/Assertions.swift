@@ -3,6 +3,7 @@ import CityCertJSONPath
 import CityCertJSONSchema
 import CityCertProfile
 import CityCertRegex
+import CityCertRules
 
 /// Judges JSONPath assertions. Returns the problems found, each with the pointer it concerns.
 /// An assertion that cannot be decided: its path passed the step limit, a regular expression did not
@@ -143,6 +144,28 @@ enum AssertionEvaluator {
             return each { v in
                 guard case .string(let s) = v else { return "\(show(v)) is not a string, expected a \(f)" }
                 return Formats.check(s, format: f) == false ? "\(show(v)) is not a valid \(f)" : nil
+            }
+        case .includes(let raw):
+            let expected = variables?.renderExpected(raw) ?? raw
+            if nodes.contains(where: { $0.value == expected }) { return [] }
+            return [
+                Problem(
+                    pointer: .root,
+                    message: "none of the \(nodes.count) node(s) \(a.path.text) selects equals \(show(expected))")
+            ]
+        case .intersectsBBox(let raw):
+            let rendered = variables?.renderExpected(raw) ?? raw
+            let box: GeoBox
+            switch GeoBox.parse(rendered) {
+            case .success(let b): box = b
+            case .failure(let e): throw AssertionUndecided(description: "intersects_bbox \(show(rendered)): \(e)")
+            }
+            return each { v in
+                switch box.intersects(v) {
+                case .success(true): return nil
+                case .success(false): return "\(show(v)) does not intersect the box \(show(rendered))"
+                case .failure(let e): return "\(show(v)) cannot intersect the box: \(e)"
+                }
             }
         case .allOf, .anyOf, .not: return try compose(a, on: root, variables: variables, stepLimit: stepLimit)
         }

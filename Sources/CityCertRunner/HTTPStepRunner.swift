@@ -295,6 +295,7 @@ struct HTTPStepRunner {
         var pages: [ExchangeEvidence] = []
         var seen: [String: Int] = [:]
         var page: String? = nil
+        var counted = 0
         while true {
             let number = pages.count + 1
             if let signal = options.interruption?.signalName, !pages.isEmpty {
@@ -304,6 +305,11 @@ struct HTTPStepRunner {
             let tried = await attempt(step, page: page)
             var (exchange, outcome, captures, next) = (tried.exchange, tried.outcome, tried.captures, tried.next)
             exchange.step = number == 1 ? step.name : "\(step.name) (page \(number))"
+            // Captures come from the first page: a later page without the captured value still passes.
+            if number > 1 && outcome == .notApplicable {
+                outcome = .passed
+                exchange.problems = []
+            }
             if number == 1 && outcome == .passed {
                 for (k, v) in captures { variables.set(k, v) }
             }
@@ -312,7 +318,30 @@ struct HTTPStepRunner {
             seen[here] = number
             pages.append(exchange)
             guard outcome == .passed else { return (pages, outcome, nil) }
-            guard let next else { return (pages, .passed, nil) }
+            counted += tried.counted ?? 0
+            guard let next else {
+                if let c = follow.count {
+                    if let name = c.variable { variables.set(name, .int(counted)) }
+                    let summary = "\(c.path.text) selected \(counted) node(s) over \(number) page(s)"
+                    if let raw = c.equals {
+                        let expected = variables.renderExpected(raw)
+                        guard case .number(let n) = expected, n.isInteger else {
+                            pages[pages.count - 1].problems.append(
+                                "follow.count: \(variables.redact(JSONSerializer.string(raw))) is \(variables.redact(JSONSerializer.string(expected))), not a whole number; no verdict"
+                            )
+                            return (pages, .error, nil)
+                        }
+                        if n.decimal != JSONNumber(counted).decimal {
+                            pages[pages.count - 1].problems.append(
+                                "\(summary), expected \(n.decimal.text)\(raw == expected ? "" : " (\(JSONSerializer.string(raw)))")"
+                            )
+                            return (pages, .failed, nil)
+                        }
+                    }
+                    return (pages, .passed, "\(step.name): \(summary)")
+                }
+                return (pages, .passed, nil)
+            }
             // Relative links resolve against the page that holds them.
             guard let base = URL(string: here), let target = URL(string: next, relativeTo: base)?.absoluteURL.absoluteString
             else {
@@ -439,6 +468,8 @@ struct HTTPStepRunner {
         var sentURL: String? = nil
         /// For a `follow` step: the next page's link, as the response gives it.
         var next: String? = nil
+        /// For a `follow` step with `count`: the nodes counted on this page.
+        var counted: Int? = nil
     }
 
     /// `page`: the URL of a later page of a `follow` step (absolute), sent instead of the step's URL.
@@ -479,6 +510,9 @@ struct HTTPStepRunner {
 
         let judged = judge(step, response)
         let (problems, errors, captures) = (judged.problems, judged.errors, judged.captures)
+        // A capture that found nothing and may (absent: not-applicable): what the check is about is not
+        // there, unless an expectation failed or could not be judged.
+        let absent = problems.isEmpty && errors.isEmpty && !judged.absent.isEmpty
         // A secret capture (a token) is a secret from now on, whether or not the step passed: this very
         // response holds it, and its excerpt is redacted with it.
         var learned = false
@@ -488,12 +522,14 @@ struct HTTPStepRunner {
         }
         if learned { exchange = redact(exchange) }
         // Every message may quote values (assertions, schema errors): redact them all here.
-        exchange.problems = (errors + problems).map(variables.redact)
+        exchange.problems = (errors + problems + (absent ? judged.absent : [])).map(variables.redact)
         // An expectation that could not be judged (a JSONPath past its step limit, a regex that did not
         // finish) makes the step an error, unless another expectation failed for certain (as checks combine).
         return Attempt(
-            exchange: exchange, outcome: !problems.isEmpty ? .failed : !errors.isEmpty ? .error : .passed, captures: captures,
-            sentURL: request.url, next: judged.next)
+            exchange: exchange,
+            outcome: !problems.isEmpty ? .failed : !errors.isEmpty ? .error : absent ? .notApplicable : .passed,
+            captures: captures,
+            sentURL: request.url, next: judged.next, counted: judged.counted)
     }
 
     /// What judging one response gave.
@@ -505,6 +541,10 @@ struct HTTPStepRunner {
         var captures: [(String, JSONValue)] = []
         /// For a `follow` step: the next page's URL as the response gives it (maybe relative).
         var next: String? = nil
+        /// Captures with `absent: not-applicable` that found nothing: the check does not apply.
+        var absent: [String] = []
+        /// For a `follow` step with `count`: the nodes its path selects on this page (nil: not JSON).
+        var counted: Int? = nil
     }
 
     /// The problems found (failures), the expectations that could not be judged (errors), the captures,
@@ -603,6 +643,7 @@ struct HTTPStepRunner {
             }
         }
         var captures: [(String, JSONValue)] = []
+        var absent: [String] = []
         for c in step.captures {
             switch c.source {
             case .jsonPath(let p):
@@ -623,13 +664,21 @@ struct HTTPStepRunner {
                     continue
                 }
                 guard let first = selected.first else {
-                    problems.append("capture \(c.variable): \(p.text) selects nothing")
+                    if c.absentNotApplicable {
+                        absent.append("capture \(c.variable): \(p.text) selects nothing, so the check does not apply")
+                    } else {
+                        problems.append("capture \(c.variable): \(p.text) selects nothing")
+                    }
                     continue
                 }
                 captures.append((c.variable, first.value))
             case .header(let name, let regex):
                 guard let v = response.header(name) else {
-                    problems.append("capture \(c.variable): header \(name) is missing")
+                    if c.absentNotApplicable {
+                        absent.append("capture \(c.variable): header \(name) is missing, so the check does not apply")
+                    } else {
+                        problems.append("capture \(c.variable): header \(name) is missing")
+                    }
                     continue
                 }
                 if let regex {
@@ -657,7 +706,18 @@ struct HTTPStepRunner {
             }
         }
         let next = step.follow.flatMap { Self.nextLink($0, response, json: json) }
-        return Judgement(problems: problems, errors: errors, captures: captures, next: next)
+        var counted: Int? = nil
+        if let c = step.follow?.count {
+            if let json {
+                do { counted = try c.path.select(json, stepLimit: options.jsonPathStepLimit).count } catch {
+                    errors.append("follow.count \(c.path.text): \(error)")
+                }
+            } else {
+                problems.append("follow.count: the body is not JSON, so \(c.path.text) counts nothing")
+            }
+        }
+        return Judgement(
+            problems: problems, errors: errors, captures: captures, next: next, absent: absent, counted: counted)
     }
 }
 

@@ -538,7 +538,7 @@ public struct Runner: Sendable {
                 stepRunner = HTTPStepRunner(profile: profile, transport: transport, variables: variables, options: capped)
             }
             let (exchange, outcome) = await stepRunner.run(step)
-            if outcome != .passed {
+            if outcome != .passed && outcome != .notApplicable {
                 leftovers.append("\(exchange.method) \(exchange.url): " + exchange.problems.joined(separator: "; "))
             }
         }
@@ -614,7 +614,9 @@ extension Requirement {
 
     var capturedVariables: [String] {
         var out: [String] = []
-        for case .http(let h) in checks { for s in h.steps { out += s.captures.map(\.variable) } }
+        for case .http(let h) in checks {
+            for s in h.steps { out += s.captures.map(\.variable) + (s.follow?.count?.variable.map { [$0] } ?? []) }
+        }
         return out
     }
 

@@ -1,0 +1,205 @@
+import CityCertCore
+import CityCertCurl
+import CityCertProfile
+import CityCertRunner
+import CityCertTestSupport
+import Foundation
+import Testing
+
+/// Format 1.1's follow.count, capture `absent: not-applicable`, and the `includes` and `intersects_bbox`
+/// predicates, against a loopback service with planted deviations; the expectations are written by hand.
+@Suite struct PagingAndGeometryTests {
+    /// /good: 5 features over 3 pages (2, 2, 1) and numberMatched 5; /bad: the same pages, numberMatched 6;
+    /// /empty: no feature and no numberMatched. Features are points at (i, i).
+    static func service() throws -> LoopbackServer {
+        try LoopbackServer { r in
+            let kind = r.path.split(separator: "/").first.map(String.init) ?? ""
+            if kind == "empty" { return .json(#"{"type": "FeatureCollection", "features": [], "links": []}"#) }
+            let page = Int(r.query.split(separator: "&").first { $0.hasPrefix("page=") }?.dropFirst(5) ?? "1") ?? 1
+            let ids = Array(((page - 1) * 2 + 1)...min(page * 2, 5))
+            let features = ids.map {
+                #"{"type": "Feature", "id": "f\#($0)", "geometry": {"type": "Point", "coordinates": [\#($0), \#($0)]}}"#
+            }
+            let next = page < 3 ? #", {"rel": "next", "href": "/\#(kind)/items?page=\#(page + 1)"}"# : ""
+            return .json(
+                #"{"type": "FeatureCollection", "numberMatched": \#(kind == "bad" ? 6 : 5), "features": [\#(features.joined(separator: ","))], "links": [{"rel": "self"}\#(next)]}"#
+            )
+        }
+    }
+
+    static func run(_ requirements: String, _ server: LoopbackServer) async throws -> RunReport {
+        let p = try ProfileLoader().load(
+            text: """
+                \(InlineProfile.head(format: "1.1"))
+                inputs: {base_url: {}}
+                requirements:
+                \(requirements)
+                """, file: Repository.fixture("loopback/inline.yaml").path)
+        var options = RunOptions()
+        options.inputs = ["base_url": server.baseURL]
+        return try await Runner(profile: p, transport: CurlTransport(), options: options).run()
+    }
+
+    static func problems(_ r: RequirementResult) -> [String] {
+        r.checks.flatMap(\.evidence).flatMap { e -> [String] in
+            if case .exchange(let x) = e { return x.problems }
+            return []
+        }
+    }
+
+    @Test func followCountComparesTheFeaturesOfEveryPageWithNumberMatched() async throws {
+        let server = try Self.service()
+        defer { server.stop() }
+        let report = try await Self.run(
+            """
+              - id: GOOD
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/good/items"}
+                          follow: {next: "$.links[?@.rel == 'next'].href", count: {path: "$.features[*]", equals: "{{matched}}", as: total}}
+                          capture: {matched: {jsonpath: $.numberMatched}}
+                        - request: {url: "{{base_url}}/good/items"}
+                          expect: {assert: [{path: $.numberMatched, equals: "{{total}}"}]}
+              - id: BAD
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/bad/items"}
+                          follow: {next: "$.links[?@.rel == 'next'].href", count: {path: "$.features[*]", equals: "{{matched}}"}}
+                          capture: {matched: {jsonpath: $.numberMatched}}
+            """, server)
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed])
+        #expect(
+            Self.problems(report.requirements[1]).contains(
+                "$.features[*] selected 5 node(s) over 3 page(s), expected 6 (\"{{matched}}\")"),
+            "\(Self.problems(report.requirements[1]))")
+    }
+
+    @Test func anAbsentCaptureMakesTheCheckNotApplicableButNeverHidesAFailure() async throws {
+        let server = try Self.service()
+        defer { server.stop() }
+        let report = try await Self.run(
+            """
+              - id: EMPTY
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/empty/items"}
+                          capture: {fid: {jsonpath: "$.features[0].id", absent: not-applicable}}
+                        - request: {url: "{{base_url}}/never/{{fid}}"}
+                          expect: {status: 200}
+              - id: EMPTY-AND-WRONG
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/empty/items"}
+                          expect: {assert: [{path: $.type, equals: Feature}]}
+                          capture: {fid: {jsonpath: "$.features[0].id", absent: not-applicable}}
+              - id: PRESENT
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/good/items"}
+                          capture: {fid: {jsonpath: "$.features[0].id", absent: not-applicable}}
+                        - request: {url: "{{base_url}}/good/items"}
+                          expect: {assert: [{path: "$.features[*].id", includes: "{{fid}}"}]}
+            """, server)
+        #expect(report.requirements.map(\.outcome) == [.notApplicable, .failed, .passed])
+        #expect(report.requirements[0].checks.first?.message?.contains("selects nothing, so the check does not apply") == true)
+        // The second request of EMPTY was never sent.
+        #expect(server.requestsServed == 4)
+    }
+
+    @Test func includesAndIntersectsBBoxJudgeTheNodes() async throws {
+        let server = try Self.service()
+        defer { server.stop() }
+        let report = try await Self.run(
+            """
+              - id: INCLUDED
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[*].id", includes: f2}]}}]}}]
+              - id: NOT-INCLUDED
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[*].id", includes: f5}]}}]}}]
+              - id: IN-BOX
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[*].geometry", intersects_bbox: "0.5,0.5,2,2"}]}}]}}]
+              - id: OUT-OF-BOX
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[*].geometry", intersects_bbox: [1.5, 0, 3, 3]}]}}]}}]
+              - id: NOT-A-BOX
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[*].geometry", intersects_bbox: "1,2,3"}]}}]}}]
+            """, server)
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .passed, .failed, .error])
+        #expect(Self.problems(report.requirements[1]) == [#"none of the 2 node(s) $.features[*].id selects equals "f5""#])
+        #expect(
+            Self.problems(report.requirements[3]).first?.hasPrefix(
+                #"{"type":"Point","coordinates":[1,1]} does not intersect the box"#)
+                == true, "\(Self.problems(report.requirements[3]))")
+        #expect(Self.problems(report.requirements[4]).first?.contains("a bounding box has 4 or 6 numbers, not 3") == true)
+    }
+
+    @Test func theLoaderRefusesWhatCannotWork() throws {
+        func refused(_ step: String) -> String {
+            let text = """
+                \(InlineProfile.head(format: "1.1"))
+                inputs: {base_url: {}}
+                requirements:
+                  - {id: A, title: a, clause: "1", level: MUST, checks: [{http: {steps: [\(step)]}}]}
+                """
+            do {
+                _ = try ProfileLoader().load(text: text, file: Repository.fixture("loopback/inline.yaml").path)
+                return "loaded"
+            } catch { return "\(error)" }
+        }
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, capture: {a: {jsonpath: $.a, all: true, absent: not-applicable}}}"#)
+                .contains("absent does not apply"))
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, capture: {a: {jsonpath: $.a, absent: maybe}}}"#).contains("absent is fail")
+        )
+        #expect(
+            refused(
+                #"{request: {url: "{{base_url}}"}, follow: {next: $.n, at_limit: stop, count: {path: "$.f[*]", as: n}}, expect: {status: 200}}"#
+            )
+            .contains("with at_limit: stop"))
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, follow: {next: $.n, count: {path: "$.f[*]"}}, expect: {status: 200}}"#)
+                .contains("needs as"))
+        #expect(
+            refused(
+                #"{request: {url: "{{base_url}}"}, follow: {next: $.n, count: {path: "$.f[*]", equals: "n={{x}}"}}, expect: {status: 200}}"#
+            )
+            .contains("a whole number or a variable alone"))
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, expect: {assert: [{path: $.g, intersects_bbox: 4}]}}"#).contains(
+                "intersects_bbox needs a box"))
+    }
+}
