@@ -3,12 +3,15 @@ import CityCertTestSupport
 import Foundation
 import Testing
 
-/// The oneM2M profile against a real CSE (acmecse, started by .ci/run): every requirement's verdict
-/// must equal the committed expected-verdicts file, where each deviation is justified.
+/// The API profiles against real servers (acmecse, django-ogc-sensorthings and pygeoapi, started by
+/// .ci/run): every requirement's verdict must equal the committed expected-verdicts file, where each
+/// deviation is justified.
 @Suite struct RealServerTests {
     static let onem2mURL = ProcessInfo.processInfo.environment["CITYCERT_ONEM2M_URL"]
 
     static let staURL = ProcessInfo.processInfo.environment["CITYCERT_STA_URL"]
+
+    static let featuresURL = ProcessInfo.processInfo.environment["CITYCERT_OGCAPI_FEATURES_URL"]
 
     /// Runs `profile` against `url` and compares every requirement's outcome with the expected file.
     static func expectVerdicts(profile: String, url: String, expected file: String) async throws {
@@ -77,6 +80,17 @@ import Testing
     /// A conformance class the service does not declare makes its requirements not applicable, and the
     /// requirements that need them too: a read-only service declaring only the core class is CONFORMANT
     /// (it got 9 skipped MUSTs and NOT CONFORMANT, exit 1, before the outcome table of FORMAT.md).
+    @Test(
+        .enabled(
+            if: featuresURL != nil,
+            "needs a running pygeoapi: .ci/run starts one and sets CITYCERT_OGCAPI_FEATURES_URL (.ci/servers/pygeoapi.sh start DIR PORT)"
+        ))
+    func ogcAPIFeaturesVerdictsMatchTheExpectedFile() async throws {
+        try await Self.expectVerdicts(
+            profile: "Profiles/ogc-api-features/part1-1.0/profile.yaml", url: Self.featuresURL!,
+            expected: "ogc-api-features/pygeoapi-0.21.0-expected-verdicts.json")
+    }
+
     @Test func undeclaredConformanceClassesAreNotApplicable() async throws {
         let server = try LoopbackServer { request in
             let sets = [
