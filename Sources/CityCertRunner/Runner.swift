@@ -467,7 +467,9 @@ public struct Runner: Sendable {
                 .error, "\(items.count) items, more than the \(each.max) for_each.max allows (raise max to check them all)")
         }
         // The item's members the steps use, found once for all items.
-        let members = Requirement.variables(in: h).filter { $0.hasPrefix(each.variable + ".") }
+        // Members that reach the wire must be there; one named only in an expected value may be absent (it
+        // is null there: an optional member compared with the document's).
+        let members = Requirement.variables(in: h, sent: true).filter { $0.hasPrefix(each.variable + ".") }
         var results: [CheckResult] = []
         for item in items {
             // Bound first: an item that is a secret (used in a credential header) is known as one before
@@ -585,7 +587,8 @@ extension Requirement {
     }
 
     /// Variables the steps of an http check use (URLs, headers, queries, bodies, expectations).
-    static func variables(in h: HTTPCheck) -> Set<String> {
+    /// The variables a check uses; `sent`: only those that reach the wire (URL, headers, query, body).
+    static func variables(in h: HTTPCheck, sent: Bool = false) -> Set<String> {
         var out = Set<String>()
         for s in h.steps {
             out.formUnion(s.url.variables)
@@ -593,6 +596,8 @@ extension Requirement {
             for q in s.query { out.formUnion(q.value.variables) }
             if case .text(let t, _) = s.body { out.formUnion(t.variables) }
             if case .json(let v) = s.body { out.formUnion(Self.variables(in: v)) }
+            if sent { continue }
+            if let e = s.follow?.count?.equals { out.formUnion(Self.variables(in: e)) }
             for a in s.expect.assertions { out.formUnion(Self.variables(in: a)) }
             for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
         }
@@ -603,7 +608,8 @@ extension Requirement {
         switch a.predicate {
         case .allOf(let parts), .anyOf(let parts): return parts.reduce(into: []) { $0.formUnion(variables(in: $1)) }
         case .not(let inner): return variables(in: inner)
-        case .equals(let v), .notEquals(let v), .contains(let v): return variables(in: v)
+        case .equals(let v), .notEquals(let v), .contains(let v), .includes(let v), .intersectsBBox(let v):
+            return variables(in: v)
         case .oneOf(let vs): return variables(in: .array(vs))
         case .count(.variable(let v)), .lessThan(.variable(let v)), .lessOrEqual(.variable(let v)),
             .greaterThan(.variable(let v)), .greaterOrEqual(.variable(let v)):

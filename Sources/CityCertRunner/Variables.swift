@@ -144,6 +144,13 @@ final class Variables: Sendable {
         }
     }
 
+    /// Whether `name` is `variable.member…` of an object variable that lacks the member.
+    func isAbsentMember(_ name: String) -> Bool {
+        guard name.contains("."), typed(name) == nil else { return false }
+        let base = String(name.prefix { $0 != "." })
+        return values.withLock { v in if case .object? = v.typed[base] { return true } else { return false } }
+    }
+
     func value(_ name: String) -> String? {
         switch name {
         case "uuid": return UUID().uuidString.lowercased()
@@ -184,8 +191,11 @@ final class Variables: Sendable {
         switch v {
         case .string(let s) where s.hasPrefix("{{") && s.hasSuffix("}}"):
             guard let t = try? Template(parsing: s) else { return v }
-            if t.parts.count == 1, case .variable(let name) = t.parts[0], let typed = typed(name) {
-                return typed
+            if t.parts.count == 1, case .variable(let name) = t.parts[0] {
+                if let typed = typed(name) { return typed }
+                // A member an object item lacks (an optional member of a listed collection) is null, so
+                // that `equals` compares it with the document's member: both absent, or null, are equal.
+                if isAbsentMember(name) { return .null }
             }
             return .string(render(t))
         case .string: return render(v)
