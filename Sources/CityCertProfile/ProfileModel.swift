@@ -394,7 +394,7 @@ public struct Capture: Sendable {
     /// `all: true` (jsonpath only): the variable holds the array of every selected value (empty when the
     /// path selects nothing); without it, the first selected value, and selecting nothing is a failure.
     public var all = false
-    /// 1.1 `absent: not-applicable`: when the jsonpath selects nothing (or the header is missing), the check
+    /// 1.1 `absent: not-applicable`: when the jsonpath selects nothing or null (or the header is missing), the check
     /// does not apply to this target (an empty collection has no feature to filter) instead of failing.
     public var absentNotApplicable = false
 }

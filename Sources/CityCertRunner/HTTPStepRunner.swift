@@ -671,6 +671,11 @@ struct HTTPStepRunner {
                     }
                     continue
                 }
+                // Null is absence too where the capture may be absent (an open end of an interval).
+                if c.absentNotApplicable && first.value == .null {
+                    absent.append("capture \(c.variable): \(p.text) is null, so the check does not apply")
+                    continue
+                }
                 captures.append((c.variable, first.value))
             case .header(let name, let regex):
                 guard let v = response.header(name) else {

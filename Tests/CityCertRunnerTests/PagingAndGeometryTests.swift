@@ -14,7 +14,9 @@ import Testing
     static func service() throws -> LoopbackServer {
         try LoopbackServer { r in
             let kind = r.path.split(separator: "/").first.map(String.init) ?? ""
-            if kind == "empty" { return .json(#"{"type": "FeatureCollection", "features": [], "links": []}"#) }
+            if kind == "empty" {
+                return .json(#"{"type": "FeatureCollection", "features": [], "links": [], "end": null}"#)
+            }
             let page = Int(r.query.split(separator: "&").first { $0.hasPrefix("page=") }?.dropFirst(5) ?? "1") ?? 1
             let ids = Array(((page - 1) * 2 + 1)...min(page * 2, 5))
             let features = ids.map {
@@ -108,6 +110,17 @@ import Testing
                         - request: {url: "{{base_url}}/empty/items"}
                           expect: {assert: [{path: $.type, equals: Feature}]}
                           capture: {fid: {jsonpath: "$.features[0].id", absent: not-applicable}}
+              - id: NULL
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/empty/items"}
+                          capture: {end: {jsonpath: "$.end", absent: not-applicable}}
+                        - request: {url: "{{base_url}}/never/{{end}}"}
+                          expect: {status: 200}
               - id: PRESENT
                 title: t
                 clause: "1"
@@ -120,10 +133,11 @@ import Testing
                         - request: {url: "{{base_url}}/good/items"}
                           expect: {assert: [{path: "$.features[*].id", includes: "{{fid}}"}]}
             """, server)
-        #expect(report.requirements.map(\.outcome) == [.notApplicable, .failed, .passed])
+        #expect(report.requirements.map(\.outcome) == [.notApplicable, .failed, .notApplicable, .passed])
         #expect(report.requirements[0].checks.first?.message?.contains("selects nothing, so the check does not apply") == true)
         // The second request of EMPTY was never sent.
-        #expect(server.requestsServed == 4)
+        #expect(server.requestsServed == 5)
+        #expect(report.requirements[2].checks.first?.message?.contains("$.end is null, so the check does not apply") == true)
     }
 
     @Test func includesAndIntersectsBBoxJudgeTheNodes() async throws {
