@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Starts (or stops) pygeoapi 0.21.0 (OGC API - Features) on 127.0.0.1 for the real-server tests. It serves
 # three collections built from Fixtures/ogc-api-features/data: stations (25 points with a time property,
-# TinyDB provider: bbox, datetime, create/replace/delete), districts (6 polygons) and roads (4 lines), both
-# with pygeoapi's GeoJSON provider. The TinyDB file is rebuilt on every start, so every run starts from the
-# same data.
+# TinyDB provider: bbox, datetime, create/replace/delete; CRS84, EPSG:4326 and EPSG:3857), districts (6
+# polygons; CRS84 and EPSG:4326) and roads (4 lines; CRS84 only), both with pygeoapi's GeoJSON provider.
+# The TinyDB file is rebuilt on every start, so every run starts from the same data.
 #   .ci/servers/pygeoapi.sh start DIR PORT   # installs into DIR/venv if needed; prints the landing page URL
 #   .ci/servers/pygeoapi.sh stop DIR          # stops it by the PID in DIR/pygeoapi.pid
 set -euo pipefail
@@ -58,7 +58,14 @@ resources:
       spatial: {bbox: [4.3, 50.8, 4.38, 50.88], crs: "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
       temporal: {begin: 2025-01-01T10:00:00Z, end: 2025-01-25T10:00:00Z}
     providers:
-      - {type: feature, name: TinyDB, data: $dir/stations.tinydb, id_field: id, time_field: observed, editable: true}
+      - type: feature
+        name: TinyDB
+        data: $dir/stations.tinydb
+        id_field: id
+        time_field: observed
+        editable: true
+        crs: [http://www.opengis.net/def/crs/OGC/1.3/CRS84, http://www.opengis.net/def/crs/EPSG/0/4326, http://www.opengis.net/def/crs/EPSG/0/3857]
+        storage_crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84
   districts:
     type: collection
     title: Districts
@@ -67,7 +74,12 @@ resources:
     extents:
       spatial: {bbox: [4.28, 50.78, 4.43, 50.9], crs: "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
     providers:
-      - {type: feature, name: GeoJSON, data: $dir/districts.geojson, id_field: id}
+      - type: feature
+        name: GeoJSON
+        data: $dir/districts.geojson
+        id_field: id
+        crs: [http://www.opengis.net/def/crs/OGC/1.3/CRS84, http://www.opengis.net/def/crs/EPSG/0/4326]
+        storage_crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84
   roads:
     type: collection
     title: Roads
