@@ -886,7 +886,7 @@ struct Builder {
 
     static let predicateKeys = [
         "exists", "equals", "not_equals", "one_of", "matches", "type", "count", "lt", "le", "gt", "ge", "contains", "format",
-        "intersects_bbox", "includes",
+        "intersects_bbox", "includes", "near",
     ]
 
     static let compositionKeys = ["all_of", "any_of", "not"]
@@ -990,6 +990,24 @@ struct Builder {
                 throw value.error("unsupported format '\(f)'", hint: didYouMean(f, formats).map { "did you mean '\($0)'?" })
             }
             predicate = .format(f)
+        case "near":
+            try needs11(value, "near")
+            let nm = try value.mapping("near", allowed: ["value", "tolerance"])
+            let v = try nm.required("value").json()
+            switch v {
+            case .number: break
+            case .string(let s):
+                guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable = t.parts[0] else {
+                    throw nm["value"]!.error("near.value needs a number or a variable alone (\"{{name}}\")")
+                }
+                try checkTemplates(in: v, at: nm["value"]!)
+            default: throw nm["value"]!.error("near.value needs a number or a variable alone (\"{{name}}\")")
+            }
+            let tNode = try nm.required("tolerance")
+            guard case .number(let t) = try tNode.json(), let tolerance = Double(t.decimal.text), tolerance >= 0,
+                tolerance.isFinite
+            else { throw tNode.error("near.tolerance needs a number of 0 or more") }
+            predicate = .near(v, tolerance: tolerance)
         case "includes":
             try needs11(value, "includes")
             let v = try value.json()

@@ -344,6 +344,9 @@ public indirect enum Predicate: Sendable {
     case intersectsBBox(JSONValue)
     /// 1.1: at least one selected node equals the value (the created id is among those listed).
     case includes(JSONValue)
+    /// 1.1: every node is a number within `tolerance` of the value (a number or a variable alone): a
+    /// coordinate transformed by the target compared with the one it gave untransformed.
+    case near(JSONValue, tolerance: Double)
     /// 1.1 composition: every one of these assertions holds (each with its own path).
     case allOf([Assertion])
     /// 1.1: at least one of these assertions holds.

@@ -145,6 +145,23 @@ enum AssertionEvaluator {
                 guard case .string(let s) = v else { return "\(show(v)) is not a string, expected a \(f)" }
                 return Formats.check(s, format: f) == false ? "\(show(v)) is not a valid \(f)" : nil
             }
+        case .near(let raw, let tolerance):
+            let expected = variables?.renderExpected(raw) ?? raw
+            let target: Double
+            switch expected {
+            case .number(let n): target = Double(n.decimal.text) ?? .nan
+            case .string(let s): target = Double(s) ?? .nan
+            default: target = .nan
+            }
+            guard target.isFinite else {
+                throw AssertionUndecided(description: "near: \(show(raw)) is \(show(expected)), not a number")
+            }
+            return compare(nodes, a) { d in
+                guard let x = Double(d.text), abs(x - target) <= tolerance else {
+                    return "\(d.text) is not within \(tolerance) of \(target)"
+                }
+                return nil
+            }
         case .includes(let raw):
             let expected = variables?.renderExpected(raw) ?? raw
             if nodes.contains(where: { $0.value == expected }) { return [] }

@@ -608,7 +608,7 @@ extension Requirement {
         switch a.predicate {
         case .allOf(let parts), .anyOf(let parts): return parts.reduce(into: []) { $0.formUnion(variables(in: $1)) }
         case .not(let inner): return variables(in: inner)
-        case .equals(let v), .notEquals(let v), .contains(let v), .includes(let v), .intersectsBBox(let v):
+        case .equals(let v), .notEquals(let v), .contains(let v), .includes(let v), .intersectsBBox(let v), .near(let v, _):
             return variables(in: v)
         case .oneOf(let vs): return variables(in: .array(vs))
         case .count(.variable(let v)), .lessThan(.variable(let v)), .lessOrEqual(.variable(let v)),

@@ -165,19 +165,32 @@ import Testing
                 clause: "1"
                 level: MUST
                 checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[*].geometry", intersects_bbox: [1.5, 0, 3, 3]}]}}]}}]
+              - id: NEAR
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[0].geometry.coordinates[*]", near: {value: 1.0000004, tolerance: 0.000001}}]}}]}}]
+              - id: NOT-NEAR
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[1].geometry.coordinates[0]", near: {value: 2.00001, tolerance: 0.000001}}]}}]}}]
               - id: NOT-A-BOX
                 title: t
                 clause: "1"
                 level: MUST
                 checks: [{http: {steps: [{request: {url: "{{base_url}}/good/items"}, expect: {assert: [{path: "$.features[*].geometry", intersects_bbox: "1,2,3"}]}}]}}]
             """, server)
-        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .passed, .failed, .error])
+        #expect(report.requirements.map(\.outcome) == [.passed, .failed, .passed, .failed, .passed, .failed, .error])
+        #expect(
+            Self.problems(report.requirements[5]) == ["2 is not within 1e-06 of 2.00001"],
+            "\(Self.problems(report.requirements[5]))")
         #expect(Self.problems(report.requirements[1]) == [#"none of the 2 node(s) $.features[*].id selects equals "f5""#])
         #expect(
             Self.problems(report.requirements[3]).first?.hasPrefix(
                 #"{"type":"Point","coordinates":[1,1]} does not intersect the box"#)
                 == true, "\(Self.problems(report.requirements[3]))")
-        #expect(Self.problems(report.requirements[4]).first?.contains("a bounding box has 4 or 6 numbers, not 3") == true)
+        #expect(Self.problems(report.requirements[6]).first?.contains("a bounding box has 4 or 6 numbers, not 3") == true)
     }
 
     @Test func theLoaderRefusesWhatCannotWork() throws {
