@@ -213,7 +213,12 @@ extension Builder {
         var captures: [Capture] = []
         if let c = m["capture"] {
             for (name, _, spec) in try c.mapping("capture").entries {
-                captures.append(try capture(name, spec))
+                let captured = try capture(name, spec)
+                // A notification without the value would match and leave the variable unset.
+                if captured.absentNotApplicable || captured.resolve {
+                    throw spec.error("an awaited notification's capture cannot be absent: not-applicable or resolve: true")
+                }
+                captures.append(captured)
                 known.insert(name)
             }
         }

@@ -615,17 +615,19 @@ struct Builder {
                 captures.append(try capture(variable, spec))
             }
         }
-        // A step that expects nothing and captures nothing passes whatever the target answers (a 500 too); a
-        // follow step that counts against an expected total does expect something.
-        let countsAgainstATotal =
-            m["follow"].flatMap { try? $0.mapping("follow", allowed: ["next", "link_rel", "max_pages", "at_limit", "count"]) }?[
-                "count"
-            ].flatMap { try? $0.mapping("count", allowed: ["path", "as", "equals"]) }?["equals"] != nil
-        if expect.isEmpty && captures.isEmpty && !expect.anyResponse && !countsAgainstATotal {
+        // A step that expects nothing and captures nothing passes whatever the target answers (a 500 too).
+        if expect.isEmpty && captures.isEmpty && !expect.anyResponse {
             throw (m["expect"] ?? node).error(
                 "this step expects nothing: it passes on any response, a 500 included",
                 hint: "add expect (status, headers, schema, assert, …) or a capture, or state the intent with expect: {any: true}"
             )
+        }
+        // Polling waits for what fails now to hold later; a capture that may be absent would end the polling
+        // at the first try as not applicable.
+        if eventually != nil, let c = captures.first(where: \.absentNotApplicable), let n = m["capture"] {
+            throw n.error(
+                "capture \(c.variable) may be absent (not-applicable) and the step polls (eventually): the first try would end the polling",
+                hint: "capture it in a step without eventually")
         }
         for c in captures { known.insert(c.variable) }
         var step = HTTPStep(
@@ -728,7 +730,8 @@ struct Builder {
     }
 
     func capture(_ variable: String, _ spec: YNode) throws -> Capture {
-        let m = try spec.mapping("capture '\(variable)'", allowed: ["jsonpath", "header", "regex", "secret", "all", "absent"])
+        let m = try spec.mapping(
+            "capture '\(variable)'", allowed: ["jsonpath", "header", "regex", "secret", "all", "absent", "resolve", "add"])
         let source: Capture.Source
         let regex = try m["regex"].map { try compileRegex($0) }
         if let p = m["jsonpath"] {
@@ -757,6 +760,20 @@ struct Builder {
                 throw a.error("a capture with all: true collects an empty list when nothing is selected; absent does not apply")
             }
             c.absentNotApplicable = v == "not-applicable"
+        }
+        for key in ["resolve", "add"] {
+            guard let n = m[key] else { continue }
+            try needs11(n, "a capture with \(key)")
+            guard m["jsonpath"] != nil, key == "resolve" || !c.all else {
+                throw n.error("\(key) applies to the one value a jsonpath capture selects (not with all: true)")
+            }
+        }
+        c.resolve = try m["resolve"]?.bool("resolve") ?? false
+        if let n = m["add"] {
+            guard case .number(let d) = try n.json(), let v = Double(d.decimal.text), v.isFinite else {
+                throw n.error("add needs a number")
+            }
+            c.add = v
         }
         return c
     }

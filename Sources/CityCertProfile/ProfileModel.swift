@@ -400,6 +400,10 @@ public struct Capture: Sendable {
     /// 1.1 `absent: not-applicable`: when the jsonpath selects nothing or null (or the header is missing), the check
     /// does not apply to this target (an empty collection has no feature to filter) instead of failing.
     public var absentNotApplicable = false
+    /// 1.1 `resolve: true`: the value (a link's href) is resolved against the URL of the response.
+    public var resolve = false
+    /// 1.1 `add: N`: the value (a number) plus N, e.g. a box a little larger than a returned position.
+    public var add: Double? = nil
 }
 
 public enum DataFormat: String, Sendable {

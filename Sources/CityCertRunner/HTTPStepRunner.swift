@@ -508,7 +508,7 @@ struct HTTPStepRunner {
         exchange.httpVersion = response.httpVersion
         exchange.timings = response.timings
 
-        let judged = judge(step, response)
+        let judged = judge(step, response, capturing: page == nil, url: page ?? request.url)
         let (problems, errors, captures) = (judged.problems, judged.errors, judged.captures)
         // A capture that found nothing and may (absent: not-applicable): what the check is about is not
         // there, unless an expectation failed or could not be judged.
@@ -549,7 +549,9 @@ struct HTTPStepRunner {
 
     /// The problems found (failures), the expectations that could not be judged (errors), the captures,
     /// and, for a `follow` step, the next page's link (read from the body parsed once for all of them).
-    func judge(_ step: HTTPStep, _ response: HTTPResponse) -> Judgement {
+    /// `capturing`: false on the later pages of a `follow` step (captures come from the first page);
+    /// `url`: the URL the response answers, against which `resolve: true` captures are resolved.
+    func judge(_ step: HTTPStep, _ response: HTTPResponse, capturing: Bool = true, url: String? = nil) -> Judgement {
         var problems: [String] = []
         var errors: [String] = []
         let e = step.expect
@@ -644,7 +646,7 @@ struct HTTPStepRunner {
         }
         var captures: [(String, JSONValue)] = []
         var absent: [String] = []
-        for c in step.captures {
+        for c in step.captures where capturing {
             switch c.source {
             case .jsonPath(let p):
                 let selected: [JSONPathNode]
@@ -660,11 +662,31 @@ struct HTTPStepRunner {
                         problems.append("capture \(c.variable): the body is not JSON, so \(p.text) selects nothing to collect")
                         continue
                     }
-                    captures.append((c.variable, .array(selected.map(\.value))))
+                    var values = selected.map(\.value)
+                    if c.resolve {
+                        let base = url.flatMap { URL(string: $0) }
+                        var unresolved = false
+                        values = values.map { v in
+                            guard case .string(let s) = v, let base,
+                                let r = URL(string: s, relativeTo: base)?.absoluteURL.absoluteString
+                            else {
+                                unresolved = true
+                                return v
+                            }
+                            return .string(r)
+                        }
+                        if unresolved {
+                            problems.append("capture \(c.variable): \(p.text) selects a value that is not a URL reference")
+                            continue
+                        }
+                    }
+                    captures.append((c.variable, .array(values)))
                     continue
                 }
                 guard let first = selected.first else {
-                    if c.absentNotApplicable {
+                    if c.absentNotApplicable && json == nil {
+                        problems.append("capture \(c.variable): the body is not JSON, so \(p.text) selects nothing")
+                    } else if c.absentNotApplicable {
                         absent.append("capture \(c.variable): \(p.text) selects nothing, so the check does not apply")
                     } else {
                         problems.append("capture \(c.variable): \(p.text) selects nothing")
@@ -676,7 +698,28 @@ struct HTTPStepRunner {
                     absent.append("capture \(c.variable): \(p.text) is null, so the check does not apply")
                     continue
                 }
-                captures.append((c.variable, first.value))
+                var value = first.value
+                if c.resolve {
+                    guard case .string(let s) = value, let base = url.flatMap({ URL(string: $0) }),
+                        let resolved = URL(string: s, relativeTo: base)?.absoluteURL.absoluteString
+                    else {
+                        problems.append("capture \(c.variable): \(p.text) is not a URL reference to resolve")
+                        continue
+                    }
+                    value = .string(resolved)
+                }
+                if let add = c.add {
+                    guard case .number(let n) = value, let d = Double(n.decimal.text) else {
+                        problems.append("capture \(c.variable): \(p.text) is not a number to add \(add) to")
+                        continue
+                    }
+                    // Fixed notation (no exponent, which some servers' bbox parsers refuse), trailing zeros cut.
+                    var text = String(format: "%.10f", d + add)
+                    while text.hasSuffix("0") { text.removeLast() }
+                    if text.hasSuffix(".") { text.removeLast() }
+                    value = (try? JSONValue.parse(text)) ?? value
+                }
+                captures.append((c.variable, value))
             case .header(let name, let regex):
                 guard let v = response.header(name) else {
                     if c.absentNotApplicable {

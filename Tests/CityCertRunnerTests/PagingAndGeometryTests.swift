@@ -14,6 +14,10 @@ import Testing
     static func service() throws -> LoopbackServer {
         try LoopbackServer { r in
             let kind = r.path.split(separator: "/").first.map(String.init) ?? ""
+            if kind == "html" {
+                return .respond(status: 200, headers: [("Content-Type", "text/html")], body: Array("<p>hi</p>".utf8))
+            }
+            if kind == "rel" { return .json(#"{"links": [{"rel": "next", "href": "../good/items?page=2"}], "n": 4.3}"#) }
             if kind == "empty" {
                 return .json(#"{"type": "FeatureCollection", "features": [], "links": [], "end": null}"#)
             }
@@ -193,6 +197,65 @@ import Testing
         #expect(Self.problems(report.requirements[6]).first?.contains("a bounding box has 4 or 6 numbers, not 3") == true)
     }
 
+    /// A body that is not JSON never makes a may-be-absent capture not applicable; resolve turns a relative href
+    /// into a URL against the response's; add moves a number; later pages' captures are not read.
+    @Test func captureOptionsKeepFailuresAndResolveLinks() async throws {
+        let server = try Self.service()
+        defer { server.stop() }
+        let report = try await Self.run(
+            """
+              - id: HTML
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/html/x"}
+                          expect: {status: 200}
+                          capture: {fid: {jsonpath: "$.features[0].id", absent: not-applicable}}
+              - id: RESOLVED
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/rel/items"}
+                          expect: {status: 200}
+                          capture:
+                            next: {jsonpath: "$.links[0].href", resolve: true}
+                            lo: {jsonpath: $.n, add: -0.000001}
+                        - request: {url: "{{next}}"}
+                          expect:
+                            status: 200
+                            assert: [{path: "$.features[*].id", includes: f3}, {path: $.numberMatched, equals: 5}]
+                        - request: {url: "{{base_url}}/good/items", query: {bbox: "{{lo}}"}}
+                          expect: {status: 200}
+              - id: FIRST-PAGE-ONLY
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        # page 1 has f1; a capture read on page 2 (f3, f4) would fail: captures come from page 1
+                        - request: {url: "{{base_url}}/good/items"}
+                          follow: {next: "$.links[?@.rel == 'next'].href"}
+                          expect: {status: 200}
+                          capture: {first: {jsonpath: "$.features[?@.id == 'f1'].id"}}
+            """, server)
+        #expect(report.requirements.map(\.outcome) == [.failed, .passed, .passed], "\(report.requirements.map(\.checks))")
+        #expect(Self.problems(report.requirements[0]).contains { $0.contains("the body is not JSON") })
+        // The relative href ../good/items?page=2 against /rel/items, and 4.3 - 0.000001 in fixed notation.
+        let urls = report.requirements[1].checks.flatMap(\.evidence).compactMap { e -> String? in
+            if case .exchange(let x) = e { return x.url }
+            return nil
+        }
+        #expect(urls.contains("\(server.baseURL)/good/items?page=2"), "\(urls)")
+        #expect(urls.contains("\(server.baseURL)/good/items?bbox=4.299999"), "\(urls)")
+    }
+
     @Test func theLoaderRefusesWhatCannotWork() throws {
         func refused(_ step: String) -> String {
             let text = """
@@ -228,5 +291,16 @@ import Testing
         #expect(
             refused(#"{request: {url: "{{base_url}}"}, expect: {assert: [{path: $.g, intersects_bbox: 4}]}}"#).contains(
                 "intersects_bbox needs a box"))
+        #expect(
+            refused(
+                #"{request: {url: "{{base_url}}"}, eventually: {within: 2s}, capture: {a: {jsonpath: $.a, absent: not-applicable}}}"#
+            )
+            .contains("the first try would end the polling"))
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, capture: {a: {jsonpath: $.a, all: true, add: 1}}}"#).contains(
+                "not with all"))
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, follow: {next: $.n, count: {path: "$.f[*]", equals: 3}}}"#).contains(
+                "expects nothing"))
     }
 }
