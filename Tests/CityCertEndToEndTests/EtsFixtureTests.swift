@@ -50,7 +50,7 @@ import Testing
         ]
         _ = try await CityCertBinary.run(
             [
-                "run", "Profiles/ogc-api-features/part1-1.0/profile.yaml", "--input", "base_url=\(server.baseURL)/\(variant)",
+                "run", "Profiles/ogc-api-features/features-1.0/profile.yaml", "--input", "base_url=\(server.baseURL)/\(variant)",
                 "--report-json", report.path,
             ] + ids.flatMap { ["--filter", $0] })
         let got = try JSONValue.parse(bytes: Repository.read(report))

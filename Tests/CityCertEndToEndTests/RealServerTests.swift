@@ -87,7 +87,7 @@ import Testing
         ))
     func ogcAPIFeaturesVerdictsMatchTheExpectedFile() async throws {
         try await Self.expectVerdicts(
-            profile: "Profiles/ogc-api-features/part1-1.0/profile.yaml", url: Self.featuresURL!,
+            profile: "Profiles/ogc-api-features/features-1.0/profile.yaml", url: Self.featuresURL!,
             expected: "ogc-api-features/pygeoapi-0.21.0-expected-verdicts.json")
     }
 
