@@ -18,12 +18,26 @@ import Testing
         let files = try [
             "req-classes.json", "req-classes_invalidConformsTo.json", "req-classes_invalidElementDataType.json",
             "collections.json", "collection-flurstueck.json", "collection-gebaeudebauwerk.json",
-            "collection-verwaltungseinheit.json",
+            "collection-verwaltungseinheit.json", "openapi.json", "openapi-freeformparam.json",
         ].reduce(into: [String: String]()) { $0[$1] = try fixture($1) }
         return try LoopbackServer { r in
             let parts = r.path.split(separator: "/").map(String.init)
             guard let variant = parts.first else { return .json("{}", status: 404) }
             let rest = Array(parts.dropFirst())
+            // The landing page links to the variant's OpenAPI definition (the suite's own documents).
+            if rest.isEmpty {
+                return .json(
+                    #"{"links": [{"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "href": "openapi"}, {"rel": "conformance", "href": "conformance"}, {"rel": "data", "href": "collections"}]}"#
+                )
+            }
+            if rest == ["openapi"] { return .json(files[variant == "freeform" ? "openapi-freeformparam.json" : "openapi.json"]!) }
+            // Items: an unknown parameter is refused with 400 except by the lenient variant.
+            if rest.count == 3, rest[0] == "collections", rest[2] == "items" {
+                let unknown = r.query.split(separator: "&").contains { $0.hasPrefix("citycert-unknown-") }
+                return unknown && variant != "lenient"
+                    ? .json(#"{"code": "InvalidParameterValue"}"#, status: 400)
+                    : .json(#"{"type": "FeatureCollection", "features": []}"#)
+            }
             if rest == ["conformance"] {
                 let file =
                     ["typo": "req-classes_invalidConformsTo.json", "badtype": "req-classes_invalidElementDataType.json"][
@@ -46,7 +60,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: report) }
         let ids = [
             "OAF-CORE-CONF", "OAF-CORE-COLLECTIONS", "OAF-CORE-COLLECTIONS-CRS", "OAF-CORE-COLLECTION-ITEMS-LINKS",
-            "OAF-CORE-COLLECTION",
+            "OAF-CORE-COLLECTION", "OAF-CORE-PARAM-UNKNOWN",
         ]
         _ = try await CityCertBinary.run(
             [
@@ -68,6 +82,7 @@ import Testing
             ok == [
                 "OAF-CORE-CONF": "passed", "OAF-CORE-COLLECTIONS": "passed", "OAF-CORE-COLLECTIONS-CRS": "passed",
                 "OAF-CORE-COLLECTION-ITEMS-LINKS": "passed", "OAF-CORE-COLLECTION": "passed",
+                "OAF-CORE-PARAM-UNKNOWN": "passed",
             ], "\(ok)")
         // A misspelt conformsTo and a number among the class URIs: the suite expects an AssertionError.
         #expect(try await Self.outcomes("typo", server)["OAF-CORE-CONF"] == "failed")
@@ -75,5 +90,9 @@ import Testing
         // sfc-md-success: "the values for id, title, description, extent and itemType SHALL be identical".
         let retitled = try await Self.outcomes("retitled", server)
         #expect(retitled["OAF-CORE-COLLECTION"] == "failed", "\(retitled)")
+        // query-param-unknown: the suite's definition declares no free-form parameter, so an items request
+        // with an undeclared one must get 400; with its free-form definition the test does not apply.
+        #expect(try await Self.outcomes("lenient", server)["OAF-CORE-PARAM-UNKNOWN"] == "failed")
+        #expect(try await Self.outcomes("freeform", server)["OAF-CORE-PARAM-UNKNOWN"] == "not-applicable")
     }
 }
