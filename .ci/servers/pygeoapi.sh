@@ -16,6 +16,11 @@ dir=$(cd "$dir" && pwd)
 case "$cmd" in
 start)
   port=${3:?port}
+  # A server already on the port would be taken for this one (and its data for ours).
+  if python3 -c "import socket, sys; s = socket.socket(); s.settimeout(1); sys.exit(0 if s.connect_ex(('127.0.0.1', $port)) == 0 else 1)"; then
+    echo "port $port is already in use: stop what listens there first" >&2
+    exit 1
+  fi
   if [ ! -x "$dir/venv/bin/pygeoapi" ]; then
     python3 -m venv "$dir/venv"
     "$dir/venv/bin/pip" install -q pygeoapi==0.21.0 >"$dir/pip.log" 2>&1
@@ -96,6 +101,10 @@ YAML
     --no-reload --no-debugger --with-threads </dev/null >"$dir/pygeoapi.out" 2>&1 &
   echo $! >"$dir/pygeoapi.pid"
   for _ in $(seq 1 120); do
+    if ! kill -0 "$(cat "$dir/pygeoapi.pid")" 2>/dev/null; then
+      echo "pygeoapi exited at start-up; see $dir/pygeoapi.out" >&2
+      exit 1
+    fi
     if python3 -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/conformance?f=json', timeout=2).status == 200 else 1)" 2>/dev/null; then
       echo "http://127.0.0.1:$port"
       exit 0

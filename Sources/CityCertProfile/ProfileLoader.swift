@@ -670,12 +670,13 @@ struct Builder {
                 let equals = try cm["equals"]?.json()
                 if let e = equals, let n = cm["equals"] {
                     switch e {
-                    case .number(let d) where d.isInteger: break
+                    case .number(let d) where d.isInteger && !d.decimal.negative: break
                     case .string(let s):
                         guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable = t.parts[0] else {
                             throw n.error("follow.count.equals needs a whole number or a variable alone (\"{{name}}\")")
                         }
                         try checkTemplates(in: e, at: n)
+                    case .number: throw n.error("follow.count.equals needs a whole number of 0 or more")
                     default: throw n.error("follow.count.equals needs a whole number or a variable alone (\"{{name}}\")")
                     }
                 }
@@ -759,6 +760,9 @@ struct Builder {
             guard !c.all else {
                 throw a.error("a capture with all: true collects an empty list when nothing is selected; absent does not apply")
             }
+            guard m["jsonpath"] != nil || m["header"] != nil else {
+                throw a.error("absent applies to a jsonpath or header capture; a body regex that does not match fails")
+            }
             c.absentNotApplicable = v == "not-applicable"
         }
         for key in ["resolve", "add"] {
@@ -769,6 +773,7 @@ struct Builder {
             }
         }
         c.resolve = try m["resolve"]?.bool("resolve") ?? false
+        if c.resolve, let n = m["add"] { throw n.error("resolve gives a URL, add a number: not both on one capture") }
         if let n = m["add"] {
             guard case .number(let d) = try n.json(), let v = Double(d.decimal.text), v.isFinite else {
                 throw n.error("add needs a number")

@@ -4,6 +4,7 @@ import CityCertJSONSchema
 import CityCertProfile
 import CityCertRegex
 import CityCertRules
+import Foundation
 
 /// Judges JSONPath assertions. Returns the problems found, each with the pointer it concerns.
 /// An assertion that cannot be decided: its path passed the step limit, a regular expression did not
@@ -147,19 +148,22 @@ enum AssertionEvaluator {
             }
         case .near(let raw, let tolerance):
             let expected = variables?.renderExpected(raw) ?? raw
-            let target: Double
+            // In decimal arithmetic, so that a value exactly at the tolerance is within it.
+            let targetText: String?
             switch expected {
-            case .number(let n): target = Double(n.decimal.text) ?? .nan
-            case .string(let s): target = Double(s) ?? .nan
-            default: target = .nan
+            case .number(let n): targetText = n.decimal.text
+            case .string(let s): targetText = s
+            default: targetText = nil
             }
-            guard target.isFinite else {
+            guard let t = targetText, let target = Decimal(string: t, locale: Locale(identifier: "en_US_POSIX")),
+                !target.isNaN, let limit = Decimal(string: "\(tolerance)", locale: Locale(identifier: "en_US_POSIX"))
+            else {
                 throw AssertionUndecided(description: "near: \(show(raw)) is \(show(expected)), not a number")
             }
             return compare(nodes, a) { d in
-                guard let x = Double(d.text), abs(x - target) <= tolerance else {
-                    return "\(d.text) is not within \(tolerance) of \(target)"
-                }
+                guard let x = Decimal(string: d.text, locale: Locale(identifier: "en_US_POSIX")),
+                    (x - target).magnitude <= limit
+                else { return "\(d.text) is not within \(tolerance) of \(t)" }
                 return nil
             }
         case .includes(let raw):

@@ -296,6 +296,7 @@ struct HTTPStepRunner {
         var seen: [String: Int] = [:]
         var page: String? = nil
         var counted = 0
+        var absentNote: String? = nil
         while true {
             let number = pages.count + 1
             if let signal = options.interruption?.signalName, !pages.isEmpty {
@@ -305,10 +306,11 @@ struct HTTPStepRunner {
             let tried = await attempt(step, page: page)
             var (exchange, outcome, captures, next) = (tried.exchange, tried.outcome, tried.captures, tried.next)
             exchange.step = number == 1 ? step.name : "\(step.name) (page \(number))"
-            // Captures come from the first page: a later page without the captured value still passes.
-            if number > 1 && outcome == .notApplicable {
+            // A capture absent from the first page (absent: not-applicable): the pages are still judged (their
+            // status, their next links), and only then is the step not applicable.
+            if number == 1 && outcome == .notApplicable {
+                absentNote = exchange.problems.joined(separator: "; ")
                 outcome = .passed
-                exchange.problems = []
             }
             if number == 1 && outcome == .passed {
                 for (k, v) in captures { variables.set(k, v) }
@@ -320,6 +322,10 @@ struct HTTPStepRunner {
             guard outcome == .passed else { return (pages, outcome, nil) }
             counted += tried.counted ?? 0
             guard let next else {
+                if let absentNote {
+                    if pages.count > 1 { pages[pages.count - 1].problems.append(absentNote) }
+                    return (pages, .notApplicable, nil)
+                }
                 if let c = follow.count {
                     if let name = c.variable { variables.set(name, .int(counted)) }
                     let summary = "\(c.path.text) selected \(counted) node(s) over \(number) page(s)"
@@ -508,7 +514,8 @@ struct HTTPStepRunner {
         exchange.httpVersion = response.httpVersion
         exchange.timings = response.timings
 
-        let judged = judge(step, response, capturing: page == nil, url: page ?? request.url)
+        let judged = judge(
+            step, response, capturing: page == nil, url: response.effectiveURL.isEmpty ? request.url : response.effectiveURL)
         let (problems, errors, captures) = (judged.problems, judged.errors, judged.captures)
         // A capture that found nothing and may (absent: not-applicable): what the check is about is not
         // there, unless an expectation failed or could not be judged.
@@ -613,7 +620,7 @@ struct HTTPStepRunner {
         var followsJSONLink = false
         if case .jsonPath? = step.follow?.next { followsJSONLink = true }
         let needsJSON =
-            e.bodyIsJSON || followsJSONLink
+            e.bodyIsJSON || followsJSONLink || step.follow?.count != nil
             || step.captures.contains { if case .jsonPath = $0.source { return true } else { return false } }
         if needsJSON {
             do {
@@ -709,7 +716,7 @@ struct HTTPStepRunner {
                     value = .string(resolved)
                 }
                 if let add = c.add {
-                    guard case .number(let n) = value, let d = Double(n.decimal.text) else {
+                    guard case .number(let n) = value, let d = Double(n.decimal.text), d.isFinite, (d + add).isFinite else {
                         problems.append("capture \(c.variable): \(p.text) is not a number to add \(add) to")
                         continue
                     }
@@ -717,7 +724,11 @@ struct HTTPStepRunner {
                     var text = String(format: "%.10f", d + add)
                     while text.hasSuffix("0") { text.removeLast() }
                     if text.hasSuffix(".") { text.removeLast() }
-                    value = (try? JSONValue.parse(text)) ?? value
+                    guard let moved = try? JSONValue.parse(text) else {
+                        problems.append("capture \(c.variable): \(p.text) plus \(add) is not a number")
+                        continue
+                    }
+                    value = moved
                 }
                 captures.append((c.variable, value))
             case .header(let name, let regex):

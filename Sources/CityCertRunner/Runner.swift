@@ -469,7 +469,7 @@ public struct Runner: Sendable {
         // The item's members the steps use, found once for all items.
         // Members that reach the wire must be there; one named only in an expected value may be absent (it
         // is null there: an optional member compared with the document's).
-        let members = Requirement.variables(in: h, sent: true).filter { $0.hasPrefix(each.variable + ".") }
+        let members = Requirement.variables(in: h, required: true).filter { $0.hasPrefix(each.variable + ".") }
         var results: [CheckResult] = []
         for item in items {
             // Bound first: an item that is a secret (used in a credential header) is known as one before
@@ -587,8 +587,10 @@ extension Requirement {
     }
 
     /// Variables the steps of an http check use (URLs, headers, queries, bodies, expectations).
-    /// The variables a check uses; `sent`: only those that reach the wire (URL, headers, query, body).
-    static func variables(in h: HTTPCheck, sent: Bool = false) -> Set<String> {
+    /// The variables a check uses; `required`: only those that must have a value to be used as meant: what
+    /// reaches the wire (URL, headers, query, body), header expectations, and templates inside other text
+    /// in expected values (a template standing alone in an expected value may name an absent member: null).
+    static func variables(in h: HTTPCheck, required: Bool = false) -> Set<String> {
         var out = Set<String>()
         for s in h.steps {
             out.formUnion(s.url.variables)
@@ -596,12 +598,34 @@ extension Requirement {
             for q in s.query { out.formUnion(q.value.variables) }
             if case .text(let t, _) = s.body { out.formUnion(t.variables) }
             if case .json(let v) = s.body { out.formUnion(Self.variables(in: v)) }
-            if sent { continue }
+            if required {
+                for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
+                for a in s.expect.assertions { out.formUnion(Self.variables(in: a).subtracting(Self.standalone(in: a))) }
+                continue
+            }
             if let e = s.follow?.count?.equals { out.formUnion(Self.variables(in: e)) }
             for a in s.expect.assertions { out.formUnion(Self.variables(in: a)) }
             for hd in s.expect.headers { if case .equals(let t) = hd.predicate { out.formUnion(t.variables) } }
         }
         return out
+    }
+
+    /// Variables that stand alone as an expected value of an assertion (`equals: "{{x}}"`), anywhere in it.
+    static func standalone(in a: Assertion) -> Set<String> {
+        func alone(_ v: JSONValue) -> Set<String> {
+            switch v {
+            case .string(let s):
+                guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable(let n) = t.parts[0] else { return [] }
+                return [n]
+            default: return []
+            }
+        }
+        switch a.predicate {
+        case .allOf(let parts), .anyOf(let parts): return parts.reduce(into: []) { $0.formUnion(standalone(in: $1)) }
+        case .not(let inner): return standalone(in: inner)
+        case .equals(let v), .notEquals(let v), .includes(let v): return alone(v)
+        default: return []
+        }
     }
 
     static func variables(in a: Assertion) -> Set<String> {

@@ -194,7 +194,8 @@ final class Variables: Sendable {
             if t.parts.count == 1, case .variable(let name) = t.parts[0] {
                 if let typed = typed(name) { return typed }
                 // A member an object item lacks (an optional member of a listed collection) is null, so
-                // that `equals` compares it with the document's member: both absent, or null, are equal.
+                // that `equals` compares it with the document's member: a member the document has and
+                // the item lacks fails (the profile says what else it means with any_of).
                 if isAbsentMember(name) { return .null }
             }
             return .string(render(t))

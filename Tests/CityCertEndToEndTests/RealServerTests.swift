@@ -77,9 +77,6 @@ import Testing
             expected: "ogc-sensorthings/django-ogc-sensorthings-1.2.0-expected-verdicts.json")
     }
 
-    /// A conformance class the service does not declare makes its requirements not applicable, and the
-    /// requirements that need them too: a read-only service declaring only the core class is CONFORMANT
-    /// (it got 9 skipped MUSTs and NOT CONFORMANT, exit 1, before the outcome table of FORMAT.md).
     @Test(
         .enabled(
             if: featuresURL != nil,
@@ -91,6 +88,9 @@ import Testing
             expected: "ogc-api-features/pygeoapi-0.21.0-expected-verdicts.json")
     }
 
+    /// A conformance class the service does not declare makes its requirements not applicable, and the
+    /// requirements that need them too: a read-only service declaring only the core class is CONFORMANT
+    /// (it got 9 skipped MUSTs and NOT CONFORMANT, exit 1, before the outcome table of FORMAT.md).
     @Test func undeclaredConformanceClassesAreNotApplicable() async throws {
         let server = try LoopbackServer { request in
             let sets = [

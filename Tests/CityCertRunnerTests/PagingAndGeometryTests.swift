@@ -27,6 +27,14 @@ import Testing
                 #"{"type": "Feature", "id": "f\#($0)", "geometry": {"type": "Point", "coordinates": [\#($0), \#($0)]}}"#
             }
             let next = page < 3 ? #", {"rel": "next", "href": "/\#(kind)/items?page=\#(page + 1)"}"# : ""
+            let body =
+                #"{"type": "FeatureCollection", "features": [\#(features.joined(separator: ","))], "links": [{"rel": "self"}\#(next)]}"#
+            // linked: the next page in a Link header only; nomatch: no numberMatched, and page 3 fails.
+            if kind == "linked" {
+                let link = page < 3 ? [("Link", "</linked/items?page=\(page + 1)>; rel=\"next\"")] : []
+                return .json(#"{"type": "FeatureCollection", "features": [\#(features.joined(separator: ","))]}"#, headers: link)
+            }
+            if kind == "nomatch" { return .json(body, status: page == 3 ? 500 : 200) }
             return .json(
                 #"{"type": "FeatureCollection", "numberMatched": \#(kind == "bad" ? 6 : 5), "features": [\#(features.joined(separator: ","))], "links": [{"rel": "self"}\#(next)]}"#
             )
@@ -256,6 +264,60 @@ import Testing
         #expect(urls.contains("\(server.baseURL)/good/items?bbox=4.299999"), "\(urls)")
     }
 
+    /// Paging through Link headers still parses the body to count; an absent capture on the first page
+    /// leaves the later pages judged (a failing page fails); near is decimal, its tolerance included.
+    @Test func countingAndAbsenceAcrossPages() async throws {
+        let server = try Self.service()
+        defer { server.stop() }
+        let report = try await Self.run(
+            """
+              - id: LINKED
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/linked/items"}
+                          follow: {link_rel: next, count: {path: "$.features[*]", equals: 5}}
+                          expect: {status: 200}
+              - id: NO-MATCHED-BUT-A-FAILING-PAGE
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/nomatch/items"}
+                          follow: {next: "$.links[?@.rel == 'next'].href", count: {path: "$.features[*]", equals: "{{m}}"}}
+                          expect: {status: 200}
+                          capture: {m: {jsonpath: $.numberMatched, absent: not-applicable}}
+              - id: NO-MATCHED
+                title: t
+                clause: "1"
+                level: MUST
+                checks:
+                  - http:
+                      steps:
+                        - request: {url: "{{base_url}}/linked/items"}
+                          follow: {link_rel: next, count: {path: "$.features[*]", equals: "{{m}}"}}
+                          expect: {status: 200}
+                          capture: {m: {jsonpath: $.numberMatched, absent: not-applicable}}
+              - id: NEAR-EDGE
+                title: t
+                clause: "1"
+                level: MUST
+                checks: [{http: {steps: [{request: {url: "{{base_url}}/rel/items"}, expect: {assert: [{path: $.n, near: {value: 4.300001, tolerance: 0.000001}}]}}]}}]
+            """, server)
+        #expect(
+            report.requirements.map(\.outcome) == [.passed, .failed, .notApplicable, .passed],
+            "\(report.requirements.map(\.checks))")
+        #expect(
+            Self.problems(report.requirements[1]).contains("status 500, expected 200"), "\(Self.problems(report.requirements[1]))"
+        )
+        #expect(report.requirements[2].checks.first?.message?.contains("selects nothing, so the check does not apply") == true)
+    }
+
     @Test func theLoaderRefusesWhatCannotWork() throws {
         func refused(_ step: String) -> String {
             let text = """
@@ -302,5 +364,16 @@ import Testing
         #expect(
             refused(#"{request: {url: "{{base_url}}"}, follow: {next: $.n, count: {path: "$.f[*]", equals: 3}}}"#).contains(
                 "expects nothing"))
+        #expect(
+            refused(
+                #"{request: {url: "{{base_url}}"}, expect: {status: 200}, follow: {next: $.n, count: {path: "$.f[*]", equals: -1}}}"#
+            )
+            .contains("of 0 or more"))
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, capture: {a: {regex: "x(.)", absent: not-applicable}}}"#).contains(
+                "absent applies to"))
+        #expect(
+            refused(#"{request: {url: "{{base_url}}"}, capture: {a: {jsonpath: $.a, resolve: true, add: 1}}}"#).contains(
+                "not both"))
     }
 }
