@@ -128,7 +128,8 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "CityCertCSVTests", dependencies: ["CityCertCSV"], swiftSettings: strictSettings),
         .testTarget(name: "CityCertCoreTests", dependencies: ["CityCertCore"], swiftSettings: strictSettings),
-        .testTarget(name: "CityCertRegexTests", dependencies: ["CityCertRegex"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CityCertRegexTests", dependencies: ["CityCertRegex", "CityCertTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "CityCertJSONPathTests", dependencies: ["CityCertJSONPath", "CityCertJSON", "CityCertTestSupport"],
             swiftSettings: strictSettings),

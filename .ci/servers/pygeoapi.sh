@@ -100,19 +100,7 @@ YAML
   nohup "$dir/venv/bin/python" -m flask --app pygeoapi.flask_app:APP run --host 127.0.0.1 --port "$port" \
     --no-reload --no-debugger --with-threads </dev/null >"$dir/pygeoapi.out" 2>&1 &
   echo $! >"$dir/pygeoapi.pid"
-  for _ in $(seq 1 120); do
-    if ! kill -0 "$(cat "$dir/pygeoapi.pid")" 2>/dev/null; then
-      echo "pygeoapi exited at start-up; see $dir/pygeoapi.out" >&2
-      exit 1
-    fi
-    if python3 -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/conformance?f=json', timeout=2).status == 200 else 1)" 2>/dev/null; then
-      echo "http://127.0.0.1:$port"
-      exit 0
-    fi
-    sleep 0.5
-  done
-  echo "pygeoapi did not become ready on port $port; see $dir/pygeoapi.out" >&2
-  exit 1
+  wait_ready pygeoapi "$dir/pygeoapi.pid" "$dir/pygeoapi.out" "http://127.0.0.1:$port/conformance?f=json" "http://127.0.0.1:$port"
   ;;
 stop)
   stop_pidfile "$dir/pygeoapi.pid" TERM

@@ -64,15 +64,8 @@ PY
   cd "$dir/project"
   nohup "$dir/venv/bin/uvicorn" stasite.asgi:application --host 127.0.0.1 --port "$port" </dev/null >"$dir/sta.out" 2>&1 &
   echo $! >"$dir/sta.pid"
-  for _ in $(seq 1 120); do
-    if python3 -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$port/sensorthings/v1.1/', timeout=2).status == 200 else 1)" 2>/dev/null; then
-      echo "http://127.0.0.1:$port/sensorthings/v1.1"
-      exit 0
-    fi
-    sleep 0.5
-  done
-  echo "django-ogc-sensorthings did not become ready on port $port; see $dir/sta.out" >&2
-  exit 1
+  wait_ready django-ogc-sensorthings "$dir/sta.pid" "$dir/sta.out" "http://127.0.0.1:$port/sensorthings/v1.1/" \
+    "http://127.0.0.1:$port/sensorthings/v1.1"
   ;;
 stop)
   stop_pidfile "$dir/sta.pid" TERM

@@ -65,6 +65,18 @@ public struct Template: Sendable, CustomStringConvertible {
 
     public var isLiteral: Bool { variables.isEmpty }
 
+    /// The variable when the template is one variable and nothing else (`"{{count}}"`): such a template
+    /// in an expected value or a bound stands for the variable's typed value.
+    public var standaloneVariable: String? {
+        guard parts.count == 1, case .variable(let name) = parts[0] else { return nil }
+        return name
+    }
+
+    /// `standaloneVariable` of a text that may not be a template at all.
+    public static func standaloneVariable(in text: String) -> String? {
+        (try? Template(parsing: text))?.standaloneVariable
+    }
+
     /// Renders with `lookup`; an unknown variable renders empty (load-time checks prevent it).
     public func render(_ lookup: (String) -> String?) -> String {
         var out = ""

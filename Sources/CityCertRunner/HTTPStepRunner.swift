@@ -349,8 +349,7 @@ struct HTTPStepRunner {
                 return (pages, .passed, nil)
             }
             // Relative links resolve against the page that holds them.
-            guard let base = URL(string: here), let target = URL(string: next, relativeTo: base)?.absoluteURL.absoluteString
-            else {
+            guard let target = Self.resolve(next, against: here) else {
                 pages[pages.count - 1].problems.append("the next link '\(variables.redact(next))' is not a URL")
                 return (pages, .failed, nil)
             }
@@ -378,6 +377,18 @@ struct HTTPStepRunner {
             }
             page = target
         }
+    }
+
+    /// A link (a next page, a captured href with `resolve: true`) resolved against the URL of the response
+    /// that holds it; nil if either is no URL (or the value no string).
+    static func resolve(_ href: String, against url: String?) -> String? {
+        guard let base = url.flatMap({ URL(string: $0) }) else { return nil }
+        return URL(string: href, relativeTo: base)?.absoluteURL.absoluteString
+    }
+
+    static func resolve(_ value: JSONValue, against url: String?) -> JSONValue? {
+        guard case .string(let s) = value else { return nil }
+        return resolve(s, against: url).map(JSONValue.string)
     }
 
     /// The next page's URL a response names, if any.
@@ -671,21 +682,12 @@ struct HTTPStepRunner {
                     }
                     var values = selected.map(\.value)
                     if c.resolve {
-                        let base = url.flatMap { URL(string: $0) }
-                        var unresolved = false
-                        values = values.map { v in
-                            guard case .string(let s) = v, let base,
-                                let r = URL(string: s, relativeTo: base)?.absoluteURL.absoluteString
-                            else {
-                                unresolved = true
-                                return v
-                            }
-                            return .string(r)
-                        }
-                        if unresolved {
+                        let resolved = values.map { Self.resolve($0, against: url) }
+                        guard !resolved.contains(nil) else {
                             problems.append("capture \(c.variable): \(p.text) selects a value that is not a URL reference")
                             continue
                         }
+                        values = resolved.compactMap { $0 }
                     }
                     captures.append((c.variable, .array(values)))
                     continue
@@ -707,13 +709,11 @@ struct HTTPStepRunner {
                 }
                 var value = first.value
                 if c.resolve {
-                    guard case .string(let s) = value, let base = url.flatMap({ URL(string: $0) }),
-                        let resolved = URL(string: s, relativeTo: base)?.absoluteURL.absoluteString
-                    else {
+                    guard let resolved = Self.resolve(value, against: url) else {
                         problems.append("capture \(c.variable): \(p.text) is not a URL reference to resolve")
                         continue
                     }
-                    value = .string(resolved)
+                    value = resolved
                 }
                 if let add = c.add {
                     guard case .number(let n) = value, let d = Double(n.decimal.text), d.isFinite, (d + add).isFinite else {

@@ -615,8 +615,7 @@ extension Requirement {
         func alone(_ v: JSONValue) -> Set<String> {
             switch v {
             case .string(let s):
-                guard let t = try? Template(parsing: s), t.parts.count == 1, case .variable(let n) = t.parts[0] else { return [] }
-                return [n]
+                return Template.standaloneVariable(in: s).map { [$0] } ?? []
             default: return []
             }
         }

@@ -191,7 +191,7 @@ final class Variables: Sendable {
         switch v {
         case .string(let s) where s.hasPrefix("{{") && s.hasSuffix("}}"):
             guard let t = try? Template(parsing: s) else { return v }
-            if t.parts.count == 1, case .variable(let name) = t.parts[0] {
+            if let name = t.standaloneVariable {
                 if let typed = typed(name) { return typed }
                 // A member an object item lacks (an optional member of a listed collection) is null, so
                 // that `equals` compares it with the document's member: a member the document has and

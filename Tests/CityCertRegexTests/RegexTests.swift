@@ -1,4 +1,5 @@
 import CityCertRegex
+import CityCertTestSupport
 import Foundation
 import Testing
 
@@ -148,18 +149,4 @@ import Testing
         #expect(ECMARegex.compile("/([^/]+)$")!.captures(in: "/things/42") == .matched(["/42", "42"]))
         #expect(ECMARegex.compile("^x")!.captures(in: "abc") == .notMatched)
     }
-}
-
-/// A small deterministic generator (SplitMix64), so a failing case can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
 }

@@ -50,23 +50,10 @@ import Testing
         #expect(throws: GeoBox.BoxError.self) { try Self.box("1,a,3,4") }
     }
 
-    /// A small deterministic generator (SplitMix64), so that every run judges the same cases.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// Cases on an integer grid, so that touching and collinear edges are frequent and exact; the last
     /// thousand near the antimeridian.
     static func cases() -> [(geometry: String, box: [Int])] {
-        var g = Generator(state: 17)
+        var g = SplitMix(seed: 17)
         var out: [(String, [Int])] = []
         for i in 0..<3000 {
             let near = i >= 2000
